@@ -1,0 +1,30 @@
+# kubectl-inject — the targets CI and developers share. `make test` is the whole suite.
+CARGO ?= cargo
+
+.PHONY: build release demo fmt lint test unit golden bench clean
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+# The main job on the embedded default configuration, no cluster needed.
+demo: release
+	./target/release/kubectl-inject inject -f testdata/sample/app.yaml
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# Everything: unit, CLI, differential and conformance tests.
+test:
+	$(CARGO) test
+
+bench:
+	$(CARGO) bench
+
+clean:
+	$(CARGO) clean

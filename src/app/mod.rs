@@ -1,0 +1,49 @@
+//! One file per subcommand: glue only (gather inputs → call the pure core → report).
+
+mod input;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::report::Hint;
+
+pub use input::{InputSource, read_inputs};
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the command worked and the answer is "no" (`check`, like grep's no-match).
+    No,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::No => ExitCode::from(1),
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Check(_) => not_built("check"),
+        Command::Explain(_) => not_built("explain"),
+        Command::Inject(_) => not_built("inject"),
+        Command::Uninstall(_) => not_built("uninstall"),
+        Command::Cleanup(_) => not_built("cleanup"),
+    }
+}
+
+/// A command that exists in `--help` but is not built yet: say so, exit 2, never fake a result.
+fn not_built(command: &str) -> Result<Outcome> {
+    Err(
+        anyhow::anyhow!("`{command}` is not built yet in this version of kubectl-inject")
+            .hint("see the README for the commands that work today"),
+    )
+}

@@ -1,0 +1,352 @@
+//! Command-line definition (clap only): the commands and the argument groups they share.
+//!
+//! Owns no behaviour. Doc comments on every argument are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for `check`: every object got the expected answer)
+  1  `check` worked and the answer is \"no\" (or drift / a failed health check was found)
+  2  error: bad input, unreachable cluster, template failure, usage";
+
+/// Will this pod get an Istio sidecar, why (not), and what exactly will it look like?
+///
+/// Re-implements the Istio sidecar-injector admission webhook, offline and against live
+/// clusters. Installed on PATH as `kubectl-inject`, it runs as `kubectl inject …`.
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-inject", bin_name = "kubectl inject", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// When to color the output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Would these pods, workloads or namespaces get a sidecar? A table, exit codes for scripts.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// The step-by-step injection decision for one object, and which rule decided.
+    #[command(after_help = EXIT_CODES)]
+    Explain(ExplainArgs),
+    /// Render the injector's template over pods and print the injected manifests
+    /// (`istioctl kube-inject` equivalent).
+    #[command(after_help = EXIT_CODES)]
+    Inject(InjectArgs),
+    /// Remove the sidecar injector's own resources from a cluster, safely.
+    #[command(after_help = EXIT_CODES)]
+    Uninstall(UninstallArgs),
+    /// Undo injection: namespace labels, restart of injected workloads, stripping manifests.
+    #[command(after_help = EXIT_CODES)]
+    Cleanup(CleanupArgs),
+}
+
+/// How to reach a cluster, and which namespaces to look at (kubectl's flags).
+#[derive(Debug, Clone, Default, Args)]
+pub struct KubeArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// The namespace (default: the context's namespace, else `default`).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Look at every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+}
+
+/// Manifest input: files, directories, stdin (kubectl's `-f`, `-R`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct InputArgs {
+    /// A manifest file or directory to read; `-` reads stdin. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub filenames: Vec<PathBuf>,
+    /// Read the directories given with -f recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+}
+
+/// What the injector is configured with, for the offline decision.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// Labels of the pods' namespace when it is not in the input (`k=v,k2=v2`).
+    #[arg(long, value_name = "K=V,…")]
+    pub namespace_labels: Option<String>,
+    /// The injector configuration: the `config` key of the `istio-sidecar-injector`
+    /// ConfigMap, or the whole ConfigMap (default: the embedded default, policy enabled).
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A MutatingWebhookConfiguration whose webhooks decide which pods reach the injector
+    /// (default: the selectors Istio installs for the revision). Repeatable.
+    #[arg(long = "webhook", value_name = "FILE")]
+    pub webhooks: Vec<PathBuf>,
+    /// The injector revision whose default webhook selectors are assumed (without --webhook).
+    #[arg(short = 'r', long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// Assume the default webhook also has the `auto.` entry
+    /// (`sidecarInjectorWebhook.enableNamespacesByDefault: true`).
+    #[arg(long)]
+    pub enable_namespaces_by_default: bool,
+    /// Whose rules to apply: `istio` (the upstream webhook) or `managed` (the managed-mesh
+    /// variant with separate namespace and pod conditions).
+    #[arg(long, value_enum, default_value_t = Mode::Istio)]
+    pub mode: Mode,
+    /// Managed mode, namespace condition: `include` injects namespaces labelled
+    /// istio-injection=enabled; `exclude` injects every namespace not labelled
+    /// istio-injection=disabled.
+    #[arg(long, value_enum, default_value_t = NamespaceCondition::Include)]
+    pub namespace_condition: NamespaceCondition,
+    /// Managed mode, pod condition: `opt-out` injects pods unless sidecar.istio.io/inject=false
+    /// or a neverInjectSelector matches; `opt-in` injects only pods with
+    /// sidecar.istio.io/inject=true or matched by an alwaysInjectSelector.
+    #[arg(long, value_enum, default_value_t = PodCondition::OptOut)]
+    pub pod_condition: PodCondition,
+    /// How `sidecar.istio.io/inject` values are read: `current` (Istio ≥ 1.27: exactly
+    /// "true"/"false", anything else falls back to the policy) or `legacy` (Istio ≤ 1.26:
+    /// y/yes/true/on in any case are yes, any other value is no).
+    #[arg(long, value_enum, default_value_t = Compat::Current)]
+    pub compat: Compat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Mode {
+    #[default]
+    Istio,
+    Managed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum NamespaceCondition {
+    #[default]
+    Include,
+    Exclude,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PodCondition {
+    #[default]
+    OptOut,
+    OptIn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Compat {
+    #[default]
+    Current,
+    Legacy,
+}
+
+/// kubectl's `-o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// A table (check) or readable text (explain): the default.
+    #[default]
+    Table,
+    /// The table with more columns.
+    Wide,
+    Json,
+    Yaml,
+    /// `kind/name` per object.
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expect {
+    Inject,
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Objects to check in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z, ns/web) or a TYPE.
+    #[arg(value_name = "TYPE/NAME")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Only objects whose labels match this selector (`k=v,k2!=v2,k3 in (a,b),!k4`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// For CI: exit 1 unless every object gets this answer.
+    #[arg(long, value_enum)]
+    pub expect: Option<Expect>,
+    /// Check the health of the injector itself (webhook, service, endpoints, deployment).
+    #[arg(long)]
+    pub injector: bool,
+    /// With --injector: what fails the check (warnings pass unless `warning`).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// The control-plane namespace.
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The object to explain in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z).
+    #[arg(value_name = "TYPE/NAME")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format: readable text by default, or json/yaml.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// The control-plane namespace.
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    /// Injector configuration file: the `config` key of the `istio-sidecar-injector`
+    /// ConfigMap (a full config with `templates`, or a bare template).
+    #[arg(
+        long = "injectConfigFile",
+        visible_alias = "inject-config-file",
+        value_name = "FILE"
+    )]
+    pub inject_config_file: Option<PathBuf>,
+    /// Mesh configuration file: the `mesh` key of the `istio` ConfigMap.
+    #[arg(
+        long = "meshConfigFile",
+        visible_alias = "mesh-config-file",
+        value_name = "FILE"
+    )]
+    pub mesh_config_file: Option<PathBuf>,
+    /// Values file: the `values` key of the `istio-sidecar-injector` ConfigMap (JSON or YAML).
+    #[arg(
+        long = "valuesFile",
+        visible_alias = "values-file",
+        value_name = "FILE"
+    )]
+    pub values_file: Option<PathBuf>,
+    /// The injector revision (`default` means none).
+    #[arg(short = 'r', long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// Native sidecars (istio-proxy as an init container with restartPolicy: Always):
+    /// `true` (the default, as on Kubernetes ≥ 1.33) or `false` to mirror an older cluster.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub native_sidecars: bool,
+    /// Rewrite the input files in place (atomically) instead of printing.
+    #[arg(short = 'i', long)]
+    pub in_place: bool,
+    /// Output format of the manifests.
+    #[arg(short = 'o', long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub output: ManifestFormat,
+    /// Read an AdmissionReview (v1) and print the response the webhook would return.
+    #[arg(long, value_name = "FILE")]
+    pub admission_review: Option<PathBuf>,
+    /// Only render one template and print its raw output (for debugging templates).
+    #[arg(long, requires = "template")]
+    pub render_only: bool,
+    /// With --render-only: the Go template file to render.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// With --render-only: a JSON file used as the template's dot.
+    #[arg(long, value_name = "FILE", requires = "render_only")]
+    pub data: Option<PathBuf>,
+    /// The control-plane namespace.
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ManifestFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Print what would be done; send nothing that writes.
+    Client,
+    /// Send the writes with the API server's dryRun: validated, not persisted.
+    Server,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    /// The injector revision whose resources to remove.
+    #[arg(short = 'r', long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// The control-plane namespace.
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Show what would be deleted without deleting.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<DryRun>,
+    /// Delete objects even when they do not carry the injector's labels.
+    #[arg(long)]
+    pub force: bool,
+    /// Refuse while pods still carry injected sidecars.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format of the report.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Namespaces whose labels match this selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Roll Deployments, StatefulSets and DaemonSets whose pods carry a sidecar.
+    #[arg(long)]
+    pub restart: bool,
+    /// With -f: rewrite the files in place (atomically).
+    #[arg(short = 'i', long)]
+    pub in_place: bool,
+    /// Show what would change without changing it.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: Option<DryRun>,
+    /// Output format of the report.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}

@@ -1,0 +1,175 @@
+//! The injector's `Config` (`pkg/kube/inject` `Config`): what the `config` key of the
+//! `istio-sidecar-injector` ConfigMap holds. Accepts the key's text, or a whole ConfigMap
+//! (YAML) whose `data.config` holds it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{LabelSelector, StringMap};
+
+/// `policy: enabled|disabled`. Anything else disables injection (Istio logs
+/// "Illegal value for autoInject"), so the raw value is kept to be reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum InjectionPolicy {
+    #[default]
+    Enabled,
+    Disabled,
+    Other(String),
+}
+
+impl From<String> for InjectionPolicy {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "enabled" => InjectionPolicy::Enabled,
+            "disabled" => InjectionPolicy::Disabled,
+            _ => InjectionPolicy::Other(s),
+        }
+    }
+}
+
+impl From<InjectionPolicy> for String {
+    fn from(p: InjectionPolicy) -> String {
+        match p {
+            InjectionPolicy::Enabled => "enabled".into(),
+            InjectionPolicy::Disabled => "disabled".into(),
+            InjectionPolicy::Other(s) => s,
+        }
+    }
+}
+
+/// The injector configuration. Field names follow the ConfigMap's YAML.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InjectorConfig {
+    #[serde(default)]
+    pub policy: InjectionPolicy,
+    /// Modern (Istio ≥ 1.9) named templates, each rendering a partial Pod.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+    /// Templates used when the pod has no `inject.istio.io/templates` annotation.
+    #[serde(default)]
+    pub default_templates: Vec<String>,
+    /// `name → [template, …]` expansion of template names (not recursive).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Legacy (Istio ≤ 1.8) single template rendering a `SidecarInjectionSpec`. Modern charts
+    /// set it to a poison string so a pre-1.9 injector fails loudly.
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub never_inject_selector: Vec<LabelSelector>,
+    #[serde(default)]
+    pub always_inject_selector: Vec<LabelSelector>,
+    #[serde(default)]
+    pub injected_annotations: StringMap,
+}
+
+/// A configuration that does not parse, named by where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{source_name}: not an injector configuration: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: ConfigMap {name} has no `data.config` key")]
+    NoConfigKey { source_name: String, name: String },
+}
+
+impl InjectorConfig {
+    /// The embedded default decision config: `policy: enabled`, no selectors, no templates.
+    pub fn default_policy() -> InjectorConfig {
+        InjectorConfig::default()
+    }
+
+    /// Parses the `config` key's text, or a ConfigMap whose `data.config` holds it.
+    /// `source_name` names the origin in errors (`inject-config.yaml`, `configmap ns/name`).
+    pub fn parse(source_name: &str, text: &str) -> Result<InjectorConfig, ConfigError> {
+        let err = |message: String| ConfigError::Parse {
+            source_name: source_name.to_string(),
+            message,
+        };
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(text).map_err(|e| err(e.to_string()))?;
+        if value.get("kind").and_then(|k| k.as_str()) == Some("ConfigMap") {
+            let name = value
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(|n| n.as_str())
+                .unwrap_or("")
+                .to_string();
+            let inner = value
+                .get("data")
+                .and_then(|d| d.get("config"))
+                .and_then(|c| c.as_str())
+                .ok_or_else(|| ConfigError::NoConfigKey {
+                    source_name: source_name.to_string(),
+                    name,
+                })?;
+            return InjectorConfig::parse(&format!("{source_name}: data.config"), inner);
+        }
+        if !value.is_mapping() {
+            return Err(err(
+                "expected a mapping with keys such as `policy` and `templates`".into(),
+            ));
+        }
+        serde_yaml::from_value(value).map_err(|e| err(e.to_string()))
+    }
+
+    /// True when this is a legacy (Istio ≤ 1.8) configuration: a real `template`, no `templates`.
+    pub fn is_legacy(&self) -> bool {
+        self.templates.is_empty()
+            && self
+                .template
+                .as_deref()
+                .is_some_and(|t| !t.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_config_key() {
+        let c = InjectorConfig::parse(
+            "cfg.yaml",
+            "policy: disabled\nneverInjectSelector:\n- matchExpressions:\n  - {key: a, operator: Exists}\ntemplates:\n  sidecar: |\n    spec: {}\n",
+        )
+        .unwrap();
+        assert_eq!(c.policy, InjectionPolicy::Disabled);
+        assert_eq!(c.never_inject_selector.len(), 1);
+        assert_eq!(c.templates["sidecar"], "spec: {}\n");
+        assert!(!c.is_legacy());
+    }
+
+    #[test]
+    fn unknown_policy_is_kept_verbatim() {
+        let c = InjectorConfig::parse("c", "policy: sometimes\n").unwrap();
+        assert_eq!(c.policy, InjectionPolicy::Other("sometimes".into()));
+    }
+
+    #[test]
+    fn reads_a_whole_configmap() {
+        let c = InjectorConfig::parse(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio-sidecar-injector}\ndata:\n  config: |\n    policy: disabled\n",
+        )
+        .unwrap();
+        assert_eq!(c.policy, InjectionPolicy::Disabled);
+    }
+
+    #[test]
+    fn not_a_config_names_the_source() {
+        let e = InjectorConfig::parse("x.yaml", "- a\n- b\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("x.yaml: not an injector configuration"),
+            "{e}"
+        );
+        let e = InjectorConfig::parse("x.yaml", "policy: [1]\n").unwrap_err();
+        assert!(e.to_string().contains("x.yaml"), "{e}");
+    }
+}

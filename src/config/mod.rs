@@ -1,0 +1,8 @@
+//! Injector configuration from bytes: the `config` key of the `istio-sidecar-injector`
+//! ConfigMap (policy, selectors, templates), with the source it came from for error messages.
+//!
+//! Pure: parses text handed to it; reads no files.
+
+mod injector;
+
+pub use injector::{ConfigError, InjectionPolicy, InjectorConfig};

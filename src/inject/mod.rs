@@ -1,0 +1,2 @@
+//! Manifest transformation (pure): kube-inject's pipeline over workloads — template
+//! selection, rendering, strategic merge, post-processing, the status record, and strip.

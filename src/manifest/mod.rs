@@ -1,0 +1,129 @@
+//! Manifests: splitting multi-document YAML the way Kubernetes' `YAMLReader` does, parsing
+//! each document, and finding the pod template inside each workload kind.
+//!
+//! Pure: works on text already read; imports no I/O.
+
+mod split;
+mod workload;
+
+pub use split::{SplitError, split_documents};
+pub use workload::{
+    ResourceType, TypeNameError, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_type_name,
+};
+
+use serde_json::Value;
+
+/// Where a document came from: `deploy.yaml: document 2 (Deployment default/web)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRef {
+    /// The file name, `<stdin>`, `<embedded default>`, …
+    pub source: String,
+    /// 1-based position of the document in its source.
+    pub index: usize,
+}
+
+impl std::fmt::Display for DocRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: document {}", self.source, self.index)
+    }
+}
+
+/// One document of a manifest: its exact text (for byte-for-byte pass-through) and its value.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub at: DocRef,
+    /// The document's text as split (lines re-terminated with `\n`).
+    pub raw: String,
+    /// The parsed document; `Null` for a document holding only comments.
+    pub value: Value,
+}
+
+impl Document {
+    pub fn kind(&self) -> &str {
+        self.value.get("kind").and_then(Value::as_str).unwrap_or("")
+    }
+    pub fn api_version(&self) -> &str {
+        self.value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+    pub fn name(&self) -> &str {
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+    pub fn namespace(&self) -> Option<&str> {
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+    }
+}
+
+/// A document that does not parse, named by source and position.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{source_name}: {error}")]
+    Split {
+        source_name: String,
+        #[source]
+        error: SplitError,
+    },
+    #[error("{at}: invalid YAML: {message}")]
+    Yaml { at: DocRef, message: String },
+}
+
+/// Splits `text` into documents and parses each one.
+pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
+    let parts = split_documents(text).map_err(|error| ManifestError::Split {
+        source_name: source.to_string(),
+        error,
+    })?;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let at = DocRef {
+                source: source.to_string(),
+                index: i + 1,
+            };
+            let value = parse_yaml(&raw).map_err(|message| ManifestError::Yaml {
+                at: at.clone(),
+                message,
+            })?;
+            Ok(Document { at, raw, value })
+        })
+        .collect()
+}
+
+/// Parses one YAML (or JSON) document into a JSON value; YAML-only constructs that JSON
+/// cannot hold (non-string keys) are an error, as they are for `sigs.k8s.io/yaml`.
+pub fn parse_yaml(text: &str) -> Result<Value, String> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::to_value(yaml).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_numbered_from_one_and_keep_their_text() {
+        let docs = parse_documents("app.yaml", "kind: A\n---\nkind: B\nx: 1\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].at.to_string(), "app.yaml: document 2");
+        assert_eq!(docs[1].raw, "kind: B\nx: 1\n");
+        assert_eq!(docs[1].kind(), "B");
+    }
+
+    #[test]
+    fn bad_yaml_names_the_document() {
+        let err = parse_documents("app.yaml", "kind: A\n---\nkind: [\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("app.yaml: document 2: invalid YAML"),
+            "{err}"
+        );
+    }
+}

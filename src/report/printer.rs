@@ -1,0 +1,23 @@
+//! Writing to stdout and stderr. Output is built whole by the caller and written once, so
+//! nothing is half-written; a closed pipe (`| head`) ends the program quietly with exit 0.
+
+use std::io::Write;
+
+/// The reader of stdout went away (`kubectl inject check … | head`): not an error to report.
+#[derive(Debug, thiserror::Error)]
+#[error("broken pipe")]
+pub struct BrokenPipe;
+
+/// Writes `text` to stdout in one go.
+pub fn stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes `text` to stderr; failures to write diagnostics are ignored (nowhere to report them).
+pub fn stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
