@@ -1,0 +1,1 @@
+//! Tests of `check`; see main.rs.

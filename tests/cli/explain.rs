@@ -1,0 +1,1 @@
+//! Tests of `explain`; see main.rs.

@@ -1,0 +1,1 @@
+//! Tests of `template`; see main.rs.
