@@ -184,10 +184,10 @@ pub struct Options {
 /// A configuration the engine cannot use, naming where.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
+    // The cause is in the message, so it is not also a `#[source]` (it would print twice).
     #[error("{source_name}: {error}")]
     Selector {
         source_name: String,
-        #[source]
         error: SelectorError,
     },
 }
@@ -406,11 +406,10 @@ fn common_findings(pod: &Pod, d: &mut Decision) {
                 "{INJECT_KEY}={v} is a {what} on the {kind}'s own metadata, which the webhook never sees: move it to the pod template (spec.template.metadata.labels)"
             ),
         });
-        if d.hint.is_none() {
-            d.hint = Some(format!(
-                "move `{INJECT_KEY}: \"{v}\"` from the {kind}'s metadata to its pod template's metadata.labels"
-            ));
-        }
+        // The misplaced opt-in is the likelier cause than anything the rules suggested.
+        d.hint = Some(format!(
+            "move `{INJECT_KEY}: \"{v}\"` from the {kind}'s metadata to its pod template's metadata.labels"
+        ));
     }
 }
 
