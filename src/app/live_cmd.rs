@@ -27,19 +27,12 @@ fn rows(items: Vec<Evaluated>, snap: &Snapshot) -> Vec<(Evaluated, Vec<PodState>
         if e.subject.kind == WorkloadKind::Pod
             && let Some(pod) = snap.pods.get(&key)
         {
-            {
-                let state = pod_state(pod, Some(&e.decision), snap.expected_image.as_deref());
-                match snap.owners.get(&key) {
-                    Some((kind, name)) => {
-                        owned.push((key.0, kind.clone(), name.clone(), state));
-                        continue;
-                    }
-                    None => {
-                        rows.push((e, vec![state]));
-                        continue;
-                    }
-                }
+            let state = pod_state(pod, Some(&e.decision), snap.expected_image.as_deref());
+            match snap.owners.get(&key) {
+                Some((kind, name)) => owned.push((key.0, kind.clone(), name.clone(), state)),
+                None => rows.push((e, vec![state])),
             }
+            continue;
         }
         rows.push((e, Vec::new()));
     }
