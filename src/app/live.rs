@@ -33,6 +33,8 @@ pub(super) struct Snapshot {
     /// The expected proxy image from the injector's values, when readable.
     pub expected_image: Option<String>,
     pub warnings: Vec<String>,
+    /// False when no list of workloads or pods could be read at all (all forbidden).
+    pub subjects_readable: bool,
 }
 
 pub(super) fn connect(kube: &KubeArgs) -> Result<Cluster> {
@@ -76,6 +78,9 @@ impl Builder {
     fn soft<T>(&mut self, r: Result<T, ClusterError>, otherwise: &str) -> Result<Option<T>> {
         match r {
             Ok(v) => Ok(Some(v)),
+            // The server does not serve the kind at this version (batch/v1 CronJob before
+            // Kubernetes 1.21): there is nothing of it to read.
+            Err(e) if e.is_not_served() => Ok(None),
             Err(e) if e.is_forbidden() => {
                 self.warnings.push(format!("{e}; {otherwise}"));
                 Ok(None)
@@ -96,6 +101,7 @@ fn injector_context(
         cluster.list(Kind::MutatingWebhookConfiguration, Scope::All, None),
         "assuming the webhook selectors Istio installs by default",
     )?;
+    let listed = mwcs.is_some();
     let mut found = 0;
     for mwc in mwcs.unwrap_or_default() {
         let istio = mwc
@@ -113,7 +119,7 @@ fn injector_context(
             b.push(mwc);
         }
     }
-    if found == 0 {
+    if listed && found == 0 {
         b.warnings.push(
             "no Istio injection webhook configuration found in the cluster; assuming the selectors Istio installs by default".into(),
         );
@@ -127,8 +133,9 @@ fn injector_context(
         "using the default policy (enabled, no selectors)",
     )?;
     let mut expected_image = None;
-    match cm.flatten() {
-        Some(cm) => {
+    match cm {
+        None => {} // forbidden: already warned
+        Some(Some(cm)) => {
             if let Some(values) = cm.pointer("/data/values").and_then(Value::as_str) {
                 expected_image = expected_proxy_image(values);
             }
@@ -136,7 +143,7 @@ fn injector_context(
                 b.push(cm);
             }
         }
-        None => b.warnings.push(format!(
+        Some(None) => b.warnings.push(format!(
             "ConfigMap {istio_namespace}/{name} not found; using the default policy (enabled, no selectors)"
         )),
     }
@@ -207,6 +214,7 @@ pub(super) fn snapshot(
     }
     let expected_image = injector_context(cluster, &mut b, istio_namespace, revision)?;
 
+    let mut readable = false;
     let mut controllers = BTreeMap::new(); // (ns, kind, name) of ReplicaSet/Job → its owner
     for kind in [Kind::ReplicaSet, Kind::Job] {
         let list = b.soft(
@@ -232,6 +240,7 @@ pub(super) fn snapshot(
             continue; // bare ones were added above; pods below
         }
         let list = b.soft(cluster.list(kind, scope, None), "not checked")?;
+        readable |= list.is_some();
         list.unwrap_or_default().into_iter().for_each(|o| b.push(o));
     }
 
@@ -241,6 +250,7 @@ pub(super) fn snapshot(
         cluster.list(Kind::Pod, scope, None),
         "running pods are not compared with the policy",
     )?;
+    readable |= list.is_some();
     for pod in list.unwrap_or_default() {
         let (ns, _, name) = key_of(&pod, "Pod");
         let top = controller_of(&pod).map(|(k, n)| {
@@ -264,6 +274,7 @@ pub(super) fn snapshot(
         owners,
         expected_image,
         warnings: b.warnings,
+        subjects_readable: readable,
     })
 }
 
@@ -331,6 +342,7 @@ pub(super) fn snapshot_one(
         owners,
         expected_image,
         warnings: b.warnings,
+        subjects_readable: true,
     })
 }
 

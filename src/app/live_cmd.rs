@@ -177,6 +177,17 @@ pub(super) fn check(args: &CheckArgs) -> Result<Outcome> {
         &args.istio_namespace,
         args.policy.revision.as_deref(),
     )?;
+    if !snap.subjects_readable {
+        warn(&snap.warnings);
+        let where_ = match scope {
+            Scope::Namespace(ns) => format!("in namespace {ns:?}"),
+            Scope::All => "in any namespace".to_string(),
+        };
+        return Err(anyhow::anyhow!(
+            "forbidden: cannot list any workload or pod {where_}"
+        ))
+        .hint("see what you may read: `kubectl auth can-i --list -n NAMESPACE`");
+    }
     let batch = evaluate_documents(&snap.docs, &args.policy, Some(&ns))?;
     let mut all = rows(batch.items, &snap);
     all.retain(|(e, _)| kinds.contains(&e.subject.kind));

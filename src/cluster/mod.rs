@@ -164,6 +164,18 @@ impl ClusterError {
     pub fn is_forbidden(&self) -> bool {
         matches!(self, ClusterError::Forbidden { .. })
     }
+
+    /// True for a 404 on a LIST: the API server does not serve that resource at all.
+    pub fn is_not_served(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Api {
+                verb: "list",
+                code: 404,
+                ..
+            }
+        )
+    }
 }
 
 /// A connected client.
