@@ -23,11 +23,11 @@ struct CheckReport<'a> {
 }
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
-    if args.input.filenames.is_empty() {
-        return super::not_built("check against a cluster (without -f)");
-    }
     if args.injector {
         return super::not_built("check --injector");
+    }
+    if args.input.filenames.is_empty() {
+        return super::live_cmd::check(&args);
     }
     // Parse -l before reading anything, so a bad selector fails fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;

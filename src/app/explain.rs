@@ -50,6 +50,27 @@ pub(super) struct ObjectReport<'a> {
     source: &'a str,
 }
 
+impl ObjectReport<'_> {
+    pub(super) fn kind(&self) -> &str {
+        self.kind
+    }
+    pub(super) fn namespace(&self) -> &str {
+        self.namespace
+    }
+    pub(super) fn name(&self) -> &str {
+        self.name
+    }
+    pub(super) fn inject(&self) -> bool {
+        self.decision.inject
+    }
+    pub(super) fn decided_by(&self) -> &str {
+        self.decision.decided_by.as_str()
+    }
+    pub(super) fn reason(&self) -> &str {
+        &self.decision.reason
+    }
+}
+
 impl Evaluated {
     pub(super) fn report(&self) -> ObjectReport<'_> {
         ObjectReport {
@@ -73,8 +94,8 @@ pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
     if args.input.filenames.is_empty() {
-        if args.target.is_some() {
-            return super::not_built("explain TYPE/NAME against a cluster");
+        if let Some(target) = &args.target {
+            return super::live_cmd::explain(&args, target);
         }
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest: `kubectl inject explain -f deploy.yaml`"));
@@ -150,7 +171,7 @@ fn display_kind(kind: &str) -> &str {
 }
 
 /// The readable block for one object: a verdict line, one line per step, findings, a hint.
-fn render_text(e: &Evaluated) -> String {
+pub(super) fn render_text(e: &Evaluated) -> String {
     let d = &e.decision;
     let s = &e.subject;
     let verdict = if d.inject {
@@ -253,8 +274,18 @@ pub(super) fn evaluate(
     for src in read_inputs(input)? {
         docs.extend(parse_documents(&src.name, &src.text)?);
     }
+    evaluate_documents(&docs, policy, namespace)
+}
+
+/// Decides every pod and workload in already-parsed documents, with the context they carry:
+/// what `-f` files and a live cluster snapshot have in common.
+pub(super) fn evaluate_documents(
+    docs: &[crate::manifest::Document],
+    policy: &PolicyArgs,
+    namespace: Option<&str>,
+) -> Result<Batch> {
     let default_ns = namespace.unwrap_or("default");
-    let gathered = gather(&docs, default_ns)?;
+    let gathered = gather(docs, default_ns)?;
     let Gathered {
         subjects,
         namespaces,

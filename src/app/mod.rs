@@ -3,6 +3,8 @@
 mod check;
 mod explain;
 mod input;
+mod live;
+mod live_cmd;
 
 use std::process::ExitCode;
 

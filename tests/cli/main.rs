@@ -1,5 +1,8 @@
 //! Integration tests: the real binary, through assert_cmd and through real `kubectl`.
 
+// Tests report counts and skips on their own output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod util;
 
 mod check;
