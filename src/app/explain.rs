@@ -141,8 +141,13 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
             many => serde_yaml::to_string(&many.iter().map(Evaluated::report).collect::<Vec<_>>()),
         }?,
     };
-    let notes: String = batch
-        .skipped
+    // Notes about skipped kinds only when explaining the whole input, not one target.
+    let skipped = if args.target.is_some() {
+        &[][..]
+    } else {
+        &batch.skipped[..]
+    };
+    let notes: String = skipped
         .iter()
         .map(|s| {
             format!(

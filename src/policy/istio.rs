@@ -281,7 +281,7 @@ fn describe_match(w: &CompiledWebhook) -> String {
 fn wanted(e: &Engine, pick: impl Fn(&CompiledWebhook) -> &super::Selector) -> String {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for w in &e.webhooks {
+    for w in e.webhooks.iter().filter(|w| !w.deactivated) {
         for r in pick(w).requirements.iter().filter(|r| r.op == Op::In) {
             for v in &r.values {
                 let kv = format!("{}={v}", r.key);
@@ -298,6 +298,7 @@ fn wanted(e: &Engine, pick: impl Fn(&CompiledWebhook) -> &super::Selector) -> St
 fn served_revisions(e: &Engine) -> BTreeSet<&str> {
     e.webhooks
         .iter()
+        .filter(|w| !w.deactivated)
         .flat_map(|w| {
             w.namespace
                 .requirements
@@ -359,16 +360,51 @@ fn why_no_webhook(e: &Engine, ns: &Namespace, pod: &Pod) -> (String, Option<Stri
     }
     let ns_wanted = wanted(e, |w| &w.namespace);
     let pod_wanted = wanted(e, |w| &w.object);
-    let generic = format!(
+    let deactivated = e.webhooks.iter().filter(|w| w.deactivated).count();
+    let mut generic = format!(
         "no webhook matches: it needs namespace labels ({ns_wanted}) or pod labels ({pod_wanted})"
     );
+    if deactivated > 0 {
+        generic.push_str(&format!(
+            "; {deactivated} deactivated webhook entries never match"
+        ));
+    }
+    if IGNORED_NAMESPACES.contains(&ns.name.as_str()) {
+        // Labelling it would not help: the injector ignores this namespace anyway.
+        return (
+            format!(
+                "namespace {} is not selected by any webhook ({generic}), and the injector ignores it anyway",
+                ns.name
+            ),
+            None,
+        );
+    }
+    let selects_legacy_label = e.webhooks.iter().filter(|w| !w.deactivated).any(|w| {
+        w.namespace
+            .requirements
+            .iter()
+            .any(|r| r.key == INJECTION_LABEL && r.op == Op::In)
+    });
+    if ns
+        .labels
+        .get(INJECTION_LABEL)
+        .is_some_and(|v| v == "enabled")
+        && !selects_legacy_label
+    {
+        let rev = served.iter().next().copied().unwrap_or("default");
+        return (
+            format!(
+                "namespace {} has {INJECTION_LABEL}=enabled, but no active webhook selects that label (served revisions: {served_list}; {generic})",
+                ns.name
+            ),
+            Some(format!(
+                "run `kubectl label namespace {} {INJECTION_LABEL}- {REV_LABEL}={rev}`",
+                ns.name
+            )),
+        );
+    }
     if !ns.labels.contains_key(INJECTION_LABEL) && !ns.labels.contains_key(REV_LABEL) {
-        let label = if e.webhooks.iter().any(|w| {
-            w.namespace
-                .requirements
-                .iter()
-                .any(|r| r.key == INJECTION_LABEL && r.op == Op::In)
-        }) {
+        let label = if selects_legacy_label {
             format!("{INJECTION_LABEL}=enabled")
         } else {
             format!(

@@ -498,3 +498,53 @@ fn decision_json_uses_rule_ids_and_camel_case() {
     assert!(v.get("revision").is_none());
     assert!(v["hint"].as_str().is_some());
 }
+
+#[test]
+fn why_not_for_ignored_namespaces_and_revision_only_installs() {
+    let auto = [WebhookConfiguration::istio_default(None, true)];
+    let e = engine("policy: enabled\n", &auto, Options::default());
+    let ks = Namespace {
+        name: "kube-system".into(),
+        labels: StringMap::new(),
+    };
+    let d = e.decide(&ks, &Pod::default());
+    assert!(
+        d.reason.ends_with("and the injector ignores it anyway"),
+        "{}",
+        d.reason
+    );
+    assert_eq!(d.hint, None, "labelling kube-system would not help");
+
+    let canary = [WebhookConfiguration::istio_default(Some("canary"), false)];
+    let e = engine("policy: enabled\n", &canary, Options::default());
+    let ns = Namespace {
+        name: "web".into(),
+        labels: map(ENABLED),
+    };
+    let d = e.decide(&ns, &Pod::default());
+    assert!(
+        d.reason.starts_with(
+            "namespace web has istio-injection=enabled, but no active webhook selects that label"
+        ),
+        "{}",
+        d.reason
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("run `kubectl label namespace web istio-injection- istio.io/rev=canary`")
+    );
+
+    let mixed = [
+        WebhookConfiguration::istio_default(None, false).deactivated(),
+        WebhookConfiguration::istio_default(Some("1-16"), false),
+    ];
+    let e = engine("policy: enabled\n", &mixed, Options::default());
+    let d = e.decide(&ns, &Pod::default());
+    assert!(!d.reason.contains("never-match"), "{}", d.reason);
+    assert!(
+        d.reason
+            .ends_with("; 4 deactivated webhook entries never match)"),
+        "{}",
+        d.reason
+    );
+}
