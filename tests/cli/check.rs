@@ -393,8 +393,12 @@ fn errors_exit_2_and_print_nothing_on_stdout() {
             "error: target \"svc/productpage\"\n  Caused by: unknown resource type \"svc\"\n".into(),
         ),
         (
-            vec!["deploy/web".into()],
-            "error: `check against a cluster (without -f)` is not built yet".into(),
+            vec![
+                "deploy/web".into(),
+                "--kubeconfig".into(),
+                "/nonexistent/kubeconfig".into(),
+            ],
+            "error: connecting to the cluster\n  Caused by: cannot load the kubeconfig:".into(),
         ),
     ];
     for (args, want) in rows {

@@ -213,8 +213,13 @@ fn errors_exit_2() {
             "error: ns/web: namespaces can only be checked against a cluster\n",
         ),
         (
-            vec!["pod/x".into()],
-            "error: `explain TYPE/NAME against a cluster` is not built yet",
+            // Live mode with an unreadable kubeconfig: a clear error, never a fake answer.
+            vec![
+                "pod/x".into(),
+                "--kubeconfig".into(),
+                dir.path().join("missing").display().to_string(),
+            ],
+            "error: connecting to the cluster\n  Caused by: cannot load the kubeconfig:",
         ),
         (vec![], "error: nothing to explain\n"),
     ];
