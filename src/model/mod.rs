@@ -3,6 +3,7 @@
 //!
 //! Pure: no I/O.
 
+pub mod quantity;
 mod selector;
 
 pub use selector::{LabelSelector, LabelSelectorRequirement};
