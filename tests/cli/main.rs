@@ -12,3 +12,4 @@ mod explain;
 mod inject;
 mod kubectl;
 mod template;
+mod yaml;
