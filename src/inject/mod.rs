@@ -5,6 +5,8 @@
 
 #[allow(dead_code)] // wired into the pipeline in the next steps
 pub(crate) mod gotypes;
+pub mod merge;
+pub mod pipeline;
 pub mod pod;
 pub mod probe;
 pub mod prometheus;
