@@ -63,6 +63,7 @@ pub(crate) enum Ty {
     TcpSocket,
     Grpc,
     Exec,
+    Prober,
     Lifecycle,
     LifecycleHandler,
     SecurityContext,
@@ -287,6 +288,13 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
         Ty::TcpSocket => &[("port", Keep), ("host", Omit)],
         Ty::Grpc => &[("port", ReqInt), ("service", Keep)],
         Ty::Exec => &[("command", Omit)],
+        // Istio's `Prober` (the values of ISTIO_KUBE_APP_PROBERS).
+        Ty::Prober => &[
+            ("httpGet", Ptr(Ty::HttpGet)),
+            ("tcpSocket", Ptr(Ty::TcpSocket)),
+            ("grpc", Ptr(Ty::Grpc)),
+            ("timeoutSeconds", Omit),
+        ],
         Ty::Lifecycle => &[
             ("postStart", Ptr(Ty::LifecycleHandler)),
             ("preStop", Ptr(Ty::LifecycleHandler)),

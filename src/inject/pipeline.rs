@@ -245,7 +245,15 @@ pub fn inject_pod(
 
     let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
     adjust_init_container_user(&mut merged, &original, &settings);
-    post_process(&mut merged, &template_pod, &settings, &proxy_envs, params)?;
+    let previously_injected = pod::annotation(&original, status::STATUS).is_some();
+    post_process(
+        &mut merged,
+        &template_pod,
+        &settings,
+        &proxy_envs,
+        params,
+        previously_injected,
+    )?;
     Ok(Injected {
         pod: normalized_pod(merged),
         warnings,
@@ -419,6 +427,7 @@ fn post_process(
     settings: &Settings,
     proxy_envs: &BTreeMap<String, String>,
     params: &Params,
+    previously_injected: bool,
 ) -> Result<(), PipelineError> {
     // overwriteClusterInfo: cluster/network envs move to the end, sorted by name.
     if !proxy_envs.is_empty()
@@ -435,7 +444,12 @@ fn post_process(
     prometheus::apply_merge(pod, settings.prometheus_merge, settings.status_port)
         .map_err(PipelineError::Other)?;
     apply_secure_prometheus_annotation(pod);
-    probe::apply_rewrite(pod, settings.rewrite_probes, settings.status_port);
+    probe::apply_rewrite(
+        pod,
+        settings.rewrite_probes,
+        settings.status_port,
+        previously_injected,
+    );
     // applyMetadata
     if let Some(net) = proxy_envs.get("ISTIO_META_NETWORK") {
         pod::meta_map_mut(pod, "labels").insert("topology.istio.io/network".into(), json!(net));

@@ -193,15 +193,21 @@ pub fn rewrite_probes(pod: &mut Value, status_port: i64) {
 }
 
 /// Istio's `applyRewrite`: the env var on the proxy, then the rewrite itself.
-pub fn apply_rewrite(pod: &mut Value, default_rewrite: bool, status_port: i64) {
+/// `previously_injected` (the original pod had a status record) merges with the probers the
+/// proxy already carries instead of appending.
+pub fn apply_rewrite(
+    pod: &mut Value,
+    default_rewrite: bool,
+    status_port: i64,
+    previously_injected: bool,
+) {
     if pod::sidecar(pod).is_none() || !should_rewrite(pod, default_rewrite) {
         return;
     }
-    if let Some(probers) = dump_app_probers(pod, status_port) {
-        let previously_injected = pod::annotation(pod, super::status::STATUS).is_some();
-        if let Some(sidecar) = pod::sidecar_mut(pod) {
-            merge_or_append(pod::env_mut(sidecar), previously_injected, probers);
-        }
+    if let Some(probers) = dump_app_probers(pod, status_port)
+        && let Some(sidecar) = pod::sidecar_mut(pod)
+    {
+        merge_or_append(pod::env_mut(sidecar), previously_injected, probers);
     }
     rewrite_probes(pod, status_port);
 }
@@ -216,7 +222,17 @@ fn merge_or_append(env: &mut Vec<Value>, previously_injected: bool, probers: Str
             .unwrap_or_default();
         let mut merged: Map<String, Value> = serde_json::from_str(&probers).unwrap_or_default();
         merged.extend(old);
-        existing["value"] = Value::String(super::status::go_json(&merged));
+        let body: Vec<String> = merged
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}:{}",
+                    super::status::go_json(k),
+                    to_go_json(v, Ty::Prober)
+                )
+            })
+            .collect();
+        existing["value"] = Value::String(format!("{{{}}}", body.join(",")));
         return;
     }
     env.push(pod::env_var(ENV, &probers));
@@ -264,7 +280,7 @@ mod tests {
     #[test]
     fn rewrite_points_everything_at_the_agent() {
         let mut p = pod();
-        apply_rewrite(&mut p, true, 15020);
+        apply_rewrite(&mut p, true, 15020, false);
         let hello = &p["spec"]["containers"][0];
         assert_eq!(
             hello["livenessProbe"],
@@ -299,11 +315,23 @@ mod tests {
     }
 
     #[test]
+    fn reinjection_merges_with_recorded_probers() {
+        let mut p = json!({"spec": {"containers": [
+            {"name": "new", "livenessProbe": {"httpGet": {"port": 8008, "path": "/l"}}},
+            {"name": "istio-proxy", "env": [{"name": ENV, "value": r#"{"/app-health/old/livez":{"httpGet":{"scheme":"HTTP","port":80}}}"#}]}]}});
+        apply_rewrite(&mut p, true, 15020, true);
+        assert_eq!(
+            p["spec"]["containers"][1]["env"],
+            json!([{"name": ENV, "value": r#"{"/app-health/new/livez":{"httpGet":{"path":"/l","port":8008}},"/app-health/old/livez":{"httpGet":{"port":80,"scheme":"HTTP"}}}"#}])
+        );
+    }
+
+    #[test]
     fn annotation_turns_rewrite_off() {
         let mut p = pod();
         p["metadata"] = json!({"annotations": {REWRITE_ANNOTATION: "false"}});
         let before = p.clone();
-        apply_rewrite(&mut p, true, 15020);
+        apply_rewrite(&mut p, true, 15020, false);
         assert_eq!(p, before);
     }
 }
