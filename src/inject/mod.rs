@@ -9,7 +9,9 @@
 //!
 //! Imports no I/O: files are read and written by `app::inject`.
 
+pub mod admission;
 pub(crate) mod gotypes;
+pub mod jsonpatch;
 pub mod legacy;
 pub mod merge;
 pub mod object;
