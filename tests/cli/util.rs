@@ -39,6 +39,7 @@ pub fn shared(test: &str) -> Option<PathBuf> {
 }
 
 /// Reports a skipped test; under CI a skip is a failure.
+#[allow(clippy::print_stderr)]
 pub fn skip(test: &str, why: &str) {
     assert!(!in_ci(), "{test}: cannot be skipped under CI=true: {why}");
     eprintln!("{test}: skipped: {why}");

@@ -268,6 +268,21 @@ pub enum TemplateError {
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 
+    /// An execution error raised while evaluating the action, `if`, `range`,
+    /// `with` or `template` node at this source position (kubectl-inject
+    /// patch: Go reports `template: NAME:LINE:COL: executing ...`). `offset`
+    /// is the byte offset into the parsed source, so the embedder, which holds
+    /// the source, can compute the column and show an excerpt.
+    #[error("line {line}: {source}")]
+    At {
+        /// Byte offset of the node in the template source.
+        offset: usize,
+        /// 1-based line number of the node.
+        line: usize,
+        /// The error raised by the node.
+        source: alloc::boxed::Box<TemplateError>,
+    },
+
     /// A formatting/write error occurred while writing template output.
     #[error("write error")]
     Write,

@@ -37,6 +37,26 @@ use crate::parse::{BranchNode, CommandNode, Expr, ListNode, Node, Number, PipeNo
 use crate::value::Value;
 use crate::value::ValueFunc;
 
+/// Go methods the data's types would have (kubectl-inject patch). Rust values carry no
+/// methods, so the embedder answers `.Name` on a receiver before field lookup: `Some(v)`
+/// is the method's result, `None` falls through to ordinary field access.
+pub type MethodHook = Arc<dyn Fn(&Value, &str) -> Option<Value> + Send + Sync>;
+
+/// Wraps an error raised by the node at `pos` with that position, unless an inner node
+/// already did (kubectl-inject patch).
+fn at_pos(pos: crate::parse::Pos, sig: ExecSignal) -> ExecSignal {
+    match sig {
+        ExecSignal::Err(e) if !matches!(*e, TemplateError::At { .. }) => {
+            ExecSignal::Err(Box::new(TemplateError::At {
+                offset: pos.offset,
+                line: pos.line,
+                source: e,
+            }))
+        }
+        other => other,
+    }
+}
+
 /// Maximum total recursion depth across `{{template}}` invocations and
 /// nested `{{if}}`/`{{with}}`/`{{range}}` bodies during execution.
 ///
@@ -207,6 +227,7 @@ pub struct Executor<'a> {
     depth: usize,
     missing_key: MissingKey,
     range_iters_remaining: u64,
+    methods: Option<MethodHook>,
 }
 
 /// Returns a short human-readable name for an expression, used in error messages.
@@ -310,7 +331,13 @@ impl<'a> Executor<'a> {
             depth: 0,
             missing_key: MissingKey::default(),
             range_iters_remaining: DEFAULT_MAX_RANGE_ITERS,
+            methods: None,
         }
+    }
+
+    /// Set the [`MethodHook`] consulted before each field access.
+    pub fn set_method_hook(&mut self, hook: Option<MethodHook>) {
+        self.methods = hook;
     }
 
     /// Set the [`MissingKey`] behavior for this executor.
@@ -363,7 +390,9 @@ impl<'a> Executor<'a> {
                 Ok(())
             }
             Node::Action(action) => {
-                let val = self.eval_pipeline(dot, &action.pipe)?;
+                let val = self
+                    .eval_pipeline(dot, &action.pipe)
+                    .map_err(|e| at_pos(action.pos, e))?;
                 // Only print if there are no declarations (side-effect-only)
                 if action.pipe.decl.is_empty() {
                     // Go's template engine prints "<no value>" for nil/missing
@@ -376,10 +405,18 @@ impl<'a> Executor<'a> {
                 }
                 Ok(())
             }
-            Node::If(branch) => self.walk_if(w, branch, dot),
-            Node::Range(branch) => self.walk_range(w, branch, dot),
-            Node::With(branch) => self.walk_with(w, branch, dot),
-            Node::Template(tmpl) => self.walk_template(w, tmpl, dot),
+            Node::If(branch) => self
+                .walk_if(w, branch, dot)
+                .map_err(|e| at_pos(branch.pos, e)),
+            Node::Range(branch) => self
+                .walk_range(w, branch, dot)
+                .map_err(|e| at_pos(branch.pos, e)),
+            Node::With(branch) => self
+                .walk_with(w, branch, dot)
+                .map_err(|e| at_pos(branch.pos, e)),
+            Node::Template(tmpl) => self
+                .walk_template(w, tmpl, dot)
+                .map_err(|e| at_pos(tmpl.pos, e)),
             Node::Define(_) => Ok(()), // defines are collected at parse time
             Node::List(list) => self.walk(w, list, dot),
             Node::Break(_) => Err(ExecSignal::Break),
@@ -756,7 +793,25 @@ impl<'a> Executor<'a> {
 
     /// Walk a chain of field accesses on `val`.
     fn walk_fields(&self, mut val: Value, fields: &[SmolStr]) -> ExecResult<Value> {
+        // kubectl-inject patch: Go distinguishes a missing map entry (an invalid value:
+        // further fields give no value) from an entry holding nil (a nil interface: a
+        // further field is an error), and lets types have methods (the hook).
+        let mut nil_entry = false;
         for field in fields {
+            if let Some(hook) = &self.methods
+                && let Some(v) = hook(&val, field)
+            {
+                val = v;
+                nil_entry = false;
+                continue;
+            }
+            if nil_entry {
+                return Err(TemplateError::Exec(format!(
+                    "nil pointer evaluating interface {{}}.{field}"
+                ))
+                .into());
+            }
+            nil_entry = matches!(val.field(field), Some(Value::Nil));
             val = self.field_access(&val, field)?;
         }
         Ok(val)

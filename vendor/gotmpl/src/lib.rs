@@ -96,7 +96,7 @@ use alloc::vec::Vec;
 use std::io::Write;
 
 use exec::Executor;
-pub use exec::MissingKey;
+pub use exec::{MethodHook, MissingKey};
 use parse::{DefineNode, ListNode, Parser};
 
 /// A map from function names to template functions, equivalent to Go's
@@ -148,6 +148,7 @@ pub struct Template {
     right_delim: String,
     missing_key: MissingKey,
     max_range_iters: u64,
+    methods: Option<exec::MethodHook>,
 }
 
 /// Adapts a [`std::io::Write`] to [`core::fmt::Write`]. Any [`io::Error`](std::io::Error)
@@ -200,7 +201,16 @@ impl Template {
             right_delim: "}}".to_string(),
             missing_key: MissingKey::default(),
             max_range_iters: exec::DEFAULT_MAX_RANGE_ITERS,
+            methods: None,
         }
+    }
+
+    /// Set the [`MethodHook`] that answers `.Name` on values before field lookup: the
+    /// methods Go types would have (kubectl-inject patch).
+    #[must_use]
+    pub fn method_hook(mut self, hook: MethodHook) -> Self {
+        self.methods = Some(hook);
+        self
     }
 
     /// Set the total number of `{{range}}` iterations allowed per execution
@@ -740,6 +750,7 @@ impl Template {
         let mut executor = Executor::new(funcs, templates);
         executor.set_missing_key(self.missing_key);
         executor.set_max_range_iters(self.max_range_iters);
+        executor.set_method_hook(self.methods.clone());
         executor
     }
 
@@ -1017,6 +1028,7 @@ impl Clone for Template {
             right_delim: self.right_delim.clone(),
             missing_key: self.missing_key,
             max_range_iters: self.max_range_iters,
+            methods: self.methods.clone(),
         }
     }
 }

@@ -467,7 +467,13 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(n) => write!(f, "{n}"),
             Value::Uint(n) => write!(f, "{n}"),
-            Value::Float(v) => write!(f, "{v}"),
+            // kubectl-inject patch: Go's `%v` for float64 is the shortest `%g`
+            // (`1e+06`, `1e-05`), not Rust's plain decimal.
+            Value::Float(v) => {
+                let mut s = String::new();
+                crate::go::write_g_default(&mut s, *v, false);
+                f.write_str(&s)
+            }
             Value::String(s) => write!(f, "{s}"),
             Value::List(v) => {
                 write!(f, "[")?;
