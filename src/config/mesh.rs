@@ -340,13 +340,10 @@ mod tests {
     #[test]
     fn errors_name_source_and_field() {
         let e = MeshConfig::parse("mesh.yaml", "defaultConfig:\n  statusPort: abc\n").unwrap_err();
-        assert_eq!(
+        assert!(
             e.to_string()
-                .split(':')
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(":"),
-            "mesh.yaml: field `defaultConfig.statusPort`"
+                .starts_with("mesh.yaml: field `defaultConfig.statusPort`: invalid type"),
+            "{e}"
         );
         let e = MeshConfig::parse("m", "- 1\n").unwrap_err();
         assert!(e.to_string().starts_with("m: expected a mapping"), "{e}");
