@@ -8,3 +8,4 @@ mod explain;
 mod inject;
 mod kubectl;
 mod template;
+mod yaml;

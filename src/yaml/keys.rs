@@ -1,0 +1,128 @@
+//! Mapping key order: go-yaml v2's `keyList.Less` (`sorter.go`) for string keys. Runs of
+//! digits compare as numbers (`a2` < `a10`), letters sort after other characters (`a_b` <
+//! `ab`), and Go's `unicode.IsLetter`/`unicode.IsDigit` decide what a letter or digit is.
+
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+
+/// Sorts entries by key in go-yaml's order. A merge sort written out, because `less` is
+/// go-yaml's and not guaranteed to be a total order on every input, which the standard
+/// library's sorts may panic on.
+pub(super) fn sort<V>(entries: &mut Vec<(&String, V)>) {
+    let keyed: Vec<(Vec<char>, (&String, V))> = entries
+        .drain(..)
+        .map(|(k, v)| (k.chars().collect(), (k, v)))
+        .collect();
+    let sorted = merge_sort(keyed);
+    entries.extend(sorted.into_iter().map(|(_, entry)| entry));
+}
+
+fn merge_sort<T>(mut items: Vec<(Vec<char>, T)>) -> Vec<(Vec<char>, T)> {
+    if items.len() <= 1 {
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = merge_sort(items);
+    let right = merge_sort(right);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut left = left.into_iter().peekable();
+    let mut right = right.into_iter().peekable();
+    loop {
+        let take_right = match (left.peek(), right.peek()) {
+            (Some(l), Some(r)) => less(&r.0, &l.0),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => break,
+        };
+        let next = if take_right {
+            right.next()
+        } else {
+            left.next()
+        };
+        out.extend(next);
+    }
+    out
+}
+
+/// go-yaml v2's `keyList.Less` for two string keys.
+pub(super) fn less(a: &[char], b: &[char]) -> bool {
+    for (i, (&ac, &bc)) in a.iter().zip(b).enumerate() {
+        if ac == bc {
+            continue;
+        }
+        let al = is_letter(ac);
+        let bl = is_letter(bc);
+        if al && bl {
+            return ac < bc;
+        }
+        if al || bl {
+            return bl;
+        }
+        let mut an: i64 = 0;
+        let mut bn: i64 = 0;
+        if ac == '0' || bc == '0' {
+            // A zero that continues a number (`10` vs `1a`) counts as a digit, not a
+            // leading zero.
+            for &prev in a[..i].iter().rev().take_while(|&&c| is_digit(c)) {
+                if prev != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let (an, ai) = digit_run(a, i, an);
+        let (bn, bi) = digit_run(b, i, bn);
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ac < bc;
+    }
+    a.len() < b.len()
+}
+
+/// Go: `for ai = i; ai < len(ar) && unicode.IsDigit(ar[ai]); ai++ { an = an*10 + int64(ar[ai]-'0') }`
+/// (with Go's wrapping arithmetic).
+fn digit_run(s: &[char], start: usize, mut n: i64) -> (i64, usize) {
+    let mut end = start;
+    while let Some(&c) = s.get(end).filter(|&&c| is_digit(c)) {
+        n = n
+            .wrapping_mul(10)
+            .wrapping_add(i64::from(u32::from(c)).wrapping_sub(i64::from(u32::from('0'))));
+        end += 1;
+    }
+    (n, end)
+}
+
+/// Go's `unicode.IsLetter`: general category L.
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    c.general_category_group() == GeneralCategoryGroup::Letter
+}
+
+/// Go's `unicode.IsDigit`: general category Nd.
+fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    c.general_category() == GeneralCategory::DecimalNumber
+}
+
+/// go-yaml's order as an `Ordering`, for tests and callers that sort key lists.
+#[cfg(test)]
+pub(super) fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if less(&a, &b) {
+        Ordering::Less
+    } else if less(&b, &a) {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
+    }
+}
