@@ -1,6 +1,7 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
 mod input;
+mod render;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Check(_) => not_built("check"),
         Command::Explain(_) => not_built("explain"),
+        Command::Inject(args) if args.render_only => render::run(&args),
         Command::Inject(_) => not_built("inject"),
         Command::Uninstall(_) => not_built("uninstall"),
         Command::Cleanup(_) => not_built("cleanup"),

@@ -4,5 +4,9 @@
 //! Pure: parses text handed to it; reads no files.
 
 mod injector;
+pub mod mesh;
+pub mod values;
 
 pub use injector::{ConfigError, InjectionPolicy, InjectorConfig};
+pub use mesh::{MeshConfig, MeshError, ProxyConfig, TrafficPolicy};
+pub use values::{ValuesError, parse_values};
