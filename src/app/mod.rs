@@ -1,5 +1,6 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
+mod inject;
 mod input;
 mod render;
 
@@ -36,7 +37,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Check(_) => not_built("check"),
         Command::Explain(_) => not_built("explain"),
         Command::Inject(args) if args.render_only => render::run(&args),
-        Command::Inject(_) => not_built("inject"),
+        Command::Inject(args) => inject::run(&args),
         Command::Uninstall(_) => not_built("uninstall"),
         Command::Cleanup(_) => not_built("cleanup"),
     }

@@ -3,6 +3,7 @@
 //!
 //! Pure: parses text handed to it; reads no files.
 
+pub mod embedded;
 mod injector;
 pub mod mesh;
 pub mod values;

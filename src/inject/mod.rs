@@ -10,6 +10,7 @@
 //! Imports no I/O: files are read and written by `app::inject`.
 
 pub mod admission;
+pub mod engine;
 pub(crate) mod gotypes;
 pub mod jsonpatch;
 pub mod legacy;

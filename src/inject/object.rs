@@ -65,7 +65,7 @@ pub struct DocResult {
 
 /// A document that could not be injected, naming it and the object.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{at}{}: {error}", object.as_ref().map(|o| format!(" ({o})")).unwrap_or_default())]
+#[error("cannot inject {at}{}", object.as_ref().map(|o| format!(" ({o})")).unwrap_or_default())]
 pub struct InjectError {
     pub at: DocRef,
     /// `Deployment default/web`.
