@@ -9,7 +9,7 @@
 //! `testdata/conformance/known-failures.txt` with a reason; the test fails when an unlisted
 //! case fails or a listed one passes, so the list only shrinks.
 
-#![allow(clippy::print_stderr)]
+#![allow(clippy::print_stderr, clippy::unwrap_used)] // test helpers: report, and panic on broken data
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
