@@ -4,6 +4,7 @@
 //! Pure: no I/O.
 
 pub mod labels;
+pub mod quantity;
 mod selector;
 pub mod webhook;
 
