@@ -245,6 +245,10 @@ impl<'a> Injector<'a> {
                 .unwrap_or_else(|| json!({}));
         }
         gotypes::normalize(&mut obj, gotypes::workload_type(kind));
+        if let Some(template) = obj.pointer_mut(template_ptr) {
+            crate::model::quantity::canonicalize_pod(template)
+                .map_err(|e| fail(PipelineError::Other(e.to_string())))?;
+        }
         result.objects.push(report);
         Ok(obj)
     }

@@ -152,9 +152,13 @@ pub fn native_sidecars(pod: &Value, global: bool) -> bool {
     }
 }
 
-fn normalized_pod(mut v: Value) -> Value {
+/// The pod as Go's typed round trip leaves it: zero structs, omitempty, and canonical
+/// resource quantities (an unparsable quantity fails, as decoding it does in Go).
+fn typed_pod(mut v: Value) -> Result<Value, PipelineError> {
     gotypes::normalize(&mut v, Ty::Pod);
-    v
+    crate::model::quantity::canonicalize_pod(&mut v)
+        .map_err(|e| PipelineError::Other(e.to_string()))?;
+    Ok(v)
 }
 
 /// Runs the whole pipeline on one pod (`{metadata, spec}`), returning the injected pod.
@@ -164,7 +168,7 @@ pub fn inject_pod(
     pod: &Value,
     params: &Params,
 ) -> Result<Injected, PipelineError> {
-    let original = normalized_pod(pod.clone());
+    let original = typed_pod(pod.clone())?;
     let mut warnings = Vec::new();
     if let Some(policy) = original
         .pointer("/spec/dnsPolicy")
@@ -195,7 +199,7 @@ pub fn inject_pod(
         revision: &params.revision,
     };
     let names = engine.template_names();
-    let mut template_pod = normalized_pod(json!({}));
+    let mut template_pod = typed_pod(json!({}))?;
     let mut merged = stripped.clone();
     for name in select_templates(&original, params) {
         if !names.contains(&name) {
@@ -225,9 +229,9 @@ pub fn inject_pod(
                 });
             }
         };
-        template_pod = normalized_pod(merge::merge_pod(&template_pod, &patch).map_err(|e| {
+        template_pod = typed_pod(merge::merge_pod(&template_pod, &patch).map_err(|e| {
             PipelineError::Other(format!("failed applying injection overlay: {e}"))
-        })?);
+        })?)?;
         // With native sidecars the template puts istio-proxy in initContainers; a user's
         // istio-proxy customisation in containers moves there first so the two merge.
         if native
@@ -236,11 +240,11 @@ pub fn inject_pod(
         {
             move_proxy_to_init(&mut merged);
         }
-        merged = normalized_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
+        merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
             PipelineError::Other(format!(
                 "failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"
             ))
-        })?);
+        })?)?;
     }
 
     let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
@@ -255,7 +259,7 @@ pub fn inject_pod(
         previously_injected,
     )?;
     Ok(Injected {
-        pod: normalized_pod(merged),
+        pod: typed_pod(merged)?,
         warnings,
     })
 }
@@ -343,9 +347,9 @@ fn reapply_overwritten_containers(
             }
             gotypes::normalize(&mut overlay, Ty::Container);
             let patch = json!({"spec": {list.key(): [overlay.clone()]}});
-            merged = normalized_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
+            merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
                 PipelineError::Other(format!("failed to apply sidecar container: {e}"))
-            })?);
+            })?)?;
             match list {
                 List::Containers => applied.containers.push(overlay),
                 List::InitContainers => applied.init_containers.push(overlay),

@@ -95,6 +95,18 @@ fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
         "traffic.sidecar.istio.io/excludeInterfaces"
         | "traffic.sidecar.istio.io/kubevirtInterfaces"
         | "istio.io/reroute-virtual-interfaces" => interfaces(value),
+        "sidecar.istio.io/proxyCPU"
+        | "sidecar.istio.io/proxyMemory"
+        | "sidecar.istio.io/proxyCPULimit"
+        | "sidecar.istio.io/proxyMemoryLimit" => {
+            if value.chars().any(char::is_control) {
+                Err("contains control characters".into())
+            } else {
+                crate::model::quantity::Quantity::parse(value)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
         "prometheus.istio.io/merge-metrics" => parse_bool(value)
             .map(|_| ())
             .ok_or_else(|| format!("strconv.ParseBool: parsing {value:?}: invalid syntax")),
@@ -196,6 +208,7 @@ mod tests {
             ("traffic.sidecar.istio.io/excludeOutboundPorts", ""),
             ("traffic.sidecar.istio.io/kubevirtInterfaces", "net1,net2"),
             ("prometheus.istio.io/merge-metrics", "F"),
+            ("sidecar.istio.io/proxyCPU", "100m"),
             ("some.other/annotation", "anything"),
         ];
         for (k, v) in ok {
@@ -253,6 +266,7 @@ mod tests {
                 "interface",
             ),
             ("prometheus.istio.io/merge-metrics", "yes", "ParseBool"),
+            ("sidecar.istio.io/proxyMemory", "lots", ""),
         ];
         for (k, v, want) in bad {
             let e = check(k, v).expect_err(k);
