@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod pod;
 pub mod probe;
 pub mod prometheus;
+pub mod smp;
 pub mod status;
 pub mod validate;
 
