@@ -171,7 +171,10 @@ impl Template {
                 limits: self.limits,
                 depth: 0,
             }));
+            let saved_maps = STRING_MAPS.with(|m| m.replace(Vec::new()));
+            mark_sidecar_string_maps(data);
             let result = self.inner.execute_fmt(&mut out, data);
+            STRING_MAPS.with(|m| m.replace(saved_maps));
             r.replace(saved);
             result
         });
@@ -189,7 +192,7 @@ impl Template {
 /// Go's builtins, always defined.
 const BUILTINS: &[&str] = &[
     "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "print", "printf", "println", "len",
-    "index", "slice", "call", "html", "js", "urlquery",
+    "index", "call", "html", "js", "urlquery",
 ];
 
 /// Go rejects a call of an undefined function when parsing (`function "x" not defined`);
@@ -276,6 +279,54 @@ thread_local! {
     /// The render in progress on this thread, for legacy `render`, which renders a string
     /// as a template with the same data.
     static RENDER: RefCell<Option<RenderContext>> = const { RefCell::new(None) };
+    /// The maps of the render in progress that are Go `map[string]string` (labels,
+    /// annotations, proxyMetadata, and what `strdict`/`omit`/`mergeMaps`/`split` return):
+    /// `index` on a missing key gives `""` there, but nil on a `map[string]any`. Held
+    /// (not just their addresses) so an address cannot be reused during the render.
+    static STRING_MAPS: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records `v` (a map) as a Go `map[string]string` for the render in progress.
+pub(crate) fn mark_string_map(v: Value) -> Value {
+    if matches!(v, Value::Map(_)) {
+        STRING_MAPS.with(|m| m.borrow_mut().push(v.clone()));
+    }
+    v
+}
+
+/// Whether `map` was recorded as a Go `map[string]string`.
+pub(crate) fn is_string_map(map: &Arc<std::collections::BTreeMap<Arc<str>, Value>>) -> bool {
+    STRING_MAPS.with(|m| {
+        m.borrow().iter().any(|v| match v {
+            Value::Map(x) => Arc::ptr_eq(x, map),
+            _ => false,
+        })
+    })
+}
+
+/// The `map[string]string` fields of `SidecarTemplateData` (when `data` has its shape).
+fn mark_sidecar_string_maps(data: &Value) {
+    if data.field("ProxyConfig").is_none() || data.field("ObjectMeta").is_none() {
+        return;
+    }
+    for path in [
+        &["ObjectMeta", "Annotations"][..],
+        &["ObjectMeta", "Labels"],
+        &["DeploymentMeta", "Labels"],
+        &["DeploymentMeta", "Annotations"],
+        &["Spec", "NodeSelector"],
+        &["ProxyConfig", "ProxyMetadata"],
+        &["ProxyConfig", "RuntimeValues"],
+        &["MeshConfig", "DefaultConfig", "ProxyMetadata"],
+    ] {
+        let mut v = Some(data);
+        for p in path {
+            v = v.and_then(|x| x.field(p));
+        }
+        if let Some(v) = v {
+            mark_string_map(v.clone());
+        }
+    }
 }
 
 /// Legacy `render`: renders its string argument as a template over the current data.

@@ -185,14 +185,8 @@ pub(crate) fn to_yaml(v: &Value) -> String {
 }
 
 /// The YAML text of a JSON value, byte-compatible with Go's `sigs.k8s.io/yaml`.
-///
-/// TEMPORARY: the emitter is the `yaml` module's (branch `yamlsmp`); until it is merged
-/// this falls back to serde_yaml, which differs from go-yaml v2 in quoting details.
 fn yaml_emit(j: &serde_json::Value) -> String {
-    if j.is_null() {
-        return "null\n".to_string();
-    }
-    serde_yaml::to_string(j).unwrap_or_default()
+    crate::yaml::to_string(j)
 }
 
 fn merge_maps(a: &Args) -> Result<Option<BTreeMap<String, String>>, super::Fail> {

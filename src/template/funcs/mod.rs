@@ -152,12 +152,51 @@ pub(crate) fn s(v: impl Into<Arc<str>>) -> Value {
     Value::String(v.into())
 }
 
+/// A Go `map[string]string` result (recorded as such for `index`).
 pub(crate) fn str_map_value(m: BTreeMap<String, String>) -> Value {
-    Value::Map(Arc::new(
+    crate::template::mark_string_map(Value::Map(Arc::new(
         m.into_iter()
             .map(|(k, v)| (Arc::from(k.as_str()), s(v)))
             .collect(),
-    ))
+    )))
+}
+
+/// Go's `index` builtin, with the zero value of the map's element type for a missing key:
+/// `""` for a `map[string]string`, nil for a `map[string]any`.
+fn index(a: &Args) -> FResult {
+    a.at_least(1)?;
+    let mut v = a.any(0).clone();
+    for key in &a.args[1..] {
+        v = match (&v, key) {
+            (Value::Map(m), Value::String(k)) => match m.get(k.as_ref()) {
+                Some(x) => x.clone(),
+                None if crate::template::is_string_map(m) => s(""),
+                None => Value::Nil,
+            },
+            (Value::Map(_), other) => {
+                return Err(Fail::Call(format!(
+                    "value has type {}; should be string",
+                    go::type_name(other)
+                )));
+            }
+            (Value::List(_) | Value::String(_), Value::Int(_) | Value::Uint(_)) => {
+                v.index(key).map_err(|_| {
+                    Fail::Call(format!(
+                        "error calling index: index out of range: {}",
+                        go::sprint(key)
+                    ))
+                })?
+            }
+            (Value::Nil, _) => return Err(Fail::Call("index of untyped nil".into())),
+            (other, _) => {
+                return Err(Fail::Call(format!(
+                    "can't index item of type {}",
+                    go::type_name(other)
+                )));
+            }
+        };
+    }
+    Ok(v)
 }
 
 /// Registers `f` under `name`, turning failures into Go's messages.
@@ -176,6 +215,7 @@ pub(crate) fn reg(m: &mut FuncMap, name: &'static str, f: fn(&Args) -> FResult) 
 /// The whole function map for `set`: sprig, then Istio's functions over it.
 pub fn func_map(set: FuncSet) -> FuncMap {
     let mut m = FuncMap::new();
+    reg(&mut m, "index", index);
     sprig::register(&mut m);
     istio::register(&mut m, set);
     m

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use gotmpl::{FuncMap, Value};
 
 use super::{Args, FResult, Fail, reg, s, str_map_value};
+
 use crate::template::go;
 
 /// Bound on strings built by `repeat` and friends, so a template cannot ask for gigabytes.
@@ -198,19 +199,41 @@ pub(super) fn register(m: &mut FuncMap) {
         a.exact(3)?;
         Ok(if a.bool(2)? { a.any(0) } else { a.any(1) }.clone())
     });
-    reg(m, "required", |a| {
-        a.exact(2)?;
-        let warn = a.str(0)?;
-        match a.any(1) {
-            Value::Nil => Err(warn.into()),
-            Value::String(x) if x.is_empty() => Err(warn.into()),
-            v => Ok(v.clone()),
-        }
-    });
+    // No `required`: it is Helm's, not sprig's, and Istio's templates cannot use it.
 
     // Lists.
     reg(m, "list", |a| {
         Ok(Value::List(a.args.iter().cloned().collect()))
+    });
+    // sprig's `slice` replaces Go's builtin: lists only, `cast.ToInt` bounds, an empty
+    // list gives nil.
+    reg(m, "slice", |a| {
+        a.at_least(1)?;
+        let l = match a.any(0) {
+            Value::List(l) => l,
+            other => {
+                return Err(format!(
+                    "list should be type of slice or array but {}",
+                    go_kind(other)
+                )
+                .into());
+            }
+        };
+        if l.is_empty() {
+            return Ok(Value::Nil);
+        }
+        let start = a.args.get(1).map_or(0, cast_int);
+        let end = a.args.get(2).map_or(l.len() as i64, cast_int);
+        if start < 0 || end < start || end > l.len() as i64 {
+            return Err(format!("runtime error: slice bounds out of range [{start}:{end}]").into());
+        }
+        Ok(Value::List(
+            l.get(start as usize..end as usize)
+                .unwrap_or_default()
+                .iter()
+                .cloned()
+                .collect(),
+        ))
     });
     reg(m, "append", push);
     reg(m, "push", push);

@@ -119,7 +119,7 @@ fn go_argument_checks_fail_like_go() {
         ),
         (
             r#"{{ required "need x" .x }}"#,
-            "error calling required: need x",
+            r#"function "required" not defined"#,
         ),
         (r#"{{ first "abc" }}"#, "Cannot find first on type string"),
     ] {

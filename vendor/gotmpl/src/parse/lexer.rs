@@ -505,16 +505,13 @@ impl<'a> Lexer<'a> {
         self.ignore();
 
         // Remove the LeftDelim/LeftTrimDelim token that was already emitted.
-        // Check if the open was a trim delimiter.
-        let open_was_trim = self
-            .tokens
-            .last()
-            .is_some_and(|t| t.kind == TokenKind::LeftTrimDelim);
         self.tokens.pop();
 
-        // The caller (lex_text) needs to know if trailing whitespace should be
-        // trimmed. This happens when either open or close had a trim marker.
-        Ok(Some(open_was_trim || close_trims))
+        // The caller (lex_text) needs to know if the following text's leading
+        // whitespace is trimmed: only a closing `-}}` does that. kubectl-inject
+        // patch: upstream also trimmed it for an opening `{{-`, which Go does not
+        // (`{{- /* c */}}\n  x` keeps `\n  x`; Istio's sidecar template relies on it).
+        Ok(Some(close_trims))
     }
 
     // State: Scanning inside {{ ... }}

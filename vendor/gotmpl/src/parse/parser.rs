@@ -56,6 +56,17 @@ pub struct Parser<'a> {
     source: &'a str,
     depth: usize,
     parse_name: Option<&'a str>,
+    /// What ended the last `parse_list` (kubectl-inject patch).
+    stop: Stop,
+}
+
+/// What ended a list: the end of input, `{{end}}` or `{{else}}` (kubectl-inject patch: Go
+/// rejects a list ended by the wrong one, e.g. a missing `{{end}}` or a stray `{{end}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Eof,
+    End,
+    Else,
 }
 
 impl<'a> Parser<'a> {
@@ -90,6 +101,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             source,
             depth: 0,
+            stop: Stop::Eof,
             parse_name,
         })
     }
@@ -128,6 +140,11 @@ impl<'a> Parser<'a> {
     pub fn parse(mut self) -> Result<(ListNode, Vec<DefineNode>)> {
         let mut defines = Vec::new();
         let list = self.parse_list(&mut defines)?;
+        match self.stop {
+            Stop::Eof => {}
+            Stop::End => return Err(self.error("unexpected {{end}}")),
+            Stop::Else => return Err(self.error("unexpected {{else}}")),
+        }
         Ok((list, defines))
     }
 
@@ -204,7 +221,10 @@ impl<'a> Parser<'a> {
 
         loop {
             match self.peek().kind {
-                TokenKind::Eof => break,
+                TokenKind::Eof => {
+                    self.stop = Stop::Eof;
+                    break;
+                }
                 TokenKind::Text => {
                     let tok = self.next().clone();
                     nodes.push(Node::Text(TextNode {
@@ -219,9 +239,11 @@ impl<'a> Parser<'a> {
                         TokenKind::End => {
                             self.next();
                             self.expect_close_delim()?;
+                            self.stop = Stop::End;
                             break;
                         }
                         TokenKind::Else => {
+                            self.stop = Stop::Else;
                             break;
                         }
                         TokenKind::If => {
@@ -278,6 +300,18 @@ impl<'a> Parser<'a> {
         Ok(ListNode { pos, nodes })
     }
 
+    /// Fails unless the last list ended with one of `allowed` (kubectl-inject patch).
+    fn expect_stop(&self, allowed: &[Stop]) -> Result<()> {
+        if allowed.contains(&self.stop) {
+            return Ok(());
+        }
+        Err(self.error(match self.stop {
+            Stop::Eof => "unexpected EOF",
+            Stop::End => "unexpected {{end}}",
+            Stop::Else => "expected end; found {{else}}",
+        }))
+    }
+
     // Control structure parsers
     fn parse_branch(
         &mut self,
@@ -291,6 +325,7 @@ impl<'a> Parser<'a> {
         self.expect_close_delim()?;
 
         let body = self.parse_list(defines)?;
+        self.expect_stop(&[Stop::End, Stop::Else])?;
 
         let else_body = if self.pos < self.tokens.len() && self.peek().kind == TokenKind::Else {
             self.next();
@@ -312,6 +347,7 @@ impl<'a> Parser<'a> {
             } else {
                 self.expect_close_delim()?;
                 let else_list = self.parse_list(defines)?;
+                self.expect_stop(&[Stop::End])?;
                 Some(else_list)
             }
         } else {
@@ -349,6 +385,7 @@ impl<'a> Parser<'a> {
         self.expect_close_delim()?;
 
         let body = self.parse_list(defines)?;
+        self.expect_stop(&[Stop::End])?;
 
         Ok(DefineNode {
             pos,
@@ -402,6 +439,7 @@ impl<'a> Parser<'a> {
 
         self.expect_close_delim()?;
         let body = self.parse_list(defines)?;
+        self.expect_stop(&[Stop::End])?;
 
         let name = SmolStr::from(name_tok.val.as_ref());
         let define = DefineNode {
