@@ -132,7 +132,7 @@ impl<'a> Injector<'a> {
                     let api = item.get("apiVersion").and_then(Value::as_str).unwrap_or("");
                     let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
                     // Items of kinds kube-inject does not register stay as they are.
-                    if let Some(k) = WorkloadKind::from_type_meta(api, kind) {
+                    if let Some(k) = kube_inject_kind(api, kind) {
                         *item = self.inject_object(&doc.at, k, item, &mut result)?;
                     }
                 }
@@ -141,7 +141,7 @@ impl<'a> Injector<'a> {
             result.output = DocOutput::Object(list);
             return Ok(result);
         }
-        if let Some(k) = WorkloadKind::from_type_meta(doc.api_version(), doc.kind()) {
+        if let Some(k) = kube_inject_kind(doc.api_version(), doc.kind()) {
             let out = self.inject_object(&doc.at, k, &doc.value, &mut result)?;
             result.output = DocOutput::Object(out);
         }
@@ -171,6 +171,18 @@ impl<'a> Injector<'a> {
             namespace: str_at(&obj, "/metadata/namespace"),
             labels: string_map(obj.pointer("/metadata/labels")),
             annotations: string_map(obj.pointer("/metadata/annotations")),
+        };
+        // A Pod's workload is found through its controller, as the webhook does
+        // (`truncate-canonical-name-custom-controller-pod` in Istio's suite).
+        let template_owner = if kind == WorkloadKind::Pod {
+            let found = super::admission::deploy_meta_from_pod(&obj);
+            Owner {
+                labels: owner.labels.clone(),
+                annotations: owner.annotations.clone(),
+                ..found
+            }
+        } else {
+            owner.clone()
         };
         let template_ptr = kind.pod_template_pointer();
         let meta_ptr = kind.inject_metadata_pointer();
@@ -224,9 +236,9 @@ impl<'a> Injector<'a> {
             return Ok(obj);
         }
         let injected = if self.legacy {
-            legacy::inject_pod(self.engine, &owner, &pod, &self.params)
+            legacy::inject_pod(self.engine, &template_owner, &pod, &self.params)
         } else {
-            pipeline::inject_pod(self.engine, &owner, &pod, &self.params)
+            pipeline::inject_pod(self.engine, &template_owner, &pod, &self.params)
         }
         .map_err(fail)?;
         result.warnings.extend(injected.warnings);
@@ -287,6 +299,15 @@ impl<'a> Injector<'a> {
             _ => d.reason,
         })
     }
+}
+
+/// The kinds kube-inject registers: the manifest module's list, plus OpenShift's legacy
+/// group-less `v1` DeploymentConfig, which Istio's scheme also decodes
+/// (`deploymentconfig-with-canonical-service-label` in Istio's suite).
+fn kube_inject_kind(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+    WorkloadKind::from_type_meta(api_version, kind)
+        .or((api_version == "v1" && kind == "DeploymentConfig")
+            .then_some(WorkloadKind::DeploymentConfig))
 }
 
 fn string_map(v: Option<&Value>) -> StringMap {
