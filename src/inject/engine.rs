@@ -56,17 +56,19 @@ pub struct Setup {
 
 impl Setup {
     pub fn load(src: ConfigSource) -> Result<Setup, SetupError> {
-        let (config_name, config_text) = src
-            .inject_config
-            .clone()
-            .unwrap_or_else(|| (embedded::SOURCE.into(), embedded::CONFIG.into()));
-        // A full config with `templates` (or a legacy `template`), else — as istioctl
-        // accepts — the file is one bare template, used as `sidecar`.
-        let config = match InjectorConfig::parse(&config_name, &config_text) {
-            Ok(c) if !c.templates.is_empty() || c.is_legacy() => c,
-            _ => InjectorConfig {
-                templates: [("sidecar".to_string(), config_text.clone())].into(),
-                ..InjectorConfig::default()
+        let (config_name, config) = match &src.inject_config {
+            None => (embedded::SOURCE.to_string(), embedded::config()),
+            // A full config with `templates` (or a legacy `template`), else — as istioctl
+            // accepts — the file is one bare template, used as `sidecar`.
+            Some((name, text)) => match InjectorConfig::parse(name, text) {
+                Ok(c) if !c.templates.is_empty() || c.is_legacy() => (name.clone(), c),
+                _ => (
+                    name.clone(),
+                    InjectorConfig {
+                        templates: [("sidecar".to_string(), text.clone())].into(),
+                        ..InjectorConfig::default()
+                    },
+                ),
             },
         };
         let mut templates = BTreeMap::new();
