@@ -250,6 +250,9 @@ pub fn inject_pod(
     let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
     adjust_init_container_user(&mut merged, &original, &settings);
     let previously_injected = pod::annotation(&original, status::STATUS).is_some();
+    if previously_injected {
+        keep_recorded_probers(&mut merged, &original);
+    }
     post_process(
         &mut merged,
         &template_pod,
@@ -420,6 +423,25 @@ fn adjust_init_container_user(pod: &mut Value, original: &Value, settings: &Sett
             && let Some(v) = args.get_mut(i + 1)
         {
             *v = json!(u.to_string());
+        }
+    }
+}
+
+/// Beyond Istio: on re-injection the app's probes already point at the agent, so they
+/// cannot be dumped again; the previous proxy's `ISTIO_KUBE_APP_PROBERS` is carried over
+/// (and merged with any new probers later) so that injecting twice changes nothing.
+fn keep_recorded_probers(pod: &mut Value, original: &Value) {
+    let old = pod::sidecar(original)
+        .and_then(|c| c.get("env"))
+        .and_then(Value::as_array)
+        .and_then(|env| env.iter().find(|e| e["name"] == probe::ENV).cloned());
+    let Some(old) = old else {
+        return;
+    };
+    if let Some(sidecar) = pod::sidecar_mut(pod) {
+        let env = pod::env_mut(sidecar);
+        if !env.iter().any(|e| e["name"] == probe::ENV) {
+            env.push(old);
         }
     }
 }
