@@ -86,10 +86,15 @@ pub fn inject_pod(
 
     let mut out = stripped;
     let list = |key: &str| -> Vec<Value> {
-        spec.get(key)
+        let mut items = spec
+            .get(key)
             .and_then(Value::as_array)
             .cloned()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if key.ends_with("ontainers") {
+            items.iter_mut().for_each(drop_pre_1_9_unknowns);
+        }
+        items
     };
     let spec_obj = pod::object_field(&mut out, "spec");
     for key in [
@@ -139,10 +144,22 @@ pub fn inject_pod(
         probe::apply_rewrite(&mut out, rewrite_default, settings.status_port, merge);
     }
 
+    // The labels 1.5–1.8 injectors added besides the template's output.
+    let label = |k: &str| pod::label(&out, k).map(str::to_string);
+    let name = label("app.kubernetes.io/name")
+        .or_else(|| label("app"))
+        .unwrap_or_else(|| owner.name.clone());
+    let revision = label("app.kubernetes.io/version")
+        .or_else(|| label("version"))
+        .unwrap_or_else(|| "latest".into());
     let labels = pod::meta_map_mut(&mut out, "labels");
-    labels
-        .entry("security.istio.io/tlsMode")
-        .or_insert_with(|| json!("istio"));
+    for (k, v) in [
+        ("security.istio.io/tlsMode", "istio".to_string()),
+        ("service.istio.io/canonical-name", name),
+        ("service.istio.io/canonical-revision", revision),
+    ] {
+        labels.entry(k).or_insert_with(|| json!(v));
+    }
     let canonical = json!({"spec": {
         "initContainers": list("initContainers"),
         "containers": list("containers"),
@@ -171,6 +188,19 @@ pub fn inject_pod(
         pod: out,
         warnings: Vec::new(),
     })
+}
+
+/// Fields a legacy template may write that the Kubernetes types of its era did not have,
+/// so its injector dropped them when decoding: `restartPolicy: Always` on a container
+/// (1.8's istio-init has it) would make a native sidecar on a current cluster, and
+/// `fsGroup` is not a container security-context field.
+fn drop_pre_1_9_unknowns(container: &mut Value) {
+    if let Some(c) = container.as_object_mut() {
+        c.remove("restartPolicy");
+        if let Some(sc) = c.get_mut("securityContext").and_then(Value::as_object_mut) {
+            sc.remove("fsGroup");
+        }
+    }
 }
 
 /// Removes a previous injection: the listed containers (the legacy names when the record
