@@ -94,14 +94,13 @@ fn run_sampled(cmd: &mut Command) -> (Duration, u64) {
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
-        if let Ok(s) = std::fs::read_to_string(&status_file) {
-            if let Some(kb) = s
+        if let Ok(s) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = s
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                peak = peak.max(kb * 1024);
-            }
+        {
+            peak = peak.max(kb * 1024);
         }
         if let Some(status) = child.try_wait().expect("wait") {
             assert!(status.success(), "inject failed");

@@ -43,10 +43,17 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     for (i, input) in inputs.iter().enumerate() {
         let docs = parse_documents(&input.name, &input.text)?;
         for doc in &docs {
-            let r = injector
+            let mut r = injector
                 .inject_document(doc)
                 .map_err(anyhow::Error::new)
                 .hint("nothing was written; fix the input or the injector configuration and run again")?;
+            // Keep only the text of each document for YAML output: holding every parsed
+            // object until the end costs several times the output's size.
+            if (args.output == ManifestFormat::Yaml || args.in_place)
+                && let DocOutput::Object(v) = &r.output
+            {
+                r.output = DocOutput::Raw(crate::yaml::to_string(v));
+            }
             results.push((i, r));
         }
     }
