@@ -284,6 +284,9 @@ pub struct InjectArgs {
     /// The control-plane namespace.
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// istiod's COMPLIANCE_POLICY (e.g. `fips-140-3`), which istioctl has no flag for.
+    #[arg(long, value_name = "POLICY", hide = true)]
+    pub compliance_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

@@ -2,9 +2,11 @@
 
 mod check;
 mod explain;
+mod inject;
 mod input;
 mod live;
 mod live_cmd;
+mod render;
 
 use std::process::ExitCode;
 
@@ -38,7 +40,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
-        Command::Inject(_) => not_built("inject"),
+        Command::Inject(args) if args.render_only => render::run(&args),
+        Command::Inject(args) => inject::run(&args),
         Command::Uninstall(_) => not_built("uninstall"),
         Command::Cleanup(_) => not_built("cleanup"),
     }

@@ -3,6 +3,11 @@
 //!
 //! Pure: parses text handed to it; reads no files.
 
+pub mod embedded;
 mod injector;
+pub mod mesh;
+pub mod values;
 
 pub use injector::{ConfigError, InjectionPolicy, InjectorConfig};
+pub use mesh::{MeshConfig, MeshError, ProxyConfig, TrafficPolicy};
+pub use values::{ValuesError, parse_values};

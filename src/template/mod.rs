@@ -1,2 +1,486 @@
 //! Go text/template-compatible rendering of Istio injection templates (pure): the gotmpl
 //! adapter, sprig and Istio functions, error positions, and the template data model.
+//!
+//! # Public API (stable; the inject pipeline calls it)
+//!
+//! - [`Template::parse`]`(name, source) -> Result<Template, TemplateError>` parses with the
+//!   whole function map (sprig, then Istio's); [`Template::parse_legacy`] adds the legacy
+//!   (Istio ≤ 1.18) `render` and `toJson`.
+//! - [`Template::render`]`(&self, &gotmpl::Value) -> Result<String, TemplateError>` executes
+//!   with the current bounds ([`Limits`]) and returns the whole output.
+//! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`.
+//! - [`data::method_hook`] (already installed by `parse`): Go methods on our values.
+//! - [`json_data`]`(&serde_json::Value) -> gotmpl::Value`: a JSON document as a dot, integral
+//!   numbers as int and the others float64 (what `inject --render-only --data` uses).
+//!
+//! The engine is `gotmpl`, pinned and patched (`vendor/gotmpl/PATCHES.md`) where Go's
+//! behaviour needs the engine: float formatting, execution error positions, methods, and
+//! the error on a field of a nil map entry.
+//!
+//! Must not import `app`, `cluster`, `report`, `std::fs` or a kube client.
+
+pub mod data;
+mod funcs;
+pub(crate) mod go;
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use gotmpl::Value;
+
+pub use funcs::FuncSet;
+
+/// Bounds that stop a runaway template with an error instead of a hang, a stack overflow
+/// or unbounded memory. The engine also caps `{{template}}`/block nesting at 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of output before the render fails.
+    pub max_output: usize,
+    /// `{{range}}` iterations in one render, over all loops.
+    pub max_range_iterations: u64,
+    /// Nesting of `render` (legacy templates rendering strings as templates).
+    pub max_nested_renders: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: 16 << 20,
+            max_range_iterations: 1_000_000,
+            max_nested_renders: 8,
+        }
+    }
+}
+
+/// A template that failed to parse or to execute, with where.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: line {line}, column {column}: {message}{excerpt}")]
+    Parse {
+        name: String,
+        line: usize,
+        column: usize,
+        message: String,
+        excerpt: String,
+    },
+    #[error("template {name}: line {line}, column {column}: executing: {message}{excerpt}")]
+    Exec {
+        name: String,
+        line: usize,
+        column: usize,
+        message: String,
+        excerpt: String,
+    },
+    #[error("template {name}: executing: {message}")]
+    ExecNoPosition { name: String, message: String },
+    #[error("template {name}: output exceeds {limit} bytes; stopped (a template that never ends?)")]
+    OutputTooLarge { name: String, limit: usize },
+}
+
+impl TemplateError {
+    /// The 1-based line and column, when known.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            TemplateError::Parse { line, column, .. }
+            | TemplateError::Exec { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed template, ready to render any number of times.
+#[derive(Clone)]
+pub struct Template {
+    name: String,
+    source: Arc<str>,
+    set: FuncSet,
+    limits: Limits,
+    inner: Arc<gotmpl::Template>,
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.name)
+            .field("set", &self.set)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Template {
+    /// Parses `source` with sprig and Istio's current function map.
+    pub fn parse(name: &str, source: &str) -> Result<Template, TemplateError> {
+        Template::parse_with(name, source, FuncSet::Current, Limits::default())
+    }
+
+    /// Parses a legacy (Istio ≤ 1.18) template: also `render` and Istio's `toJson`.
+    pub fn parse_legacy(name: &str, source: &str) -> Result<Template, TemplateError> {
+        Template::parse_with(name, source, FuncSet::Legacy, Limits::default())
+    }
+
+    /// Parses with a chosen function map and bounds.
+    pub fn parse_with(
+        name: &str,
+        source: &str,
+        set: FuncSet,
+        limits: Limits,
+    ) -> Result<Template, TemplateError> {
+        let fmap = funcs::func_map(set);
+        let known: Vec<String> = fmap.keys().cloned().collect();
+        let inner = gotmpl::Template::new(name)
+            .funcs(fmap)
+            .method_hook(data::method_hook())
+            .max_range_iters(limits.max_range_iterations.max(1))
+            .parse(source)
+            .map_err(|e| convert_error(name, source, e))?;
+        check_functions(&inner, &known).map_err(|(pos, f)| {
+            let (column, excerpt) = locate(source, pos.line, Some(pos.offset), None);
+            TemplateError::Parse {
+                name: name.to_string(),
+                line: pos.line,
+                column,
+                message: format!("function {f:?} not defined"),
+                excerpt,
+            }
+        })?;
+        Ok(Template {
+            name: name.to_string(),
+            source: Arc::from(source),
+            set,
+            limits,
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Renders with `data` as the dot; the whole output, or the first error.
+    pub fn render(&self, data: &Value) -> Result<String, TemplateError> {
+        let mut out = Bounded {
+            buf: String::new(),
+            limit: self.limits.max_output,
+            exceeded: false,
+        };
+        let result = RENDER.with(|r| {
+            let saved = r.replace(Some(RenderContext {
+                data: data.clone(),
+                set: self.set,
+                limits: self.limits,
+                depth: 0,
+            }));
+            let saved_maps = STRING_MAPS.with(|m| m.replace(Vec::new()));
+            mark_sidecar_string_maps(data);
+            let result = self.inner.execute_fmt(&mut out, data);
+            STRING_MAPS.with(|m| m.replace(saved_maps));
+            r.replace(saved);
+            result
+        });
+        if out.exceeded {
+            return Err(TemplateError::OutputTooLarge {
+                name: self.name.clone(),
+                limit: self.limits.max_output,
+            });
+        }
+        result.map_err(|e| convert_error(&self.name, &self.source, e))?;
+        Ok(out.buf)
+    }
+}
+
+/// Go's builtins, always defined.
+const BUILTINS: &[&str] = &[
+    "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "print", "printf", "println", "len",
+    "index", "call", "html", "js", "urlquery",
+];
+
+/// Go rejects a call of an undefined function when parsing (`function "x" not defined`);
+/// the engine only notices when executing, so the trees are checked here.
+fn check_functions(
+    t: &gotmpl::Template,
+    known: &[String],
+) -> Result<(), (gotmpl::parse::Pos, String)> {
+    use gotmpl::parse::{Expr, ListNode, Node, PipeNode};
+    fn pipe(p: &PipeNode, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
+        for c in &p.commands {
+            for a in &c.args {
+                expr(a, ok)?;
+            }
+        }
+        Ok(())
+    }
+    fn expr(e: &Expr, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
+        match e {
+            Expr::Identifier(pos, name) if !ok(name) => Err((*pos, name.to_string())),
+            Expr::Pipe(_, p) => pipe(p, ok),
+            Expr::Chain(_, inner, _) => expr(inner, ok),
+            _ => Ok(()),
+        }
+    }
+    fn list(l: &ListNode, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
+        for n in &l.nodes {
+            match n {
+                Node::List(l) => list(l, ok)?,
+                Node::Action(a) => pipe(&a.pipe, ok)?,
+                Node::If(b) | Node::Range(b) | Node::With(b) => {
+                    pipe(&b.pipe, ok)?;
+                    list(&b.body, ok)?;
+                    if let Some(e) = &b.else_body {
+                        list(e, ok)?;
+                    }
+                }
+                Node::Template(t) => {
+                    if let Some(p) = &t.pipe {
+                        pipe(p, ok)?;
+                    }
+                }
+                Node::Define(d) => list(&d.body, ok)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    let ok = |name: &str| BUILTINS.contains(&name) || known.iter().any(|k| k == name);
+    for name in t.templates() {
+        if let Some(l) = t.lookup(name) {
+            list(l, &ok)?;
+        }
+    }
+    Ok(())
+}
+
+/// A `fmt::Write` that refuses to grow past `limit`.
+struct Bounded {
+    buf: String,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.buf.len() + s.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::fmt::Error);
+        }
+        self.buf.push_str(s);
+        Ok(())
+    }
+}
+
+struct RenderContext {
+    data: Value,
+    set: FuncSet,
+    limits: Limits,
+    depth: usize,
+}
+
+thread_local! {
+    /// The render in progress on this thread, for legacy `render`, which renders a string
+    /// as a template with the same data.
+    static RENDER: RefCell<Option<RenderContext>> = const { RefCell::new(None) };
+    /// The maps of the render in progress that are Go `map[string]string` (labels,
+    /// annotations, proxyMetadata, and what `strdict`/`omit`/`mergeMaps`/`split` return):
+    /// `index` on a missing key gives `""` there, but nil on a `map[string]any`. Held
+    /// (not just their addresses) so an address cannot be reused during the render.
+    static STRING_MAPS: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records `v` (a map) as a Go `map[string]string` for the render in progress.
+pub(crate) fn mark_string_map(v: Value) -> Value {
+    if matches!(v, Value::Map(_)) {
+        STRING_MAPS.with(|m| m.borrow_mut().push(v.clone()));
+    }
+    v
+}
+
+/// Whether `map` was recorded as a Go `map[string]string`.
+pub(crate) fn is_string_map(map: &Arc<std::collections::BTreeMap<Arc<str>, Value>>) -> bool {
+    STRING_MAPS.with(|m| {
+        m.borrow().iter().any(|v| match v {
+            Value::Map(x) => Arc::ptr_eq(x, map),
+            _ => false,
+        })
+    })
+}
+
+/// The `map[string]string` fields of `SidecarTemplateData` (when `data` has its shape).
+fn mark_sidecar_string_maps(data: &Value) {
+    if data.field("ProxyConfig").is_none() || data.field("ObjectMeta").is_none() {
+        return;
+    }
+    for path in [
+        &["ObjectMeta", "Annotations"][..],
+        &["ObjectMeta", "Labels"],
+        &["DeploymentMeta", "Labels"],
+        &["DeploymentMeta", "Annotations"],
+        &["Spec", "NodeSelector"],
+        &["ProxyConfig", "ProxyMetadata"],
+        &["ProxyConfig", "RuntimeValues"],
+        &["MeshConfig", "DefaultConfig", "ProxyMetadata"],
+    ] {
+        let mut v = Some(data);
+        for p in path {
+            v = v.and_then(|x| x.field(p));
+        }
+        if let Some(v) = v {
+            mark_string_map(v.clone());
+        }
+    }
+}
+
+/// Legacy `render`: renders its string argument as a template over the current data.
+pub(crate) fn render_nested(args: &[Value]) -> gotmpl::Result<Value> {
+    let fail = |m: String| gotmpl::TemplateError::Exec(format!("error calling render: {m}"));
+    let src = match args {
+        [Value::String(s)] => s.clone(),
+        [other] => {
+            return Err(gotmpl::TemplateError::Exec(format!(
+                "wrong type for value; expected string; got {}",
+                go::type_name(other)
+            )));
+        }
+        _ => {
+            return Err(gotmpl::TemplateError::Exec(format!(
+                "wrong number of args for render: want 1 got {}",
+                args.len()
+            )));
+        }
+    };
+    let ctx = RENDER.with(|r| {
+        let mut r = r.borrow_mut();
+        r.as_mut().map(|c| {
+            c.depth += 1;
+            (c.data.clone(), c.set, c.limits, c.depth)
+        })
+    });
+    let Some((data, set, limits, depth)) = ctx else {
+        return Err(fail("no render in progress".into()));
+    };
+    let result = if depth > limits.max_nested_renders {
+        Err(fail(format!(
+            "nested more than {} deep",
+            limits.max_nested_renders
+        )))
+    } else {
+        Template::parse_with("render", &src, set, limits)
+            .and_then(|t| {
+                // Keep the outer context: the nested render runs inside it.
+                let mut out = Bounded {
+                    buf: String::new(),
+                    limit: limits.max_output,
+                    exceeded: false,
+                };
+                let r = t.inner.execute_fmt(&mut out, &data);
+                if out.exceeded {
+                    return Err(TemplateError::OutputTooLarge {
+                        name: "render".into(),
+                        limit: limits.max_output,
+                    });
+                }
+                r.map_err(|e| convert_error("render", &src, e))?;
+                Ok(out.buf)
+            })
+            .map(|s| Value::String(s.into()))
+            .map_err(|e| fail(e.to_string()))
+    };
+    RENDER.with(|r| {
+        if let Some(c) = r.borrow_mut().as_mut() {
+            c.depth -= 1;
+        }
+    });
+    result
+}
+
+/// A JSON document as template data: integral numbers are int, the others float64 (as
+/// goref decodes `--data`).
+pub fn json_data(v: &serde_json::Value) -> Value {
+    go::from_json(v, go::Numbers::IntegralInt)
+}
+
+/// The column of byte `offset` (1-based, in characters) and the excerpt with a caret.
+fn locate(
+    source: &str,
+    line: usize,
+    offset: Option<usize>,
+    column: Option<usize>,
+) -> (usize, String) {
+    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let col = match (offset, column) {
+        (_, Some(c)) => c,
+        (Some(off), None) => {
+            let off = off.min(source.len());
+            let start = source
+                .get(..off)
+                .and_then(|s| s.rfind('\n').map(|i| i + 1))
+                .unwrap_or(0);
+            source.get(start..off).map_or(1, |s| s.chars().count() + 1)
+        }
+        (None, None) => 1,
+    };
+    // Keep the excerpt short: at most 100 characters around the column.
+    let chars: Vec<char> = text.chars().collect();
+    let from = col.saturating_sub(60).min(chars.len());
+    let to = (from + 100).min(chars.len());
+    let shown: String = chars
+        .get(from..to)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    let gutter = line.to_string();
+    let mut excerpt = String::new();
+    let _ = write!(
+        excerpt,
+        "\n{pad} |\n{gutter} | {shown}\n{pad} | {caret_pad}^",
+        pad = " ".repeat(gutter.len()),
+        caret_pad = " ".repeat(col.saturating_sub(1).saturating_sub(from)),
+    );
+    (col, excerpt)
+}
+
+fn strip_go_prefix(message: &str) -> String {
+    message
+        .strip_prefix("execution error: ")
+        .unwrap_or(message)
+        .to_string()
+}
+
+fn convert_error(name: &str, source: &str, e: gotmpl::TemplateError) -> TemplateError {
+    match e {
+        gotmpl::TemplateError::Parse {
+            line, col, message, ..
+        }
+        | gotmpl::TemplateError::Lex {
+            line, col, message, ..
+        } => {
+            let (column, excerpt) = locate(source, line, None, Some(col));
+            TemplateError::Parse {
+                name: name.to_string(),
+                line,
+                column,
+                message,
+                excerpt,
+            }
+        }
+        gotmpl::TemplateError::At {
+            offset,
+            line,
+            source: inner,
+        } => {
+            let (column, excerpt) = locate(source, line, Some(offset), None);
+            TemplateError::Exec {
+                name: name.to_string(),
+                line,
+                column,
+                message: strip_go_prefix(&inner.to_string()),
+                excerpt,
+            }
+        }
+        other => TemplateError::ExecNoPosition {
+            name: name.to_string(),
+            message: strip_go_prefix(&other.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

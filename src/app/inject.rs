@@ -1,0 +1,210 @@
+//! `inject`: gather (inputs, configuration) → inject every document (pure) → print or
+//! rewrite files, all or nothing; the skip report and warnings go to stderr.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use super::{InputSource, Outcome, read_inputs};
+use crate::cli::{InjectArgs, ManifestFormat};
+use crate::inject::engine::{ConfigSource, Setup};
+use crate::inject::{DocOutput, DocResult, Injector, admission};
+use crate::manifest::parse_documents;
+use crate::report::{self, Hint};
+
+pub fn run(args: &InjectArgs) -> Result<Outcome> {
+    let setup = load_setup(args)?;
+    report::stderr(&format!("using {}\n", setup.describe()));
+    if let Some(path) = &args.admission_review {
+        let params = setup.params(args.native_sidecars, args.revision.as_deref(), true);
+        return admission_review(&setup, &params, path);
+    }
+    let params = setup.params(args.native_sidecars, args.revision.as_deref(), false);
+    if args.input.filenames.is_empty() {
+        bail!(
+            anyhow::anyhow!("no input given")
+                .hint("pass manifests with -f FILE, -f DIR (-R) or -f - for stdin")
+        );
+    }
+    let inputs = read_inputs(&args.input)?;
+    if args.in_place
+        && let Some(stdin) = inputs.iter().find(|i| i.path.is_none())
+    {
+        bail!(
+            anyhow::anyhow!("--in-place cannot rewrite {}", stdin.name)
+                .hint("drop --in-place to print the result, or pass files with -f")
+        );
+    }
+
+    let injector = Injector::new(&setup, params, setup.is_legacy());
+    let mut results: Vec<(usize, DocResult)> = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let docs = parse_documents(&input.name, &input.text)?;
+        for doc in &docs {
+            let mut r = injector
+                .inject_document(doc)
+                .map_err(anyhow::Error::new)
+                .hint("nothing was written; fix the input or the injector configuration and run again")?;
+            // Keep only the text of each document for YAML output: holding every parsed
+            // object until the end costs several times the output's size.
+            if (args.output == ManifestFormat::Yaml || args.in_place)
+                && let DocOutput::Object(v) = &r.output
+            {
+                r.output = DocOutput::Raw(crate::yaml::to_string(v));
+            }
+            results.push((i, r));
+        }
+    }
+
+    if args.in_place {
+        write_in_place(&inputs, &results)?;
+    } else {
+        let out = match args.output {
+            ManifestFormat::Yaml => render_yaml(results.iter().map(|(_, r)| r)),
+            ManifestFormat::Json => render_json(results.iter().map(|(_, r)| r))?,
+        };
+        report::stdout(&out)?;
+    }
+    report::stderr(&summary(results.iter().map(|(_, r)| r)));
+    Ok(Outcome::Success)
+}
+
+/// The configuration in istioctl's order of preference: the three files users capture with
+/// `kubectl get cm … -o jsonpath`, else the embedded default. (Reading the cluster's
+/// ConfigMaps is a later issue: it slots in before the embedded default.)
+fn load_setup(args: &InjectArgs) -> Result<Setup> {
+    let read = |p: &Option<PathBuf>| -> Result<Option<(String, String)>> {
+        p.as_ref()
+            .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
+            .transpose()
+    };
+    let sources = ConfigSource {
+        inject_config: read(&args.inject_config_file)?,
+        mesh: read(&args.mesh_config_file)?,
+        values: read(&args.values_file)?,
+        compliance_policy: args.compliance_policy.clone().unwrap_or_default(),
+    };
+    Setup::load(sources)
+        .map_err(anyhow::Error::new)
+        .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")
+}
+
+fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {
+    let mut out = String::new();
+    for r in results {
+        match &r.output {
+            DocOutput::Raw(text) => out.push_str(text),
+            DocOutput::Object(v) => out.push_str(&crate::yaml::to_string(v)),
+        }
+        out.push_str("---\n");
+    }
+    out
+}
+
+/// `-o json`: one `v1/List` of every document, as kubectl prints several objects.
+fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
+    let mut items = Vec::new();
+    for r in results {
+        match &r.output {
+            DocOutput::Object(v) => items.push(v.clone()),
+            DocOutput::Raw(text) => {
+                let v = crate::manifest::parse_yaml(text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", r.at))?;
+                if !v.is_null() {
+                    items.push(v);
+                }
+            }
+        }
+    }
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    let mut s = serde_json::to_string_pretty(&list)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Every file's new text is built first, then written to a temporary file beside it, then
+/// all are renamed over the originals: a failure before the renames leaves every input
+/// untouched (and removes the temporary files).
+fn write_in_place(inputs: &[InputSource], results: &[(usize, DocResult)]) -> Result<()> {
+    let mut per_file: BTreeMap<usize, Vec<&DocResult>> = BTreeMap::new();
+    for (i, r) in results {
+        per_file.entry(*i).or_default().push(r);
+    }
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let outcome = (|| -> Result<()> {
+        for (i, docs) in &per_file {
+            let Some(path) = inputs.get(*i).and_then(|inp| inp.path.as_deref()) else {
+                continue;
+            };
+            let text = render_yaml(docs.iter().copied());
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tmp = path.with_file_name(format!(
+                ".{file_name}.kubectl-inject.{}.tmp",
+                std::process::id()
+            ));
+            fs_err::write(&tmp, text)?;
+            staged.push((tmp.clone(), path));
+            if let Ok(meta) = fs_err::metadata(path) {
+                fs_err::set_permissions(&tmp, meta.permissions())?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        for (tmp, _) in &staged {
+            let _ = fs_err::remove_file(tmp);
+        }
+        return Err(e.context("nothing was rewritten"));
+    }
+    for (tmp, path) in staged {
+        fs_err::rename(&tmp, path)?;
+    }
+    Ok(())
+}
+
+/// Skip lines and warnings, after the output (as istioctl prints its warnings).
+fn summary<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {
+    let mut out = String::new();
+    for r in results {
+        for o in &r.objects {
+            if let Some(line) = o.skip_line() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        for w in &r.warnings {
+            out.push_str(&format!("warning: {}: {w}\n", r.at));
+        }
+    }
+    out
+}
+
+fn admission_review(setup: &Setup, params: &crate::inject::Params, path: &Path) -> Result<Outcome> {
+    let (name, text) = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading <stdin>")?;
+        ("<stdin>".to_string(), text)
+    } else {
+        (path.display().to_string(), fs_err::read_to_string(path)?)
+    };
+    let review: Value = crate::manifest::parse_yaml(&text)
+        .map_err(|e| anyhow::anyhow!("{name}: not JSON or YAML: {e}"))?;
+    let (response, verdict) = admission::review(setup, setup.config(), params, &review)
+        .with_context(|| format!("{name}: cannot answer the review"))?;
+    let mut s = serde_json::to_string_pretty(&response)?;
+    s.push('\n');
+    report::stdout(&s)?;
+    let word = if verdict.injected {
+        "injected"
+    } else {
+        "not injected"
+    };
+    report::stderr(&format!("{word}: {}\n", verdict.reason));
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,118 @@
+//! `inject --render-only`: render one template and print exactly what it produces.
+//!
+//! The dot is `--data` (a JSON file: integral numbers int, others float64), or else the
+//! `SidecarTemplateData` that `inject` would build for the first pod of the `-f` input,
+//! from `--valuesFile` and `--meshConfigFile` (defaults when absent).
+
+use anyhow::{Context, Result, bail};
+
+use super::{Outcome, read_inputs};
+use crate::cli::InjectArgs;
+use crate::config::{MeshConfig, parse_values};
+use crate::manifest::{WorkloadKind, parse_documents};
+use crate::report::{self, Hint};
+use crate::template::{self, Template, data};
+
+pub fn run(args: &InjectArgs) -> Result<Outcome> {
+    let Some(path) = &args.template else {
+        bail!("--render-only needs --template FILE");
+    };
+    let source = fs_err::read_to_string(path)?;
+    let name = path.display().to_string();
+    let template = Template::parse(&name, &source).context("parsing the template")?;
+    let dot = match &args.data {
+        Some(data_path) => {
+            let text = fs_err::read_to_string(data_path)?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not valid JSON", data_path.display()))?;
+            template::json_data(&json)
+        }
+        None => sidecar_data(args)?,
+    };
+    let out = template.render(&dot).context("rendering the template")?;
+    report::stdout(&out)?;
+    Ok(Outcome::Success)
+}
+
+/// The `SidecarTemplateData` for the first workload of the `-f` input.
+fn sidecar_data(args: &InjectArgs) -> Result<gotmpl::Value> {
+    let mesh = match &args.mesh_config_file {
+        Some(p) => MeshConfig::parse(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
+        None => MeshConfig::default(),
+    };
+    let values = match &args.values_file {
+        Some(p) => parse_values(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
+        None => serde_json::json!({}),
+    };
+    let mut found = None;
+    for input in read_inputs(&args.input)? {
+        for doc in parse_documents(&input.name, &input.text)? {
+            if let Some(kind) = WorkloadKind::from_type_meta(doc.api_version(), doc.kind()) {
+                found = Some((doc, kind));
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let Some((doc, kind)) = found else {
+        return Err(anyhow::anyhow!(
+            "no pod or workload in the -f input to build the template data from"
+        )
+        .hint("give a manifest with -f, or the dot itself with --data FILE.json"));
+    };
+    let pod = doc
+        .value
+        .pointer(kind.pod_template_pointer())
+        .cloned()
+        .unwrap_or_default();
+    let object_meta = pod
+        .get("metadata")
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({}));
+    let spec = pod
+        .get("spec")
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({}));
+    let proxy_config = match object_meta
+        .pointer("/annotations/proxy.istio.io~1config")
+        .and_then(|v| v.as_str())
+    {
+        Some(text) => mesh.default_config.merge_annotation(
+            &format!("{}: annotation proxy.istio.io/config", doc.at),
+            text,
+        )?,
+        None => mesh.default_config.clone(),
+    };
+    let namespace = doc
+        .namespace()
+        .map(str::to_string)
+        .or_else(|| args.kube.namespace.clone())
+        .unwrap_or_default();
+    let revision = match args.revision.as_deref() {
+        None | Some("default") => String::new(),
+        Some(r) => r.to_string(),
+    };
+    Ok(data::build(&data::TemplateInput {
+        type_meta: data::TypeMeta {
+            kind: doc.kind().to_string(),
+            api_version: doc.api_version().to_string(),
+        },
+        deployment_meta: data::DeploymentMeta {
+            name: doc.name().to_string(),
+            namespace,
+            ..Default::default()
+        },
+        object_meta,
+        spec,
+        proxy_config: &proxy_config,
+        mesh: &mesh,
+        values: &values,
+        revision,
+        native_sidecars: args.native_sidecars,
+        proxy_uid: 1337,
+        proxy_gid: 1337,
+        compliance_policy: String::new(),
+    }))
+}

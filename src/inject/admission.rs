@@ -1,0 +1,359 @@
+//! Admission simulation: an `admission.k8s.io/v1` AdmissionReview in, the response the
+//! injector webhook would return out — the decision engine first (the configured policy and
+//! selectors, as the webhook applies them), then the pipeline, then an RFC 6902 diff of the
+//! original and injected pod, base64-encoded.
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::gotypes::{self, Ty};
+use super::jsonpatch;
+use super::pipeline::{self, Engine, Owner, Params};
+use crate::config::InjectorConfig;
+use crate::model::StringMap;
+use crate::model::webhook::{Webhook, WebhookConfiguration};
+use crate::policy;
+
+/// A review that cannot be answered at all (not a v1 AdmissionReview with a Pod).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmissionError {
+    #[error("not an admission.k8s.io/v1 AdmissionReview (apiVersion {0:?}, kind {1:?})")]
+    NotAReview(String, String),
+    #[error("the AdmissionReview has no request")]
+    NoRequest,
+    #[error("request.object is not a Pod (kind {0:?})")]
+    NotAPod(String),
+    #[error("the injector configuration's selectors do not compile: {0}")]
+    Config(String),
+}
+
+#[derive(Serialize)]
+struct Status {
+    message: String,
+}
+
+/// `AdmissionResponse` in Go's field order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    uid: String,
+    allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch_type: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Review {
+    api_version: &'static str,
+    kind: &'static str,
+    response: Response,
+}
+
+/// What the simulation did, for the report on stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub injected: bool,
+    /// The decision engine's reason (or the error) in words.
+    pub reason: String,
+}
+
+/// Answers one AdmissionReview. Injection errors become a denying response carrying the
+/// message, as the webhook answers; only an unusable review is an `Err`.
+pub fn review(
+    engine: &dyn Engine,
+    config: &InjectorConfig,
+    params: &Params,
+    review: &Value,
+) -> Result<(Value, Verdict), AdmissionError> {
+    let api = review
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let kind = review.get("kind").and_then(Value::as_str).unwrap_or("");
+    if api != "admission.k8s.io/v1" || kind != "AdmissionReview" {
+        return Err(AdmissionError::NotAReview(api.into(), kind.into()));
+    }
+    let request = review.get("request").ok_or(AdmissionError::NoRequest)?;
+    let uid = request
+        .get("uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let object = request.get("object").cloned().unwrap_or(Value::Null);
+    let object_kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    let request_kind = request
+        .pointer("/kind/kind")
+        .and_then(Value::as_str)
+        .unwrap_or(object_kind);
+    if request_kind != "Pod" || !object.is_object() {
+        return Err(AdmissionError::NotAPod(request_kind.to_string()));
+    }
+    let mut pod = object;
+    gotypes::normalize(&mut pod, Ty::Pod);
+    let namespace = request
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+        && !namespace.is_empty()
+    {
+        super::pod::as_object(super::pod::object_field(&mut pod, "metadata"))
+            .insert("namespace".into(), json!(namespace));
+    }
+
+    let decider = decider(config)?;
+    let ns = policy::Namespace {
+        name: namespace,
+        labels: StringMap::new(),
+    };
+    let p = policy::Pod {
+        labels: string_map(pod.pointer("/metadata/labels")),
+        annotations: string_map(pod.pointer("/metadata/annotations")),
+        host_network: pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)),
+        workload_kind: "Pod".into(),
+        ..policy::Pod::default()
+    };
+    let decision = decider.decide(&ns, &p);
+    let respond = |response: Response| -> Value {
+        serde_json::to_value(Review {
+            api_version: "admission.k8s.io/v1",
+            kind: "AdmissionReview",
+            response,
+        })
+        .unwrap_or(Value::Null)
+    };
+    if !decision.inject {
+        let r = Response {
+            uid,
+            allowed: true,
+            status: None,
+            patch: None,
+            patch_type: None,
+        };
+        return Ok((
+            respond(r),
+            Verdict {
+                injected: false,
+                reason: decision.reason,
+            },
+        ));
+    }
+
+    let owner = deploy_meta_from_pod(&pod);
+    let pod_part = json!({
+        "metadata": pod.get("metadata").cloned().unwrap_or_else(|| json!({})),
+        "spec": pod.get("spec").cloned().unwrap_or_else(|| json!({})),
+    });
+    match pipeline::inject_pod(engine, &owner, &pod_part, params) {
+        Ok(injected) => {
+            let mut after = pod.clone();
+            if let Some(m) = after.as_object_mut() {
+                for key in ["metadata", "spec"] {
+                    if let Some(v) = injected.pod.get(key) {
+                        m.insert(key.into(), v.clone());
+                    }
+                }
+            }
+            gotypes::normalize(&mut after, Ty::Pod);
+            let ops = jsonpatch::diff(&pod, &after);
+            let patch = base64::engine::general_purpose::STANDARD.encode(jsonpatch::to_json(&ops));
+            Ok((
+                respond(Response {
+                    uid,
+                    allowed: true,
+                    status: None,
+                    patch: Some(patch),
+                    patch_type: Some("JSONPatch"),
+                }),
+                Verdict {
+                    injected: true,
+                    reason: decision.reason,
+                },
+            ))
+        }
+        Err(e) => {
+            let message = format!("failed to run injection template: {e}");
+            Ok((
+                respond(Response {
+                    uid,
+                    allowed: false,
+                    status: Some(Status {
+                        message: message.clone(),
+                    }),
+                    patch: None,
+                    patch_type: None,
+                }),
+                Verdict {
+                    injected: false,
+                    reason: message,
+                },
+            ))
+        }
+    }
+}
+
+/// The webhook was called, so the API server's selectors matched: one entry that matches
+/// everything, then the configured policy and never/always selectors.
+fn decider(config: &InjectorConfig) -> Result<policy::Engine, AdmissionError> {
+    let called = WebhookConfiguration {
+        name: "admission-review".into(),
+        labels: StringMap::new(),
+        webhooks: vec![Webhook {
+            name: "sidecar-injector.istio.io".into(),
+            namespace_selector: None,
+            object_selector: None,
+        }],
+        source: "<admission review>".into(),
+    };
+    policy::Engine::new(
+        config,
+        "injector configuration",
+        &[called],
+        policy::Options::default(),
+    )
+    .map_err(|e| AdmissionError::Config(e.to_string()))
+}
+
+fn string_map(v: Option<&Value>) -> StringMap {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Istio's `GetDeployMetaFromPod`: the workload a pod belongs to, from its controller
+/// owner reference (a ReplicaSet named `<deployment>-<pod-template-hash>` is a Deployment's,
+/// a Job named `<cronjob>-<8 to 10 digits>` a CronJob's).
+pub fn deploy_meta_from_pod(pod: &Value) -> Owner {
+    let meta = |k: &str| {
+        pod.pointer(&format!("/metadata/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut owner = Owner {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        name: meta("name"),
+        namespace: meta("namespace"),
+        ..Owner::default()
+    };
+    let controller = pod
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .and_then(|refs| {
+            refs.iter()
+                .find(|r| r.get("controller") == Some(&Value::Bool(true)))
+        });
+    if let (false, Some(r)) = (meta("generateName").is_empty(), controller) {
+        let get = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        owner.api_version = get("apiVersion");
+        owner.kind = get("kind");
+        owner.name = get("name");
+        let label = |k: &str| super::pod::label(pod, k).map(str::to_string);
+        match owner.kind.as_str() {
+            "ReplicaSet" => {
+                if let Some(hash) = label("pod-template-hash") {
+                    if let Some(base) = owner.name.strip_suffix(&format!("-{hash}")) {
+                        owner.name = base.to_string();
+                        owner.kind = "Deployment".into();
+                        owner.api_version = "apps/v1".into();
+                    }
+                } else if let Some(hash) = label("rollouts-pod-template-hash")
+                    && let Some(base) = owner.name.strip_suffix(&format!("-{hash}"))
+                {
+                    owner.name = base.to_string();
+                    owner.kind = "Rollout".into();
+                    owner.api_version = "v1alpha1".into();
+                }
+            }
+            "ReplicationController" => {
+                if let Some(dc) = label("deploymentconfig") {
+                    owner.name = dc;
+                    owner.kind = "DeploymentConfig".into();
+                    owner.api_version = "v1".into();
+                }
+            }
+            "Job" => {
+                if let Some((base, digits)) = owner.name.rsplit_once('-')
+                    && (8..=10).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && !base.is_empty()
+                {
+                    owner.name = base.to_string();
+                    owner.kind = "CronJob".into();
+                    owner.api_version = "batch/v1".into();
+                }
+            }
+            _ => {}
+        }
+    }
+    if owner.name.is_empty() {
+        owner.name = meta("name");
+    }
+    owner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deploy_meta_table() {
+        let pod = |generate: &str, labels: Value, kind: &str, name: &str| {
+            json!({"metadata": {"name": "p", "generateName": generate, "labels": labels,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": true}]}})
+        };
+        for (p, kind, name) in [
+            (
+                pod(
+                    "web-",
+                    json!({"pod-template-hash": "abc"}),
+                    "ReplicaSet",
+                    "web-abc",
+                ),
+                "Deployment",
+                "web",
+            ),
+            (
+                pod("x-", json!({}), "ReplicaSet", "plain"),
+                "ReplicaSet",
+                "plain",
+            ),
+            (
+                pod("j-", json!({}), "Job", "backup-28812345"),
+                "CronJob",
+                "backup",
+            ),
+            (pod("j-", json!({}), "Job", "backup-1"), "Job", "backup-1"),
+            (
+                pod(
+                    "r-",
+                    json!({"deploymentconfig": "dc"}),
+                    "ReplicationController",
+                    "dc-1",
+                ),
+                "DeploymentConfig",
+                "dc",
+            ),
+            (pod("", json!({}), "ReplicaSet", "web-abc"), "Pod", "p"),
+        ] {
+            let o = deploy_meta_from_pod(&p);
+            assert_eq!((o.kind.as_str(), o.name.as_str()), (kind, name), "{p}");
+        }
+    }
+}

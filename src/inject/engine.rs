@@ -1,0 +1,249 @@
+//! The injector set up from configuration text: the `config` (templates), `values` and
+//! `mesh` keys, each from a file the user captured or from the embedded default, and the
+//! [`Engine`] the pipeline renders through (the template module's `SidecarTemplateData`).
+//!
+//! Pure: takes texts already read.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::pipeline::{Engine, Params, RenderInput, Settings};
+use super::pod;
+use crate::config::{ConfigError, InjectorConfig, MeshConfig, ProxyConfig, embedded, parse_values};
+use crate::template::{Template, TemplateError, data};
+
+const PROXY_CONFIG: &str = "proxy.istio.io/config";
+
+/// The configuration texts, each `(source name, text)`; `None` means the embedded default.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSource {
+    pub inject_config: Option<(String, String)>,
+    pub mesh: Option<(String, String)>,
+    pub values: Option<(String, String)>,
+    /// istiod's `COMPLIANCE_POLICY`.
+    pub compliance_policy: String,
+}
+
+/// Configuration that cannot be used, naming its source.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Mesh(String),
+    #[error("{0}")]
+    Values(String),
+    #[error("{source_name}: {error}")]
+    Template {
+        source_name: String,
+        #[source]
+        error: TemplateError,
+    },
+}
+
+/// A ready injector: parsed templates, values and mesh.
+#[derive(Debug)]
+pub struct Setup {
+    config: InjectorConfig,
+    templates: BTreeMap<String, Template>,
+    legacy: Option<Template>,
+    values: Value,
+    mesh: MeshConfig,
+    compliance_policy: String,
+    described: String,
+}
+
+impl Setup {
+    pub fn load(src: ConfigSource) -> Result<Setup, SetupError> {
+        let (config_name, config) = match &src.inject_config {
+            None => (embedded::SOURCE.to_string(), embedded::config()),
+            // A full config with `templates` (or a legacy `template`), else — as istioctl
+            // accepts — the file is one bare template, used as `sidecar`.
+            Some((name, text)) => match InjectorConfig::parse(name, text) {
+                Ok(c) if !c.templates.is_empty() || c.is_legacy() => (name.clone(), c),
+                _ => (
+                    name.clone(),
+                    InjectorConfig {
+                        templates: [("sidecar".to_string(), text.clone())].into(),
+                        ..InjectorConfig::default()
+                    },
+                ),
+            },
+        };
+        let mut templates = BTreeMap::new();
+        let mut legacy = None;
+        if config.is_legacy() {
+            let text = config.template.as_deref().unwrap_or("");
+            legacy = Some(Template::parse_legacy("template", text).map_err(|error| {
+                SetupError::Template {
+                    source_name: config_name.clone(),
+                    error,
+                }
+            })?);
+        } else {
+            for (name, text) in &config.templates {
+                let t = Template::parse(name, text).map_err(|error| SetupError::Template {
+                    source_name: config_name.clone(),
+                    error,
+                })?;
+                templates.insert(name.clone(), t);
+            }
+        }
+        let (values_name, values_text) = src
+            .values
+            .clone()
+            .unwrap_or_else(|| (embedded::SOURCE.into(), embedded::VALUES.into()));
+        let values = parse_values(&values_name, &values_text)
+            .map_err(|e| SetupError::Values(e.to_string()))?;
+        let (mesh_name, mesh_text) = src
+            .mesh
+            .clone()
+            .unwrap_or_else(|| (embedded::SOURCE.into(), embedded::MESH.into()));
+        let mesh = MeshConfig::parse(&mesh_name, &mesh_text)
+            .map_err(|e| SetupError::Mesh(e.to_string()))?;
+        let described = match (&src.inject_config, &src.mesh, &src.values) {
+            (None, None, None) => format!("the {}", embedded::DESCRIPTION),
+            _ => format!(
+                "injector configuration {config_name}, values {values_name}, mesh {mesh_name}"
+            ),
+        };
+        Ok(Setup {
+            config,
+            templates,
+            legacy,
+            values,
+            mesh,
+            compliance_policy: src.compliance_policy,
+            described,
+        })
+    }
+
+    /// Which configuration is in use, for stderr.
+    pub fn describe(&self) -> &str {
+        &self.described
+    }
+
+    pub fn config(&self) -> &InjectorConfig {
+        &self.config
+    }
+
+    pub fn is_legacy(&self) -> bool {
+        self.legacy.is_some()
+    }
+
+    /// The pipeline parameters. `webhook` adds what only the webhook applies
+    /// (`injectedAnnotations`); kube-inject, like istioctl, leaves them out.
+    pub fn params(&self, native_sidecars: bool, revision: Option<&str>, webhook: bool) -> Params {
+        Params {
+            default_templates: self.config.default_templates.clone(),
+            aliases: self.config.aliases.clone(),
+            native_sidecars,
+            revision: match revision {
+                Some("default") | None => String::new(),
+                Some(r) => r.to_string(),
+            },
+            injected_annotations: if webhook {
+                self.config.injected_annotations.clone()
+            } else {
+                BTreeMap::new()
+            },
+            proxy_envs: BTreeMap::new(),
+        }
+    }
+
+    /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
+    fn proxy_config(&self, pod: &Value) -> Result<ProxyConfig, String> {
+        match pod::annotation(pod, PROXY_CONFIG) {
+            Some(text) => self
+                .mesh
+                .default_config
+                .merge_annotation(&format!("annotation {PROXY_CONFIG}"), text)
+                .map_err(|e| e.to_string()),
+            None => Ok(self.mesh.default_config.clone()),
+        }
+    }
+
+    fn value(&self, path: &str) -> Option<&Value> {
+        self.values.pointer(path)
+    }
+}
+
+impl Engine for Setup {
+    fn settings(&self, pod: &Value) -> Result<Settings, String> {
+        let pc = self.proxy_config(pod)?;
+        let s = |p: &str| {
+            self.value(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Ok(Settings {
+            status_port: i64::from(pc.status_port),
+            prometheus_merge: self.mesh.enable_prometheus_merge,
+            tproxy: pc.interception_mode == "TPROXY",
+            hold_application: pc.hold_application_until_proxy_starts.unwrap_or(false)
+                || self.value("/global/proxy/holdApplicationUntilProxyStarts")
+                    == Some(&Value::Bool(true)),
+            rewrite_probes: self
+                .value("/sidecarInjectorWebhook/rewriteAppHTTPProbe")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            cluster: s("/global/multiCluster/clusterName"),
+            network: s("/global/network"),
+        })
+    }
+
+    fn template_names(&self) -> Vec<String> {
+        self.templates.keys().cloned().collect()
+    }
+
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String> {
+        let template = if name.is_empty() {
+            self.legacy.as_ref()
+        } else {
+            self.templates.get(name)
+        }
+        .ok_or_else(|| format!("no template {name:?}"))?;
+        let pc = self.proxy_config(input.pod)?;
+        let owner = input.owner;
+        let ti = data::TemplateInput {
+            type_meta: data::TypeMeta {
+                kind: owner.kind.clone(),
+                api_version: owner.api_version.clone(),
+            },
+            deployment_meta: data::DeploymentMeta {
+                name: owner.name.clone(),
+                namespace: owner.namespace.clone(),
+                labels: owner.labels.clone(),
+                annotations: owner.annotations.clone(),
+            },
+            object_meta: input.pod.get("metadata").cloned().unwrap_or(Value::Null),
+            spec: input.pod.get("spec").cloned().unwrap_or(Value::Null),
+            proxy_config: &pc,
+            mesh: &self.mesh,
+            values: &self.values,
+            revision: input.revision.to_string(),
+            native_sidecars: input.native_sidecars,
+            proxy_uid: 1337,
+            proxy_gid: 1337,
+            compliance_policy: self.compliance_policy.clone(),
+        };
+        template
+            .render(&data::build(&ti))
+            .map_err(|e| e.to_string())
+    }
+
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
+        match key {
+            PROXY_CONFIG => Some(
+                self.mesh
+                    .default_config
+                    .merge_annotation("", value)
+                    .map(|_| ())
+                    .map_err(|e| format!("invalid proxy config: {e}")),
+            ),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The strategic merge of a rendered partial Pod onto a pod: a seam over
+//! [`super::smp::merge_pod`] (Istio's `StrategicMergePatch` with the corev1.Pod schema), so
+//! the pipeline names one function and one error type.
+
+use serde_json::Value;
+
+/// Merges `patch` onto `original` with Pod strategic-merge semantics.
+pub fn merge_pod(original: &Value, patch: &Value) -> Result<Value, String> {
+    super::smp::merge_pod(original, patch).map_err(|e| e.to_string())
+}

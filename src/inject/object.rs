@@ -1,0 +1,321 @@
+//! kube-inject over manifests (Istio's `IntoResourceFile` / `IntoObject`): each document is
+//! a registered workload kind (its pod template is injected and the object re-emitted the
+//! way Go marshals it), a `v1/List` (items handled one by one), or anything else (passed
+//! through byte for byte).
+
+use serde_json::{Value, json};
+
+use super::gotypes::{self, Ty};
+use super::legacy;
+use super::pipeline::{self, Engine, Owner, Params, PipelineError};
+use crate::config::InjectorConfig;
+use crate::manifest::{DocRef, Document, WorkloadKind};
+use crate::model::StringMap;
+use crate::model::webhook::{Webhook, WebhookConfiguration};
+use crate::policy::{self, RuleId};
+
+/// What happened to one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Injected,
+    /// Not injected; the reason in words (`host networking enabled`).
+    Skipped(String),
+}
+
+/// One workload seen in the input (a document, or an item of a List).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectReport {
+    pub at: DocRef,
+    pub kind: String,
+    /// `namespace/name`, or `name` without a namespace (Istio's `fullName`).
+    pub full_name: String,
+    pub outcome: Outcome,
+}
+
+impl ObjectReport {
+    /// `deployment "ns/x" skipped: host networking enabled`.
+    pub fn skip_line(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::Skipped(why) => Some(format!(
+                "{} {:?} skipped: {why}",
+                self.kind.to_ascii_lowercase(),
+                self.full_name
+            )),
+            Outcome::Injected => None,
+        }
+    }
+}
+
+/// The output for one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocOutput {
+    /// Not a kind kube-inject knows: its text as read.
+    Raw(String),
+    /// A workload or List, to be emitted as Go's `sigs.k8s.io/yaml` would.
+    Object(Value),
+}
+
+#[derive(Debug, Clone)]
+pub struct DocResult {
+    pub at: DocRef,
+    pub output: DocOutput,
+    pub objects: Vec<ObjectReport>,
+    pub warnings: Vec<String>,
+}
+
+/// A document that could not be injected, naming it and the object.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot inject {at}{}", object.as_ref().map(|o| format!(" ({o})")).unwrap_or_default())]
+pub struct InjectError {
+    pub at: DocRef,
+    /// `Deployment default/web`.
+    pub object: Option<String>,
+    #[source]
+    pub error: PipelineError,
+}
+
+/// Injects manifests with one engine and one set of parameters.
+pub struct Injector<'a> {
+    engine: &'a dyn Engine,
+    params: Params,
+    legacy: bool,
+    decider: policy::Engine,
+}
+
+impl<'a> Injector<'a> {
+    /// `legacy` selects the Istio ≤ 1.8 pipeline (a `SidecarInjectionSpec` appended).
+    pub fn new(engine: &'a dyn Engine, params: Params, legacy: bool) -> Injector<'a> {
+        // kube-inject decides with `Config{Policy: enabled}` and no webhook in the way: one
+        // webhook entry that matches everything, and the default (enabled) policy.
+        let everything = WebhookConfiguration {
+            name: "kube-inject".into(),
+            labels: StringMap::new(),
+            webhooks: vec![Webhook {
+                name: "sidecar-injector.istio.io".into(),
+                namespace_selector: None,
+                object_selector: None,
+            }],
+            source: "<kube-inject>".into(),
+        };
+        let decider = policy::Engine::new(
+            &InjectorConfig::default_policy(),
+            "<kube-inject>",
+            &[everything],
+            policy::Options::default(),
+        );
+        // The default policy has no selectors, so compiling cannot fail; fall back to an
+        // engine without webhooks only to stay panic-free.
+        let decider = match decider {
+            Ok(d) => d,
+            Err(_) => unreachable!("the default policy has no selectors to reject"),
+        };
+        Injector {
+            engine,
+            params,
+            legacy,
+            decider,
+        }
+    }
+
+    /// Injects one document.
+    pub fn inject_document(&self, doc: &Document) -> Result<DocResult, InjectError> {
+        let mut result = DocResult {
+            at: doc.at.clone(),
+            output: DocOutput::Raw(doc.raw.clone()),
+            objects: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if doc.api_version() == "v1" && doc.kind() == "List" {
+            let mut list = doc.value.clone();
+            if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
+                for item in items.iter_mut() {
+                    let api = item.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+                    let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
+                    // Items of kinds kube-inject does not register stay as they are.
+                    if let Some(k) = kube_inject_kind(api, kind) {
+                        *item = self.inject_object(&doc.at, k, item, &mut result)?;
+                    }
+                }
+            }
+            gotypes::normalize(&mut list, Ty::List);
+            result.output = DocOutput::Object(list);
+            return Ok(result);
+        }
+        if let Some(k) = kube_inject_kind(doc.api_version(), doc.kind()) {
+            let out = self.inject_object(&doc.at, k, &doc.value, &mut result)?;
+            result.output = DocOutput::Object(out);
+        }
+        Ok(result)
+    }
+
+    /// Injects one workload object; the object is returned as Go re-emits it.
+    fn inject_object(
+        &self,
+        at: &DocRef,
+        kind: WorkloadKind,
+        object: &Value,
+        result: &mut DocResult,
+    ) -> Result<Value, InjectError> {
+        let mut obj = object.clone();
+        gotypes::normalize(&mut obj, gotypes::workload_type(kind));
+        let str_at = |v: &Value, p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let owner = Owner {
+            api_version: str_at(&obj, "/apiVersion"),
+            kind: str_at(&obj, "/kind"),
+            name: str_at(&obj, "/metadata/name"),
+            namespace: str_at(&obj, "/metadata/namespace"),
+            labels: string_map(obj.pointer("/metadata/labels")),
+            annotations: string_map(obj.pointer("/metadata/annotations")),
+        };
+        // A Pod's workload is found through its controller, as the webhook does
+        // (`truncate-canonical-name-custom-controller-pod` in Istio's suite).
+        let template_owner = if kind == WorkloadKind::Pod {
+            let found = super::admission::deploy_meta_from_pod(&obj);
+            Owner {
+                labels: owner.labels.clone(),
+                annotations: owner.annotations.clone(),
+                ..found
+            }
+        } else {
+            owner.clone()
+        };
+        let template_ptr = kind.pod_template_pointer();
+        let meta_ptr = kind.inject_metadata_pointer();
+        let object_name = format!(
+            "{} {}",
+            owner.kind,
+            if owner.namespace.is_empty() {
+                owner.name.clone()
+            } else {
+                format!("{}/{}", owner.namespace, owner.name)
+            }
+        );
+        let fail = |error: PipelineError| InjectError {
+            at: at.clone(),
+            object: Some(object_name.clone()),
+            error,
+        };
+        if obj.pointer(template_ptr).is_none_or(Value::is_null) {
+            return Err(fail(PipelineError::Other(
+                "spec.template is required value".into(),
+            )));
+        }
+        let metadata = obj.pointer(meta_ptr).cloned().unwrap_or_else(|| json!({}));
+        let spec = obj
+            .pointer(&format!("{template_ptr}/spec"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let pod = json!({"metadata": metadata, "spec": spec});
+
+        let name = pod
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&owner.name)
+            .to_string();
+        let full_name = if owner.namespace.is_empty() {
+            name
+        } else {
+            format!("{}/{}", owner.namespace, name)
+        };
+        let mut report = ObjectReport {
+            at: at.clone(),
+            kind: owner.kind.clone(),
+            full_name,
+            outcome: Outcome::Injected,
+        };
+
+        if let Some(why) = self.skip_reason(&pod, &owner) {
+            report.outcome = Outcome::Skipped(why);
+            result.objects.push(report);
+            return Ok(obj);
+        }
+        let injected = if self.legacy {
+            legacy::inject_pod(self.engine, &template_owner, &pod, &self.params)
+        } else {
+            pipeline::inject_pod(self.engine, &template_owner, &pod, &self.params)
+        }
+        .map_err(fail)?;
+        result.warnings.extend(injected.warnings);
+        if let Some(slot) = obj.pointer_mut(meta_ptr) {
+            *slot = injected
+                .pod
+                .get("metadata")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+        }
+        if let Some(slot) = obj.pointer_mut(&format!("{template_ptr}/spec")) {
+            *slot = injected
+                .pod
+                .get("spec")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+        }
+        gotypes::normalize(&mut obj, gotypes::workload_type(kind));
+        if let Some(template) = obj.pointer_mut(template_ptr) {
+            crate::model::quantity::canonicalize_pod(template)
+                .map_err(|e| fail(PipelineError::Other(e.to_string())))?;
+        }
+        result.objects.push(report);
+        Ok(obj)
+    }
+
+    /// kube-inject's own checks, through the decision engine `explain` uses: host networking,
+    /// ignored namespaces (only a Pod's own namespace counts, as in Istio), and the pod's
+    /// `sidecar.istio.io/inject`. The configured policy and selectors do not apply here.
+    fn skip_reason(&self, pod: &Value, owner: &Owner) -> Option<String> {
+        let ns = policy::Namespace {
+            name: pod
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            labels: StringMap::new(),
+        };
+        let p = policy::Pod {
+            labels: string_map(pod.pointer("/metadata/labels")),
+            annotations: string_map(pod.pointer("/metadata/annotations")),
+            host_network: pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)),
+            workload_kind: owner.kind.clone(),
+            workload_labels: owner.labels.clone(),
+            workload_annotations: owner.annotations.clone(),
+        };
+        let d = self.decider.decide(&ns, &p);
+        if d.inject {
+            return None;
+        }
+        Some(match d.decided_by {
+            RuleId::HostNetwork => "host networking enabled".into(),
+            RuleId::PodLabel => "injection disabled by label".into(),
+            RuleId::PodAnnotation => "injection disabled by annotation".into(),
+            RuleId::IgnoredNamespace => {
+                format!("namespace {:?} is ignored by the injector", ns.name)
+            }
+            _ => d.reason,
+        })
+    }
+}
+
+/// The kinds kube-inject registers: the manifest module's list, plus OpenShift's legacy
+/// group-less `v1` DeploymentConfig, which Istio's scheme also decodes
+/// (`deploymentconfig-with-canonical-service-label` in Istio's suite).
+fn kube_inject_kind(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+    WorkloadKind::from_type_meta(api_version, kind)
+        .or((api_version == "v1" && kind == "DeploymentConfig")
+            .then_some(WorkloadKind::DeploymentConfig))
+}
+
+fn string_map(v: Option<&Value>) -> StringMap {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}

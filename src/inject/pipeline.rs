@@ -1,0 +1,671 @@
+//! Istio's `injectPod` over one pod: validate annotations, strip a previous injection, render
+//! the selected templates and strategically merge each onto the pod, re-apply the user's
+//! container customisations, then post-process (cluster env, Prometheus, probes, metadata,
+//! container order).
+//!
+//! Rendering is behind the [`Engine`] trait so this file needs neither the template engine
+//! nor the configuration types, and can be tested with canned template output.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::gotypes::{self, Ty};
+use super::pod::{self, CORE_DUMP, INIT, List, Move, PROXY, VALIDATION};
+use super::status::{self, InjectionStatus, Overrides};
+use super::{merge, probe, prometheus, validate};
+
+/// What the pipeline needs to know from the mesh, the values and the pod's
+/// `proxy.istio.io/config`, computed per pod by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `defaultConfig.statusPort` (after the pod's proxy config).
+    pub status_port: i64,
+    /// The mesh's `enablePrometheusMerge` when set.
+    pub prometheus_merge: Option<bool>,
+    /// `defaultConfig.interceptionMode` is TPROXY.
+    pub tproxy: bool,
+    /// `holdApplicationUntilProxyStarts` from the proxy config or the values.
+    pub hold_application: bool,
+    /// `values.sidecarInjectorWebhook.rewriteAppHTTPProbe` (default true).
+    pub rewrite_probes: bool,
+    /// `values.global.multiCluster.clusterName`.
+    pub cluster: String,
+    /// `values.global.network`.
+    pub network: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            status_port: 15020,
+            prometheus_merge: None,
+            tproxy: false,
+            hold_application: false,
+            rewrite_probes: true,
+            cluster: String::new(),
+            network: String::new(),
+        }
+    }
+}
+
+/// The workload a pod template belongs to (Istio's `TypeMeta` and `DeploymentMeta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// The workload's own labels and annotations, for legacy templates that read
+    /// `.DeploymentMeta.Labels`.
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Everything a template is rendered with, before the template module turns it into its
+/// data model.
+#[derive(Debug, Clone)]
+pub struct RenderInput<'a> {
+    pub owner: &'a Owner,
+    /// The pod after strip and override re-insertion (what `.ObjectMeta` / `.Spec` show).
+    pub pod: &'a Value,
+    pub native_sidecars: bool,
+    pub revision: &'a str,
+}
+
+/// Template rendering and per-pod settings: implemented over the template engine and the
+/// mesh/values configuration by the caller.
+pub trait Engine {
+    /// The settings for this pod (mesh ⊕ `proxy.istio.io/config`, values).
+    fn settings(&self, pod: &Value) -> Result<Settings, String>;
+    /// The names of the configured templates, sorted.
+    fn template_names(&self) -> Vec<String>;
+    /// Renders template `name`; the text is YAML for a partial Pod.
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String>;
+    /// Annotation checks that need configuration types (`proxy.istio.io/config`, quantities);
+    /// `None` leaves the annotation to the built-in rules.
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>>;
+}
+
+/// How to inject, beyond the engine: Istio's `InjectionParameters` knobs.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    /// Templates used without `inject.istio.io/templates` (kube-inject: `[sidecar]`).
+    pub default_templates: Vec<String>,
+    /// `name → [templates]`, not recursive.
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Native sidecars for pods without `sidecar.istio.io/nativeSidecar`.
+    pub native_sidecars: bool,
+    /// The injector revision (`""` for the default).
+    pub revision: String,
+    /// `injectedAnnotations` of the config (deprecated), applied last.
+    pub injected_annotations: BTreeMap<String, String>,
+    /// Cluster and network from the webhook URL path, overriding the values.
+    pub proxy_envs: BTreeMap<String, String>,
+}
+
+/// Why a pod could not be injected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Annotations(Vec<validate::AnnotationError>),
+    #[error("requested template {name:?} not found; have {have}")]
+    UnknownTemplate { name: String, have: String },
+    #[error("template {name:?}: {message}")]
+    Render { name: String, message: String },
+    #[error("template {name:?} did not produce a partial Pod: {message}")]
+    Output { name: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The outcome for one pod.
+#[derive(Debug, Clone)]
+pub struct Injected {
+    pub pod: Value,
+    pub warnings: Vec<String>,
+}
+
+/// Istio's `selectTemplates`: the annotation's comma list (trimmed) or the defaults, each
+/// expanded through the aliases once.
+pub fn select_templates(pod: &Value, params: &Params) -> Vec<String> {
+    let names: Vec<String> = match pod::annotation(pod, "inject.istio.io/templates") {
+        Some(a) => a.split(',').map(|n| n.trim().to_string()).collect(),
+        None if params.default_templates.is_empty() => vec!["sidecar".into()],
+        None => params.default_templates.clone(),
+    };
+    names
+        .into_iter()
+        .flat_map(|n| match params.aliases.get(&n) {
+            Some(expanded) => expanded.clone(),
+            None => vec![n],
+        })
+        .collect()
+}
+
+/// Whether this pod gets native sidecars: the annotation wins over the global mode.
+pub fn native_sidecars(pod: &Value, global: bool) -> bool {
+    match pod::annotation(pod, "sidecar.istio.io/nativeSidecar") {
+        Some("true") => true,
+        Some("false") => false,
+        _ => global,
+    }
+}
+
+/// The pod as Go's typed round trip leaves it: zero structs, omitempty, and canonical
+/// resource quantities (an unparsable quantity fails, as decoding it does in Go).
+fn typed_pod(mut v: Value) -> Result<Value, PipelineError> {
+    gotypes::normalize(&mut v, Ty::Pod);
+    crate::model::quantity::canonicalize_pod(&mut v)
+        .map_err(|e| PipelineError::Other(e.to_string()))?;
+    Ok(v)
+}
+
+/// Runs the whole pipeline on one pod (`{metadata, spec}`), returning the injected pod.
+pub fn inject_pod(
+    engine: &dyn Engine,
+    owner: &Owner,
+    pod: &Value,
+    params: &Params,
+) -> Result<Injected, PipelineError> {
+    let original = typed_pod(pod.clone())?;
+    let mut warnings = Vec::new();
+    if let Some(policy) = original
+        .pointer("/spec/dnsPolicy")
+        .and_then(Value::as_str)
+        .filter(|p| *p != "ClusterFirst")
+    {
+        warnings.push(format!(
+            "dnsPolicy {policy} will be overridden by DNS capture in the sidecar if it is enabled"
+        ));
+    }
+
+    validate::validate_annotations(pod::annotations(&original), &|k, v| {
+        engine.check_annotation(k, v)
+    })
+    .map_err(PipelineError::Annotations)?;
+    let settings = engine.settings(&original).map_err(PipelineError::Other)?;
+
+    let proxy_envs = proxy_envs(&original, &settings, params);
+    let status_port = settings.status_port.to_string();
+    let stripped = status::reinsert_overrides(&status::strip(&original, &status_port))
+        .map_err(PipelineError::Other)?;
+    let native = native_sidecars(&original, params.native_sidecars);
+
+    let input = RenderInput {
+        owner,
+        pod: &stripped,
+        native_sidecars: native,
+        revision: &params.revision,
+    };
+    let names = engine.template_names();
+    let mut template_pod = typed_pod(json!({}))?;
+    let mut merged = stripped.clone();
+    for name in select_templates(&original, params) {
+        if !names.contains(&name) {
+            return Err(PipelineError::UnknownTemplate {
+                name,
+                have: names.join(", "),
+            });
+        }
+        let text = engine
+            .render(&name, &input)
+            .map_err(|message| PipelineError::Render {
+                name: name.clone(),
+                message,
+            })?;
+        let patch =
+            crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
+                name: name.clone(),
+                message,
+            })?;
+        let patch = match patch {
+            Value::Null => json!({}),
+            p @ Value::Object(_) => p,
+            _ => {
+                return Err(PipelineError::Output {
+                    name,
+                    message: "the output is not a mapping".into(),
+                });
+            }
+        };
+        template_pod = typed_pod(merge::merge_pod(&template_pod, &patch).map_err(|e| {
+            PipelineError::Other(format!("failed applying injection overlay: {e}"))
+        })?)?;
+        // With native sidecars the template puts istio-proxy in initContainers; a user's
+        // istio-proxy customisation in containers moves there first so the two merge.
+        if native
+            && pod::has(&template_pod, List::InitContainers, PROXY)
+            && pod::has(&merged, List::Containers, PROXY)
+        {
+            move_proxy_to_init(&mut merged);
+        }
+        merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
+            PipelineError::Other(format!(
+                "failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"
+            ))
+        })?)?;
+    }
+
+    let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
+    adjust_init_container_user(&mut merged, &original, &settings);
+    let previously_injected = pod::annotation(&original, status::STATUS).is_some();
+    if previously_injected {
+        keep_recorded_probers(&mut merged, &original);
+    }
+    post_process(
+        &mut merged,
+        &template_pod,
+        &settings,
+        &proxy_envs,
+        params,
+        previously_injected,
+    )?;
+    Ok(Injected {
+        pod: typed_pod(merged)?,
+        warnings,
+    })
+}
+
+/// Cluster and network for `ISTIO_META_CLUSTER_ID` / `ISTIO_META_NETWORK`: the values, then
+/// the webhook path, then (network only) the pod's `topology.istio.io/network` label.
+fn proxy_envs(pod: &Value, settings: &Settings, params: &Params) -> BTreeMap<String, String> {
+    let mut cluster = settings.cluster.clone();
+    let mut network = settings.network.clone();
+    if let Some(c) = params
+        .proxy_envs
+        .get("ISTIO_META_CLUSTER_ID")
+        .filter(|c| !c.is_empty())
+    {
+        cluster = c.clone();
+    }
+    if let Some(n) = params
+        .proxy_envs
+        .get("ISTIO_META_NETWORK")
+        .filter(|n| !n.is_empty())
+    {
+        network = n.clone();
+    }
+    if let Some(n) = pod::label(pod, "topology.istio.io/network") {
+        network = n.to_string();
+    }
+    let mut envs = params.proxy_envs.clone();
+    if !cluster.is_empty() {
+        envs.insert("ISTIO_META_CLUSTER_ID".into(), cluster);
+    }
+    if !network.is_empty() {
+        envs.insert("ISTIO_META_NETWORK".into(), network);
+    }
+    envs
+}
+
+fn move_proxy_to_init(pod: &mut Value) {
+    let containers = pod::containers_mut(pod, List::Containers);
+    let Some(i) = containers.iter().position(|c| pod::name_of(c) == PROXY) else {
+        return;
+    };
+    let c = containers.remove(i);
+    pod::containers_mut(pod, List::InitContainers).push(c);
+}
+
+/// Istio's `reapplyOverwrittenContainers`: a container the templates produced that the user
+/// also declared (or recorded in `proxy.istio.io/overrides`), and that is not a leftover of a
+/// previous injection, is merged back on top so the user's fields win.
+fn reapply_overwritten_containers(
+    mut merged: Value,
+    original: &Value,
+    template_pod: &Value,
+) -> Result<Value, PipelineError> {
+    let existing = Overrides::of(original).map_err(PipelineError::Other)?;
+    let previous = status::previous(original);
+    let already_injected = pod::annotation(original, status::STATUS).is_some();
+    let mut applied = Overrides::default();
+    for list in [List::Containers, List::InitContainers] {
+        let (prev_names, recorded) = match list {
+            List::Containers => (
+                previous.as_ref().map(|p| &p.containers),
+                &existing.containers,
+            ),
+            List::InitContainers => (
+                previous.as_ref().map(|p| &p.init_containers),
+                &existing.init_containers,
+            ),
+        };
+        for c in pod::containers(template_pod, list) {
+            let name = pod::name_of(c);
+            if prev_names.is_some_and(|p| p.iter().any(|n| n == name)) {
+                continue;
+            }
+            let found = recorded
+                .iter()
+                .find(|r| pod::name_of(r) == name)
+                .or_else(|| pod::find(original, List::Containers, name))
+                .or_else(|| pod::find(original, List::InitContainers, name));
+            let Some(found) = found else {
+                continue;
+            };
+            let mut overlay = found.clone();
+            if overlay.get("image").and_then(Value::as_str) == Some("auto") {
+                pod::as_object(&mut overlay).remove("image");
+            }
+            gotypes::normalize(&mut overlay, Ty::Container);
+            let patch = json!({"spec": {list.key(): [overlay.clone()]}});
+            merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
+                PipelineError::Other(format!("failed to apply sidecar container: {e}"))
+            })?)?;
+            match list {
+                List::Containers => applied.containers.push(overlay),
+                List::InitContainers => applied.init_containers.push(overlay),
+            }
+        }
+    }
+    if !already_injected && (!applied.containers.is_empty() || !applied.init_containers.is_empty())
+    {
+        pod::set_annotation(&mut merged, status::OVERRIDES, overrides_json(&applied));
+    }
+    Ok(merged)
+}
+
+/// The overrides record as Go marshals it: containers in `corev1.Container` field order.
+fn overrides_json(o: &Overrides) -> String {
+    let list = |items: &[Value]| {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|c| gotypes::to_go_json(c, Ty::Container))
+            .collect();
+        format!("[{}]", parts.join(","))
+    };
+    let mut fields = Vec::new();
+    if !o.containers.is_empty() {
+        fields.push(format!("\"containers\":{}", list(&o.containers)));
+    }
+    if !o.init_containers.is_empty() {
+        fields.push(format!("\"initContainers\":{}", list(&o.init_containers)));
+    }
+    format!("{{{}}}", fields.join(","))
+}
+
+/// Istio's `adjustInitContainerUser`: a user who sets the proxy's uid/gid gets iptables rules
+/// for that uid (`-u`), the validation container under the same ids, and — in TPROXY mode,
+/// where the proxy needs root — a proxy running as uid 0.
+fn adjust_init_container_user(pod: &mut Value, original: &Value, settings: &Settings) {
+    let Some(user_sc) = pod::sidecar(original).and_then(|c| c.get("securityContext")) else {
+        return;
+    };
+    let uid = user_sc.get("runAsUser").and_then(Value::as_i64);
+    let gid = user_sc.get("runAsGroup").and_then(Value::as_i64);
+    if uid.is_none() && gid.is_none() {
+        return;
+    }
+    let tproxy = settings.tproxy
+        || pod::annotation(original, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
+    if tproxy && let Some(sidecar) = pod::sidecar_mut(pod) {
+        pod::as_object(pod::object_field(sidecar, "securityContext"))
+            .insert("runAsUser".into(), json!(0));
+    }
+    for c in pod::containers_mut(pod, List::InitContainers) {
+        let name = pod::name_of(c).to_string();
+        if name != INIT && name != VALIDATION {
+            continue;
+        }
+        if name == VALIDATION && !tproxy {
+            let sc = pod::as_object(pod::object_field(c, "securityContext"));
+            if let Some(u) = uid {
+                sc.insert("runAsUser".into(), json!(u));
+            }
+            if let Some(g) = gid {
+                sc.insert("runAsGroup".into(), json!(g));
+            }
+        }
+        if let Some(u) = uid.filter(|u| *u != 0)
+            && let Some(args) = c.get_mut("args").and_then(Value::as_array_mut)
+            && let Some(i) = args.iter().position(|a| a == "-u")
+            && let Some(v) = args.get_mut(i + 1)
+        {
+            *v = json!(u.to_string());
+        }
+    }
+}
+
+/// Beyond Istio: on re-injection the app's probes already point at the agent, so they
+/// cannot be dumped again; the previous proxy's `ISTIO_KUBE_APP_PROBERS` is carried over
+/// (and merged with any new probers later) so that injecting twice changes nothing.
+fn keep_recorded_probers(pod: &mut Value, original: &Value) {
+    let old = pod::sidecar(original)
+        .and_then(|c| c.get("env"))
+        .and_then(Value::as_array)
+        .and_then(|env| env.iter().find(|e| e["name"] == probe::ENV).cloned());
+    let Some(old) = old else {
+        return;
+    };
+    if let Some(sidecar) = pod::sidecar_mut(pod) {
+        let env = pod::env_mut(sidecar);
+        if !env.iter().any(|e| e["name"] == probe::ENV) {
+            env.push(old);
+        }
+    }
+}
+
+/// Istio's `postProcessPod`.
+fn post_process(
+    pod: &mut Value,
+    template_pod: &Value,
+    settings: &Settings,
+    proxy_envs: &BTreeMap<String, String>,
+    params: &Params,
+    previously_injected: bool,
+) -> Result<(), PipelineError> {
+    // overwriteClusterInfo: cluster/network envs move to the end, sorted by name.
+    if !proxy_envs.is_empty()
+        && let Some(sidecar) = pod::sidecar_mut(pod)
+    {
+        let env = pod::env_mut(sidecar);
+        env.retain(|e| {
+            !e.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| proxy_envs.contains_key(n))
+        });
+        env.extend(proxy_envs.iter().map(|(k, v)| pod::env_var(k, v)));
+    }
+    prometheus::apply_merge(pod, settings.prometheus_merge, settings.status_port)
+        .map_err(PipelineError::Other)?;
+    apply_secure_prometheus_annotation(pod);
+    probe::apply_rewrite(
+        pod,
+        settings.rewrite_probes,
+        settings.status_port,
+        previously_injected,
+    );
+    // applyMetadata
+    if let Some(net) = proxy_envs.get("ISTIO_META_NETWORK") {
+        pod::meta_map_mut(pod, "labels").insert("topology.istio.io/network".into(), json!(net));
+    }
+    let status = InjectionStatus::from_template_pod(template_pod, &params.revision);
+    pod::set_annotation(pod, status::STATUS, status.to_annotation());
+    for (k, v) in &params.injected_annotations {
+        pod::set_annotation(pod, k, v.clone());
+    }
+    reorder(pod, settings.hold_application);
+    Ok(())
+}
+
+/// Istio's `applySecurePrometheusAnnotation`: advertise the proxy's secure merged-metrics port.
+fn apply_secure_prometheus_annotation(pod: &mut Value) {
+    const KEY: &str = "prometheus.istio.io/secure-port";
+    let port = pod::sidecar(pod)
+        .and_then(|c| c.get("env"))
+        .and_then(Value::as_array)
+        .and_then(|env| {
+            env.iter()
+                .find(|e| e["name"] == "ENVOY_SECURE_MERGED_METRICS_PORT")
+                .and_then(|e| e.get("value"))
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty() && *v != "0")
+                .map(str::to_string)
+        });
+    if let Some(port) = port
+        && pod::annotation(pod, KEY).is_none()
+    {
+        pod::set_annotation(pod, KEY, port);
+    }
+}
+
+/// Istio's `reorderPod`: the proxy last among containers (first when the app must wait for
+/// it); with a native sidecar `istio-init, istio-validation, istio-proxy, enable-core-dump`
+/// lead the init containers, otherwise validation leads and iptables setup comes last.
+pub fn reorder(pod: &mut Value, hold_application: bool) {
+    let proxy_at = if hold_application {
+        Move::First
+    } else {
+        Move::Last
+    };
+    if !pod::containers(pod, List::Containers).is_empty() {
+        pod::modify(pod::containers_mut(pod, List::Containers), PROXY, proxy_at);
+    }
+    if pod::containers(pod, List::InitContainers).is_empty() {
+        return;
+    }
+    let native = pod::has(pod, List::InitContainers, PROXY);
+    let init = pod::containers_mut(pod, List::InitContainers);
+    if native {
+        for name in [CORE_DUMP, PROXY, VALIDATION, INIT] {
+            pod::modify(init, name, Move::First);
+        }
+    } else {
+        pod::modify(init, INIT, Move::Last);
+        pod::modify(init, VALIDATION, Move::First);
+        pod::modify(init, CORE_DUMP, Move::Last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(pod: &Value, list: List) -> Vec<&str> {
+        pod::containers(pod, list)
+            .iter()
+            .map(pod::name_of)
+            .collect()
+    }
+
+    #[test]
+    fn template_selection_table() {
+        let aliases: BTreeMap<String, Vec<String>> =
+            [("both".to_string(), vec!["a".to_string(), "b".to_string()])].into();
+        let params = Params {
+            aliases,
+            ..Params::default()
+        };
+        for (annotation, want) in [
+            (None, vec!["sidecar"]),
+            (Some("gateway"), vec!["gateway"]),
+            (Some(" sidecar , spire"), vec!["sidecar", "spire"]),
+            (Some("sidecar,sidecar"), vec!["sidecar", "sidecar"]),
+            (Some("both,c"), vec!["a", "b", "c"]),
+        ] {
+            let pod = match annotation {
+                Some(a) => json!({"metadata": {"annotations": {"inject.istio.io/templates": a}}}),
+                None => json!({}),
+            };
+            assert_eq!(select_templates(&pod, &params), want, "{annotation:?}");
+        }
+    }
+
+    #[test]
+    fn reorder_table() {
+        let c = |n: &[&str]| n.iter().map(|n| json!({"name": n})).collect::<Vec<_>>();
+        for (hold, containers, init, want_c, want_i) in [
+            (
+                false,
+                vec!["istio-proxy", "app"],
+                vec!["mine", "istio-init"],
+                vec!["app", "istio-proxy"],
+                vec!["mine", "istio-init"],
+            ),
+            (
+                true,
+                vec!["app", "istio-proxy"],
+                vec![],
+                vec!["istio-proxy", "app"],
+                vec![],
+            ),
+            (
+                false,
+                vec!["app"],
+                vec!["mine", "istio-proxy", "enable-core-dump", "istio-init"],
+                vec!["app"],
+                vec!["istio-init", "istio-proxy", "enable-core-dump", "mine"],
+            ),
+            (
+                false,
+                vec!["app", "istio-proxy"],
+                vec!["istio-init", "mine", "istio-validation", "enable-core-dump"],
+                vec!["app", "istio-proxy"],
+                vec!["istio-validation", "mine", "istio-init", "enable-core-dump"],
+            ),
+        ] {
+            let mut pod =
+                json!({"spec": {"containers": c(&containers), "initContainers": c(&init)}});
+            reorder(&mut pod, hold);
+            assert_eq!(names(&pod, List::Containers), want_c);
+            assert_eq!(names(&pod, List::InitContainers), want_i);
+        }
+    }
+
+    #[test]
+    fn native_annotation_overrides_global() {
+        let on = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "true"}}});
+        let off = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "false"}}});
+        assert!(native_sidecars(&on, false));
+        assert!(!native_sidecars(&off, true));
+        assert!(native_sidecars(&json!({}), true));
+    }
+
+    #[test]
+    fn user_uid_reaches_iptables_and_validation() {
+        let original = json!({"spec": {"containers": [{"name": "istio-proxy", "securityContext": {"runAsUser": 1234, "runAsGroup": 4321}}]}});
+        let injected = json!({"spec": {
+            "initContainers": [
+                {"name": "istio-validation", "args": ["-u", "1337"], "securityContext": {"runAsUser": 1337}},
+                {"name": "istio-proxy", "securityContext": {"runAsUser": 1234}}]}});
+        let mut p = injected.clone();
+        adjust_init_container_user(&mut p, &original, &Settings::default());
+        assert_eq!(
+            p["spec"]["initContainers"][0]["args"],
+            json!(["-u", "1234"])
+        );
+        assert_eq!(
+            p["spec"]["initContainers"][0]["securityContext"],
+            json!({"runAsUser": 1234, "runAsGroup": 4321})
+        );
+        let mut p = injected;
+        let tproxy = Settings {
+            tproxy: true,
+            ..Settings::default()
+        };
+        adjust_init_container_user(&mut p, &original, &tproxy);
+        assert_eq!(
+            p["spec"]["initContainers"][1]["securityContext"]["runAsUser"],
+            0
+        );
+        assert_eq!(
+            p["spec"]["initContainers"][0]["securityContext"]["runAsUser"],
+            1337
+        );
+    }
+
+    #[test]
+    fn cluster_envs_follow_precedence() {
+        let settings = Settings {
+            cluster: "c1".into(),
+            network: "n1".into(),
+            ..Settings::default()
+        };
+        let pod = json!({"metadata": {"labels": {"topology.istio.io/network": "n2"}}});
+        let envs = proxy_envs(&pod, &settings, &Params::default());
+        assert_eq!(envs["ISTIO_META_CLUSTER_ID"], "c1");
+        assert_eq!(envs["ISTIO_META_NETWORK"], "n2");
+        assert!(proxy_envs(&json!({}), &Settings::default(), &Params::default()).is_empty());
+    }
+}

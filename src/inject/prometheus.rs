@@ -1,0 +1,250 @@
+//! Prometheus metrics merging (Istio's `applyPrometheusMerge`): the app's scrape annotations
+//! are handed to the agent in `ISTIO_PROMETHEUS_ANNOTATIONS` and the pod is pointed at the
+//! agent's merged endpoint on the status port.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::pod;
+use super::status::go_json;
+
+const SCRAPE: &str = "prometheus.io/scrape";
+const PORT: &str = "prometheus.io/port";
+const PATH: &str = "prometheus.io/path";
+const TARGETS: &str = "prometheus.istio.io/scrape-targets";
+const MERGE: &str = "prometheus.istio.io/merge-metrics";
+pub const ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
+
+/// Ports the agent and Envoy own; a scrape target may not use them.
+const RESERVED: [u16; 9] = [
+    15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090,
+];
+
+/// Prometheus' label sanitisation: anything outside `[a-zA-Z0-9_]` becomes `_`, so
+/// `prometheus.io/port` and `prometheus_io_port` name the same setting.
+fn sanitize(k: &str) -> String {
+    k.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The value of an annotation under any of its sanitised spellings; the exact key wins.
+fn lookup<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
+    if let Some(v) = pod::annotation(pod, key) {
+        return Some(v);
+    }
+    let want = sanitize(key);
+    pod::annotations(pod)
+        .into_iter()
+        .find(|(k, _)| sanitize(k) == want)
+        .map(|(_, v)| v)
+}
+
+/// The pod's Prometheus port annotation.
+pub fn port(pod: &Value) -> Option<&str> {
+    lookup(pod, PORT)
+}
+
+/// Removes `prometheus.io/{scrape,port,path}` in every spelling.
+pub fn clear(pod: &mut Value) {
+    remove_variants(pod, &[SCRAPE, PORT, PATH]);
+}
+
+fn remove_variants(pod: &mut Value, keys: &[&str]) {
+    let wanted: Vec<String> = keys.iter().map(|k| sanitize(k)).collect();
+    let doomed: Vec<String> = pod::annotations(pod)
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| wanted.contains(&sanitize(k)))
+        .map(str::to_string)
+        .collect();
+    for k in doomed {
+        pod::remove_annotation(pod, &k);
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+struct Target {
+    port: String,
+    path: String,
+}
+
+/// The agent's scrape configuration (`status.PrometheusScrapeConfiguration`).
+#[derive(Debug, Default, PartialEq, Serialize)]
+struct ScrapeConfig {
+    scrape: String,
+    path: String,
+    port: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    targets: Vec<Target>,
+}
+
+/// Applies the merge when it is on (no `prometheus.io/scrape: "false"`; the
+/// `merge-metrics` annotation, else the mesh's `enablePrometheusMerge`, default true).
+pub fn apply_merge(
+    pod: &mut Value,
+    mesh_enable: Option<bool>,
+    status_port: i64,
+) -> Result<(), String> {
+    if lookup(pod, SCRAPE) == Some("false") {
+        return Ok(());
+    }
+    let enabled = match pod::annotation(pod, MERGE) {
+        Some(v) => pod::parse_bool(v).unwrap_or(false),
+        None => mesh_enable.unwrap_or(true),
+    };
+    if !enabled {
+        return Ok(());
+    }
+    let target = status_port.to_string();
+    if port(pod) == Some(target.as_str()) {
+        // Already pointed at the agent: the user controls it, or this is a re-injection.
+        return Ok(());
+    }
+    let mut cfg = ScrapeConfig {
+        scrape: lookup(pod, SCRAPE).unwrap_or("").to_string(),
+        path: lookup(pod, PATH).unwrap_or("").to_string(),
+        port: lookup(pod, PORT).unwrap_or("").to_string(),
+        targets: parse_targets(pod::annotation(pod, TARGETS).unwrap_or(""))?,
+    };
+    if let Some(first) = cfg.targets.first() {
+        if cfg.port.is_empty() {
+            cfg.port = first.port.clone();
+        }
+        if cfg.path.is_empty() {
+            cfg.path = first.path.clone();
+        }
+    }
+    check_reserved(PORT, &cfg.port)?;
+    if cfg != ScrapeConfig::default()
+        && let Some(sidecar) = pod::sidecar_mut(pod)
+    {
+        pod::env_mut(sidecar).push(pod::env_var(ENV, &go_json(&cfg)));
+    }
+    remove_variants(pod, &[SCRAPE, PORT, PATH, TARGETS]);
+    pod::set_annotation(pod, PORT, target);
+    pod::set_annotation(pod, PATH, "/stats/prometheus");
+    pod::set_annotation(pod, SCRAPE, "true");
+    Ok(())
+}
+
+/// `port:path,port:path` (a missing path means `/metrics`).
+fn parse_targets(s: &str) -> Result<Vec<Target>, String> {
+    let mut out = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (port, path) = match item.split_once(':') {
+            Some((p, path)) => (p.trim(), path.trim()),
+            None => (item, "/metrics"),
+        };
+        if port.parse::<u16>().is_err() {
+            return Err(format!(
+                "invalid value '{s}' for annotation '{TARGETS}': port {port:?} is not a port number"
+            ));
+        }
+        check_reserved(TARGETS, port)?;
+        out.push(Target {
+            port: port.to_string(),
+            path: if path.is_empty() { "/metrics" } else { path }.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+fn check_reserved(key: &str, port: &str) -> Result<(), String> {
+    match port.parse::<u16>() {
+        Ok(p) if RESERVED.contains(&p) => Err(format!(
+            "invalid value '{port}' for annotation '{key}': port {p} is reserved by Istio"
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(annotations: Value) -> Value {
+        json!({"metadata": {"annotations": annotations}, "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}})
+    }
+
+    fn proxy_env(p: &Value) -> Option<String> {
+        pod::sidecar(p)?
+            .get("env")?
+            .as_array()?
+            .iter()
+            .find(|e| e["name"] == ENV)
+            .map(|e| e["value"].as_str().unwrap_or("").to_string())
+    }
+
+    #[test]
+    fn merge_table() {
+        let cases = [
+            (
+                "no annotations: point at the agent, no env",
+                json!({}),
+                None,
+                Some("15020"),
+            ),
+            (
+                "user scrape config is handed over",
+                json!({"prometheus.io/port": "8080", "prometheus.io/scrape": "true"}),
+                Some(r#"{"scrape":"true","path":"","port":"8080"}"#),
+                Some("15020"),
+            ),
+            (
+                "targets fill port and path",
+                json!({"prometheus.istio.io/scrape-targets": "8080:/metrics,9100:/custom"}),
+                Some(
+                    r#"{"scrape":"","path":"/metrics","port":"8080","targets":[{"port":"8080","path":"/metrics"},{"port":"9100","path":"/custom"}]}"#,
+                ),
+                Some("15020"),
+            ),
+            (
+                "scrape false (sanitised key) disables",
+                json!({"prometheus.io.scrape": "false"}),
+                None,
+                None,
+            ),
+            (
+                "merge-metrics false disables",
+                json!({"prometheus.istio.io/merge-metrics": "false"}),
+                None,
+                None,
+            ),
+            (
+                "already pointed at the agent: untouched",
+                json!({"prometheus.io/port": "15020"}),
+                None,
+                Some("15020"),
+            ),
+        ];
+        for (name, ann, env, port_after) in cases {
+            let mut p = pod(ann);
+            apply_merge(&mut p, None, 15020).unwrap();
+            assert_eq!(proxy_env(&p).as_deref(), env, "{name}");
+            assert_eq!(port(&p), port_after, "{name}");
+            assert!(
+                pod::annotation(&p, TARGETS).is_none() || port_after.is_none(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn reserved_target_port_is_an_error() {
+        let mut p = pod(json!({"prometheus.istio.io/scrape-targets": "15090:/stats"}));
+        assert!(
+            apply_merge(&mut p, None, 15020)
+                .unwrap_err()
+                .contains("reserved")
+        );
+    }
+
+    #[test]
+    fn mesh_setting_applies_without_annotation() {
+        let mut p = pod(json!({}));
+        apply_merge(&mut p, Some(false), 15020).unwrap();
+        assert_eq!(port(&p), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! Annotation validation before templating (Istio's `validate.go`): a bad
+//! `traffic.sidecar.istio.io/includeOutboundIPRanges` is a hard error, not a silently broken
+//! sidecar. Messages follow Istio's: `invalid value '<v>' for annotation '<k>': <reason>`.
+
+use std::net::IpAddr;
+
+use super::pod::parse_bool;
+
+/// One annotation that failed its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotationError {
+    pub key: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for AnnotationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invalid value '{}' for annotation '{}': {}",
+            self.value, self.key, self.reason
+        )
+    }
+}
+
+/// An extra check supplied by the caller for rules that need other modules (the
+/// `proxy.istio.io/config` ProxyConfig, resource quantities).
+pub type ExtraCheck<'a> = &'a dyn Fn(&str, &str) -> Option<Result<(), String>>;
+
+/// Validates every annotation Istio validates; errors come sorted by annotation name.
+pub fn validate_annotations<'a>(
+    annotations: impl IntoIterator<Item = (&'a str, &'a str)>,
+    extra: ExtraCheck<'_>,
+) -> Result<(), Vec<AnnotationError>> {
+    let mut errors: Vec<AnnotationError> = annotations
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let outcome = extra(k, v).or_else(|| rule(k, v))?;
+            outcome.err().map(|reason| AnnotationError {
+                key: k.to_string(),
+                value: v.to_string(),
+                reason,
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by(|a, b| a.key.cmp(&b.key));
+    Err(errors)
+}
+
+/// The rule for one annotation; `None` when Istio does not validate it.
+fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
+    let r = match key {
+        "sidecar.istio.io/interceptionMode" => match value {
+            "REDIRECT" | "TPROXY" | "NONE" => Ok(()),
+            _ => Err(format!(
+                "interceptionMode invalid, use REDIRECT,TPROXY,NONE: {value}"
+            )),
+        },
+        "status.sidecar.istio.io/port" => parse_port(value)
+            .map(|_| ())
+            .map_err(|e| format!("excludeInboundPorts invalid: {e}")),
+        "readiness.status.sidecar.istio.io/initialDelaySeconds"
+        | "readiness.status.sidecar.istio.io/periodSeconds"
+        | "readiness.status.sidecar.istio.io/failureThreshold" => value
+            .parse::<u32>()
+            .map(|_| ())
+            .map_err(|_| format!("strconv.ParseUint: parsing {value:?}: invalid syntax")),
+        "traffic.sidecar.istio.io/includeOutboundIPRanges" => {
+            if value == "*" {
+                Ok(())
+            } else {
+                cidr_list(value).map_err(|e| format!("includeIPRanges invalid: {e}"))
+            }
+        }
+        "traffic.sidecar.istio.io/excludeOutboundIPRanges" => {
+            cidr_list(value).map_err(|e| format!("excludeIPRanges invalid: {e}"))
+        }
+        "traffic.sidecar.istio.io/includeInboundPorts" => {
+            if value == "*" {
+                Ok(())
+            } else {
+                port_list(value).map_err(|e| format!("includeInboundPorts invalid: {e}"))
+            }
+        }
+        "traffic.sidecar.istio.io/excludeInboundPorts" => {
+            port_list(value).map_err(|e| format!("excludeInboundPorts invalid: {e}"))
+        }
+        "traffic.sidecar.istio.io/excludeOutboundPorts" => {
+            port_list(value).map_err(|e| format!("excludeOutboundPorts invalid: {e}"))
+        }
+        "traffic.sidecar.istio.io/excludeInterfaces"
+        | "traffic.sidecar.istio.io/kubevirtInterfaces"
+        | "istio.io/reroute-virtual-interfaces" => interfaces(value),
+        "sidecar.istio.io/proxyCPU"
+        | "sidecar.istio.io/proxyMemory"
+        | "sidecar.istio.io/proxyCPULimit"
+        | "sidecar.istio.io/proxyMemoryLimit" => {
+            if value.chars().any(char::is_control) {
+                Err("contains control characters".into())
+            } else {
+                crate::model::quantity::Quantity::parse(value)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+        "prometheus.istio.io/merge-metrics" => parse_bool(value)
+            .map(|_| ())
+            .ok_or_else(|| format!("strconv.ParseBool: parsing {value:?}: invalid syntax")),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    s.trim()
+        .parse::<u16>()
+        .map_err(|_| format!("failed parsing port {s:?}"))
+}
+
+fn port_list(s: &str) -> Result<(), String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(());
+    }
+    for p in s.split(',') {
+        parse_port(p)?;
+    }
+    Ok(())
+}
+
+fn cidr_list(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    for cidr in s.split(',') {
+        parse_prefix(cidr).map_err(|e| format!("failed parsing cidr '{cidr}': {e}"))?;
+    }
+    Ok(())
+}
+
+/// Go's `netip.ParsePrefix`: `addr/bits`, no spaces, bits within the address family.
+fn parse_prefix(s: &str) -> Result<(), String> {
+    let (addr, bits) = s
+        .split_once('/')
+        .ok_or_else(|| format!("netip.ParsePrefix({s:?}): no '/'"))?;
+    let ip: IpAddr = addr.parse().map_err(|_| {
+        format!("netip.ParsePrefix({s:?}): ParseAddr({addr:?}): unable to parse IP")
+    })?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let ok = !bits.is_empty()
+        && bits.bytes().all(|b| b.is_ascii_digit())
+        && !(bits.len() > 1 && bits.starts_with('0'))
+        && bits.parse::<u32>().is_ok_and(|b| b <= max);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "netip.ParsePrefix({s:?}): bad bits after slash: {bits:?}"
+        ))
+    }
+}
+
+/// Interface names as Linux accepts them: 1–15 bytes, no `/`, no whitespace.
+fn interfaces(s: &str) -> Result<(), String> {
+    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name.len() > 15 || name.contains('/') || name.chars().any(char::is_whitespace) {
+            return Err(format!("invalid interface name {name:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(k: &str, v: &str) -> Result<(), String> {
+        validate_annotations([(k, v)], &|_, _| None).map_err(|e| {
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    #[test]
+    fn rules_table() {
+        let ok = [
+            ("sidecar.istio.io/interceptionMode", "TPROXY"),
+            ("status.sidecar.istio.io/port", "0"),
+            ("readiness.status.sidecar.istio.io/periodSeconds", "10"),
+            ("traffic.sidecar.istio.io/includeOutboundIPRanges", "*"),
+            (
+                "traffic.sidecar.istio.io/includeOutboundIPRanges",
+                "127.0.0.1/24,10.96.0.1/24",
+            ),
+            ("traffic.sidecar.istio.io/includeOutboundIPRanges", ""),
+            (
+                "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+                "fd00::/8",
+            ),
+            ("traffic.sidecar.istio.io/includeInboundPorts", "*"),
+            ("traffic.sidecar.istio.io/excludeInboundPorts", " 4, 5 ,6"),
+            ("traffic.sidecar.istio.io/excludeOutboundPorts", ""),
+            ("traffic.sidecar.istio.io/kubevirtInterfaces", "net1,net2"),
+            ("prometheus.istio.io/merge-metrics", "F"),
+            ("sidecar.istio.io/proxyCPU", "100m"),
+            ("some.other/annotation", "anything"),
+        ];
+        for (k, v) in ok {
+            assert_eq!(check(k, v), Ok(()), "{k}={v}");
+        }
+        let bad = [
+            (
+                "sidecar.istio.io/interceptionMode",
+                "REDIRECTX",
+                "interceptionMode invalid",
+            ),
+            (
+                "status.sidecar.istio.io/port",
+                "70000",
+                "excludeInboundPorts invalid",
+            ),
+            (
+                "readiness.status.sidecar.istio.io/failureThreshold",
+                "-1",
+                "ParseUint",
+            ),
+            (
+                "traffic.sidecar.istio.io/includeOutboundIPRanges",
+                "1.1.1.1",
+                "includeIPRanges invalid: failed parsing cidr '1.1.1.1'",
+            ),
+            (
+                "traffic.sidecar.istio.io/includeOutboundIPRanges",
+                "1.1.1.1/33",
+                "includeIPRanges invalid",
+            ),
+            (
+                "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+                "*",
+                "excludeIPRanges invalid",
+            ),
+            (
+                "traffic.sidecar.istio.io/includeInboundPorts",
+                "a",
+                "includeInboundPorts invalid: failed parsing port \"a\"",
+            ),
+            (
+                "traffic.sidecar.istio.io/excludeInboundPorts",
+                "*",
+                "excludeInboundPorts invalid",
+            ),
+            (
+                "traffic.sidecar.istio.io/excludeOutboundPorts",
+                "1,,2",
+                "excludeOutboundPorts invalid",
+            ),
+            (
+                "traffic.sidecar.istio.io/excludeInterfaces",
+                "a-very-long-interface-name",
+                "interface",
+            ),
+            ("prometheus.istio.io/merge-metrics", "yes", "ParseBool"),
+            ("sidecar.istio.io/proxyMemory", "lots", ""),
+        ];
+        for (k, v, want) in bad {
+            let e = check(k, v).expect_err(k);
+            assert!(e.contains(want), "{k}={v}: {e}");
+            assert!(
+                e.starts_with(&format!("invalid value '{v}' for annotation '{k}': ")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn extra_checks_override_and_errors_are_sorted() {
+        let extra =
+            |k: &str, _: &str| (k == "proxy.istio.io/config").then(|| Err("bad".to_string()));
+        let errs = validate_annotations(
+            [
+                ("traffic.sidecar.istio.io/excludeInboundPorts", "x"),
+                ("proxy.istio.io/config", "{"),
+            ],
+            &extra,
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[0].key, "proxy.istio.io/config");
+    }
+}

@@ -1,0 +1,364 @@
+//! Istio's injection function map (`pkg/kube/inject/template.go` `InjectionFuncmap`),
+//! registered over sprig so Istio's `indent`, `contains`, `env` and `omit` win, plus the
+//! legacy `toJson` alias and `render` for Istio ≤ 1.13 templates.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gotmpl::{FuncMap, Value};
+
+use super::{Args, FResult, FuncSet, reg, s, str_map_value};
+use crate::template::{data, go};
+
+pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
+    reg(m, "formatDuration", |a| {
+        a.exact(1)?;
+        Ok(s(data::format_duration(a.any(0))))
+    });
+    reg(m, "isset", |a| {
+        a.exact(2)?;
+        Ok(Value::Bool(a.str_map(0)?.contains_key(a.str(1)?)))
+    });
+    reg(m, "excludeInboundPort", |a| {
+        a.exact(2)?;
+        let port = go::sprint(a.any(0));
+        Ok(s(exclude_inbound_port(&port, a.str(1)?)))
+    });
+    reg(m, "includeInboundPorts", |a| {
+        a.exact(1)?;
+        Ok(s(container_ports(a.any(0), false)))
+    });
+    reg(m, "applicationPorts", |a| {
+        a.exact(1)?;
+        Ok(s(container_ports(a.any(0), true)))
+    });
+    reg(m, "kubevirtInterfaces", |a| {
+        a.exact(1)?;
+        Ok(s(a.str(0)?))
+    });
+    reg(m, "excludeInterfaces", |a| {
+        a.exact(1)?;
+        Ok(s(a.str(0)?))
+    });
+    reg(m, "annotation", |a| {
+        a.exact(3)?;
+        let name = a.str(1)?;
+        let found = match a.any(0) {
+            Value::Map(meta) => match meta.get("Annotations") {
+                Some(Value::Map(ann)) => ann.get(name).map(go::sprint),
+                _ => None,
+            },
+            other => {
+                return Err(super::Fail::Arg(format!(
+                    "wrong type for value; expected v1.ObjectMeta; got {}",
+                    go::type_name(other)
+                )));
+            }
+        };
+        Ok(s(found.unwrap_or_else(|| go::sprint(a.any(2)))))
+    });
+    reg(m, "valueOrDefault", |a| {
+        a.exact(2)?;
+        Ok(match a.any(0) {
+            Value::Nil => a.any(1).clone(),
+            Value::String(x) if x.is_empty() => a.any(1).clone(),
+            v => v.clone(),
+        })
+    });
+    reg(m, "toJSON", to_json_map);
+    reg(m, "fromJSON", |a| {
+        a.exact(1)?;
+        // Istio logs the error and returns the string "{}".
+        Ok(serde_json::from_str::<serde_json::Value>(a.str(0)?)
+            .map(|v| go::from_json(&v, go::Numbers::Float))
+            .unwrap_or_else(|_| s("{}")))
+    });
+    reg(m, "structToJSON", |a| {
+        a.exact(1)?;
+        Ok(s(data::struct_to_json(a.any(0))))
+    });
+    reg(m, "protoToJSON", |a| {
+        a.exact(1)?;
+        Ok(s(data::proto_to_json(a.any(0))))
+    });
+    reg(m, "toYaml", |a| {
+        a.exact(1)?;
+        Ok(s(to_yaml(a.any(0))))
+    });
+    reg(m, "indent", |a| {
+        a.exact(2)?;
+        let n = usize::try_from(a.int(0)?).unwrap_or(0).min(1 << 16);
+        let pad = " ".repeat(n);
+        Ok(s(a.str(1)?.replace('\n', &format!("\n{pad}"))))
+    });
+    reg(m, "directory", |a| {
+        a.exact(1)?;
+        let p = a.str(0)?;
+        Ok(s(p.rfind('/').map_or("", |i| &p[..=i])))
+    });
+    reg(m, "contains", |a| {
+        a.exact(2)?;
+        Ok(Value::Bool(a.str(1)?.contains(a.str(0)?)))
+    });
+    reg(m, "toLower", |a| {
+        a.exact(1)?;
+        Ok(s(a.str(0)?.to_lowercase()))
+    });
+    reg(m, "appendMultusNetwork", |a| {
+        a.exact(2)?;
+        Ok(s(append_multus_network(a.str(0)?, a.str(1)?)))
+    });
+    // istiod's process environment is not ours: an offline render sees the default.
+    reg(m, "env", |a| {
+        a.exact(2)?;
+        a.str(0)?;
+        Ok(s(a.str(1)?))
+    });
+    reg(m, "omit", |a| {
+        a.at_least(1)?;
+        let mut d = a.str_map(0)?;
+        for i in 1..a.len() {
+            d.remove(a.str(i)?);
+        }
+        Ok(str_map_value(d))
+    });
+    reg(m, "strdict", |a| {
+        let mut d = BTreeMap::new();
+        for i in (0..a.len()).step_by(2) {
+            let k = a.str(i)?.to_string();
+            let v = if i + 1 < a.len() { a.str(i + 1)? } else { "" };
+            d.insert(k, v.to_string());
+        }
+        Ok(str_map_value(d))
+    });
+    reg(m, "mergeMaps", |a| {
+        Ok(merge_maps(a)?.map_or(Value::Nil, str_map_value))
+    });
+    reg(m, "toJsonMap", |a| {
+        Ok(s(match merge_maps(a)? {
+            None => "null".to_string(),
+            Some(d) => go::to_json(&str_map_value(d)).unwrap_or_default(),
+        }))
+    });
+    reg(m, "omitNil", |a| {
+        a.exact(1)?;
+        Ok(omit_nil(a.any(0)))
+    });
+    reg(m, "otelResourceAttributes", |a| {
+        a.exact(5)?;
+        Ok(s(data::otel_resource_attributes(
+            a.any(0),
+            &a.str_map(1)?,
+            &a.str_map(2)?,
+            a.str(3)?,
+            a.any(4),
+        )))
+    });
+    if set == FuncSet::Legacy {
+        reg(m, "toJson", to_json_map);
+        // `render` needs the template machinery and the data: see template::render_nested.
+        m.insert(
+            "render".to_string(),
+            Arc::new(|args: &[Value]| crate::template::render_nested(args)),
+        );
+    }
+}
+
+/// Istio's `toJSON(map[string]string)`: nil → `{}`.
+fn to_json_map(a: &Args) -> FResult {
+    a.exact(1)?;
+    if matches!(a.any(0), Value::Nil) {
+        return Ok(s("{}"));
+    }
+    let d = a.str_map(0)?;
+    Ok(s(
+        go::to_json(&str_map_value(d)).unwrap_or_else(|_| "{}".into())
+    ))
+}
+
+/// `sigs.k8s.io/yaml.Marshal`; Istio returns "" on error.
+pub(crate) fn to_yaml(v: &Value) -> String {
+    match go::to_serde_json(v) {
+        Ok(j) => yaml_emit(&j),
+        Err(_) => String::new(),
+    }
+}
+
+/// The YAML text of a JSON value, byte-compatible with Go's `sigs.k8s.io/yaml`.
+fn yaml_emit(j: &serde_json::Value) -> String {
+    crate::yaml::to_string(j)
+}
+
+fn merge_maps(a: &Args) -> Result<Option<BTreeMap<String, String>>, super::Fail> {
+    if a.len() == 0 {
+        return Ok(None);
+    }
+    let mut out = BTreeMap::new();
+    for i in 0..a.len() {
+        out.extend(a.str_map(i)?);
+    }
+    Ok(Some(out))
+}
+
+fn omit_nil(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => {
+            let out: BTreeMap<Arc<str>, Value> = m
+                .iter()
+                .filter_map(|(k, x)| {
+                    let x = omit_nil(x);
+                    (!matches!(x, Value::Nil)).then(|| (Arc::clone(k), x))
+                })
+                .collect();
+            if out.is_empty() {
+                Value::Nil
+            } else {
+                Value::Map(Arc::new(out))
+            }
+        }
+        Value::List(l) => {
+            let out: Vec<Value> = l
+                .iter()
+                .map(omit_nil)
+                .filter(|x| !matches!(x, Value::Nil))
+                .collect();
+            if out.is_empty() {
+                Value::Nil
+            } else {
+                Value::List(out.into())
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+fn exclude_inbound_port(port: &str, excluded: &str) -> String {
+    let p = port.trim();
+    if p.is_empty() || p == "0" {
+        return excluded.to_string();
+    }
+    let mut parts: Vec<&str> = excluded
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect();
+    // Istio compares the untrimmed entries (`"4, 5"` does not contain `5`).
+    if excluded.split(',').any(|x| x == p) {
+        return excluded.to_string();
+    }
+    parts.push(p);
+    parts.join(",")
+}
+
+/// `includeInboundPorts`/`applicationPorts`: every container's ports except UDP and SCTP.
+fn container_ports(containers: &Value, skip_proxy: bool) -> String {
+    let mut parts = Vec::new();
+    if let Value::List(cs) = containers {
+        for c in cs.iter() {
+            if skip_proxy && c.field("Name").and_then(Value::as_str) == Some("istio-proxy") {
+                continue;
+            }
+            if let Some(Value::List(ports)) = c.field("Ports") {
+                for p in ports.iter() {
+                    let proto = p.field("Protocol").and_then(Value::as_str).unwrap_or("");
+                    if proto == "UDP" || proto == "SCTP" {
+                        continue;
+                    }
+                    if let Some(n) = p.field("ContainerPort").and_then(Value::as_int) {
+                        parts.push(n.to_string());
+                    }
+                }
+            }
+        }
+    }
+    parts.join(",")
+}
+
+/// `appendMultusNetwork`: adds the Istio CNI network to `k8s.v1.cni.cncf.io/networks`
+/// in either of its forms (JSON list, or comma list), unless present.
+fn append_multus_network(existing: &str, net: &str) -> String {
+    if existing.is_empty() {
+        return net.to_string();
+    }
+    let (ns, name) = match net.split_once('/') {
+        Some((ns, name)) => (ns, name),
+        None => ("", net),
+    };
+    if existing.contains(']') {
+        let Ok(serde_json::Value::Array(entries)) =
+            serde_json::from_str::<serde_json::Value>(existing)
+        else {
+            return existing.to_string();
+        };
+        let present = entries.iter().any(|e| {
+            e.get("name").and_then(|n| n.as_str()) == Some(name)
+                && e.get("namespace").and_then(|n| n.as_str()).unwrap_or("") == ns
+        });
+        if present {
+            return existing.to_string();
+        }
+        let entry = if ns.is_empty() {
+            format!(", {{\"name\": \"{name}\"}}")
+        } else {
+            format!(", {{\"name\": \"{name}\", \"namespace\": \"{ns}\"}}")
+        };
+        let i = existing.rfind(']').unwrap_or(existing.len());
+        return format!("{}{entry}{}", &existing[..i], &existing[i..]);
+    }
+    if existing.split(',').any(|x| x.trim() == net) {
+        return existing.to_string();
+    }
+    format!("{existing}, {net}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_inbound_port_cases() {
+        for (port, list, want) in [
+            ("15020", "4,5,6", "4,5,6,15020"),
+            ("15020", "", "15020"),
+            ("0", "4", "4"),
+            ("", "4", "4"),
+            ("4", "4, 5", "4, 5"),
+            ("5", "4, 5", "4,5,5"),
+            ("7", " 4, ,5 ", "4,5,7"),
+        ] {
+            assert_eq!(exclude_inbound_port(port, list), want, "{port} {list}");
+        }
+    }
+
+    #[test]
+    fn multus_network_cases() {
+        for (existing, net, want) in [
+            ("", "default/istio-cni", "default/istio-cni"),
+            ("a, b", "istio-cni", "a, b, istio-cni"),
+            ("a,istio-cni", "istio-cni", "a,istio-cni"),
+            (
+                r#"[{"name": "a"}]"#,
+                "default/istio-cni",
+                r#"[{"name": "a"}, {"name": "istio-cni", "namespace": "default"}]"#,
+            ),
+            (
+                r#"[{"name": "istio-cni", "namespace": "default"}]"#,
+                "default/istio-cni",
+                r#"[{"name": "istio-cni", "namespace": "default"}]"#,
+            ),
+            ("[broken", "x", "[broken, x"),
+            ("[broken]", "x", "[broken]"),
+        ] {
+            assert_eq!(append_multus_network(existing, net), want);
+        }
+    }
+
+    #[test]
+    fn omit_nil_drops_empty_containers() {
+        let v = go::from_json(
+            &serde_json::json!({"a": null, "b": {"c": null}, "d": [null, 1], "e": "x"}),
+            go::Numbers::IntegralInt,
+        );
+        assert_eq!(go::to_json(&omit_nil(&v)).unwrap(), r#"{"d":[1],"e":"x"}"#);
+    }
+}

@@ -1,0 +1,225 @@
+//! The function map, registered in one call: sprig 3's text functions that templates use,
+//! then Istio's injection functions over them (Istio shadows sprig's `indent`, `contains`,
+//! `env` and `omit`), as `template.New("inject").Funcs(sprig.TxtFuncMap()).Funcs(InjectionFuncmap)`.
+//!
+//! Arguments are checked as Go's `text/template` checks them against the Go signature:
+//! a `string` parameter takes only a string, an `int` only an integer, and the wrong
+//! count is an error.
+
+mod istio;
+mod sprig;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gotmpl::{FuncMap, TemplateError, Value};
+
+use super::go;
+
+/// Which generation of Istio's function map to register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FuncSet {
+    /// Istio ≥ 1.19: sprig, then Istio's functions.
+    #[default]
+    Current,
+    /// Istio ≤ 1.18 legacy templates: also `render` (a string rendered as a template with
+    /// the same data) and Istio's `toJson` alias (a `map[string]string`, nil → `{}`).
+    Legacy,
+}
+
+/// Why a call failed: a Go argument check (message as Go prints it), or the function
+/// itself (Go wraps it as `error calling NAME: …`).
+pub(crate) enum Fail {
+    Arg(String),
+    Call(String),
+}
+
+impl From<String> for Fail {
+    fn from(s: String) -> Fail {
+        Fail::Call(s)
+    }
+}
+
+impl From<&str> for Fail {
+    fn from(s: &str) -> Fail {
+        Fail::Call(s.to_string())
+    }
+}
+
+pub(crate) type FResult = Result<Value, Fail>;
+
+/// A function's arguments with Go's parameter checks.
+pub(crate) struct Args<'a> {
+    pub name: &'static str,
+    pub args: &'a [Value],
+}
+
+impl<'a> Args<'a> {
+    pub fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    /// Exactly `n` arguments.
+    pub fn exact(&self, n: usize) -> Result<(), Fail> {
+        if self.args.len() != n {
+            return Err(Fail::Arg(format!(
+                "wrong number of args for {}: want {n} got {}",
+                self.name,
+                self.args.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// At least `n` arguments (a variadic Go function).
+    pub fn at_least(&self, n: usize) -> Result<(), Fail> {
+        if self.args.len() < n {
+            return Err(Fail::Arg(format!(
+                "wrong number of args for {}: want at least {n} got {}",
+                self.name,
+                self.args.len()
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn any(&self, i: usize) -> &'a Value {
+        self.args.get(i).unwrap_or(&Value::Nil)
+    }
+
+    fn wrong(&self, want: &str, got: &Value) -> Fail {
+        match got {
+            Value::Nil => Fail::Arg(format!("invalid value; expected {want}")),
+            other => Fail::Arg(format!(
+                "wrong type for value; expected {want}; got {}",
+                go::type_name(other)
+            )),
+        }
+    }
+
+    /// A `string` parameter.
+    pub fn str(&self, i: usize) -> Result<&'a str, Fail> {
+        match self.any(i) {
+            Value::String(s) => Ok(s),
+            other => Err(self.wrong("string", other)),
+        }
+    }
+
+    /// An `int` parameter (an integer; Go does not convert a float64 argument).
+    pub fn int(&self, i: usize) -> Result<i64, Fail> {
+        match self.any(i) {
+            Value::Int(n) => Ok(*n),
+            Value::Uint(n) => i64::try_from(*n).map_err(|_| Fail::Arg("int overflow".into())),
+            other => Err(self.wrong("int", other)),
+        }
+    }
+
+    /// A `bool` parameter.
+    pub fn bool(&self, i: usize) -> Result<bool, Fail> {
+        match self.any(i) {
+            Value::Bool(b) => Ok(*b),
+            other => Err(self.wrong("bool", other)),
+        }
+    }
+
+    /// A `map[string]string` parameter: nil is an empty map; a map with a non-string value
+    /// is not convertible.
+    pub fn str_map(&self, i: usize) -> Result<BTreeMap<String, String>, Fail> {
+        match self.any(i) {
+            Value::Nil => Ok(BTreeMap::new()),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.to_string(), s.to_string())),
+                    _ => Err(self.wrong("map[string]string", self.any(i))),
+                })
+                .collect(),
+            other => Err(self.wrong("map[string]string", other)),
+        }
+    }
+
+    /// A `map[string]interface{}` parameter.
+    pub fn map(&self, i: usize) -> Result<Arc<BTreeMap<Arc<str>, Value>>, Fail> {
+        match self.any(i) {
+            Value::Map(m) => Ok(Arc::clone(m)),
+            Value::Nil => Ok(Arc::new(BTreeMap::new())),
+            other => Err(self.wrong("map[string]interface {}", other)),
+        }
+    }
+}
+
+pub(crate) fn s(v: impl Into<Arc<str>>) -> Value {
+    Value::String(v.into())
+}
+
+/// A Go `map[string]string` result (recorded as such for `index`).
+pub(crate) fn str_map_value(m: BTreeMap<String, String>) -> Value {
+    crate::template::mark_string_map(Value::Map(Arc::new(
+        m.into_iter()
+            .map(|(k, v)| (Arc::from(k.as_str()), s(v)))
+            .collect(),
+    )))
+}
+
+/// Go's `index` builtin, with the zero value of the map's element type for a missing key:
+/// `""` for a `map[string]string`, nil for a `map[string]any`.
+fn index(a: &Args) -> FResult {
+    a.at_least(1)?;
+    let mut v = a.any(0).clone();
+    for key in &a.args[1..] {
+        v = match (&v, key) {
+            (Value::Map(m), Value::String(k)) => match m.get(k.as_ref()) {
+                Some(x) => x.clone(),
+                None if crate::template::is_string_map(m) => s(""),
+                None => Value::Nil,
+            },
+            (Value::Map(_), other) => {
+                return Err(Fail::Call(format!(
+                    "value has type {}; should be string",
+                    go::type_name(other)
+                )));
+            }
+            (Value::List(_) | Value::String(_), Value::Int(_) | Value::Uint(_)) => {
+                v.index(key).map_err(|_| {
+                    Fail::Call(format!(
+                        "error calling index: index out of range: {}",
+                        go::sprint(key)
+                    ))
+                })?
+            }
+            (Value::Nil, _) => return Err(Fail::Call("index of untyped nil".into())),
+            (other, _) => {
+                return Err(Fail::Call(format!(
+                    "can't index item of type {}",
+                    go::type_name(other)
+                )));
+            }
+        };
+    }
+    Ok(v)
+}
+
+/// Registers `f` under `name`, turning failures into Go's messages.
+pub(crate) fn reg(m: &mut FuncMap, name: &'static str, f: fn(&Args) -> FResult) {
+    m.insert(
+        name.to_string(),
+        Arc::new(move |args: &[Value]| {
+            f(&Args { name, args }).map_err(|e| match e {
+                Fail::Arg(msg) => TemplateError::Exec(msg),
+                Fail::Call(msg) => TemplateError::Exec(format!("error calling {name}: {msg}")),
+            })
+        }),
+    );
+}
+
+/// The whole function map for `set`: sprig, then Istio's functions over it.
+pub fn func_map(set: FuncSet) -> FuncMap {
+    let mut m = FuncMap::new();
+    reg(&mut m, "index", index);
+    sprig::register(&mut m);
+    istio::register(&mut m, set);
+    m
+}
+
+#[cfg(test)]
+mod tests;
