@@ -131,6 +131,7 @@ impl Template {
         let inner = gotmpl::Template::new(name)
             .funcs(fmap)
             .method_hook(data::method_hook())
+            .mutating_funcs(&["set", "unset", "merge"])
             .max_range_iters(limits.max_range_iterations.max(1))
             .parse(source)
             .map_err(|e| convert_error(name, source, e))?;

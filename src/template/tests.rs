@@ -132,3 +132,16 @@ fn deeply_nested_source_is_a_parse_error_not_a_crash() {
     let src = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
     assert!(Template::parse("t", &src).is_err());
 }
+
+#[test]
+fn set_unset_merge_change_the_variable_as_go_maps_do() {
+    let t = Template::parse(
+        "t",
+        r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ range list 1 }}{{ $_ := unset $d "a" }}{{ end }}{{ $d }} {{ $n := dict "in" (dict) }}{{ $_ := set $n.in "x" 1 }}{{ $n }}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        t.render(&data(serde_json::json!({}))).unwrap(),
+        "map[b:2] map[in:map[x:1]]"
+    );
+}
