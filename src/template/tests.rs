@@ -119,6 +119,58 @@ fn runaway_templates_stop_with_an_error() {
             .contains("longer than")
     );
 
+    let doubling = Template::parse(
+        "t",
+        r#"{{ $s := "xxxxxxxx" }}{{ range 40 }}{{ $s = print $s $s }}{{ end }}"#,
+    )
+    .unwrap();
+    assert!(
+        doubling
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("result of print is larger")
+    );
+
+    let lists = Template::parse(
+        "t",
+        r#"{{ $l := list 1 }}{{ range 30 }}{{ $l = concat $l $l }}{{ end }}"#,
+    )
+    .unwrap();
+    assert!(
+        lists
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("entries; stopped")
+    );
+
+    let indent = Template::parse(
+        "t",
+        r#"{{ indent 100000000 "a\nb" }}{{ nindent 100000000 "a" }}"#,
+    )
+    .unwrap();
+    assert!(
+        indent
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than")
+    );
+
+    let everywhere = Template::parse(
+        "t",
+        r#"{{ regexReplaceAll "" (repeat 100000 "x") (repeat 1000 "y") }}"#,
+    )
+    .unwrap();
+    assert!(
+        everywhere
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than")
+    );
+
     let legacy = Template::parse_legacy(
         "t",
         r#"{{ define "r" }}{{ render "{{ template \"r\" . }}" }}{{ end }}{{ template "r" . }}"#,

@@ -212,13 +212,39 @@ pub(crate) fn reg(m: &mut FuncMap, name: &'static str, f: fn(&Args) -> FResult) 
     );
 }
 
-/// The whole function map for `set`: sprig, then Istio's functions over it.
+/// The largest string (bytes) and list or map (entries) a function may return: a template
+/// that keeps doubling a value stops with an error instead of exhausting memory.
+pub(crate) const MAX_STRING: usize = 16 << 20;
+pub(crate) const MAX_ENTRIES: usize = 100_000;
+
+/// The whole function map for `set`: Go's builtins, sprig over them, then Istio's
+/// functions over sprig; every function's result is bounded in size.
 pub fn func_map(set: FuncSet) -> FuncMap {
-    let mut m = FuncMap::new();
+    let mut m = gotmpl::builtins();
     reg(&mut m, "index", index);
     sprig::register(&mut m);
     istio::register(&mut m, set);
-    m
+    m.into_iter()
+        .map(|(name, f)| {
+            let label = name.clone();
+            let bounded: gotmpl::ValueFunc = Arc::new(move |args: &[Value]| {
+                let v = f(args)?;
+                let too_big = match &v {
+                    Value::String(x) => x.len() > MAX_STRING,
+                    Value::List(l) => l.len() > MAX_ENTRIES,
+                    Value::Map(m) => m.len() > MAX_ENTRIES,
+                    _ => false,
+                };
+                if too_big {
+                    return Err(TemplateError::Exec(format!(
+                        "result of {label} is larger than {MAX_STRING} bytes or {MAX_ENTRIES} entries; stopped"
+                    )));
+                }
+                Ok(v)
+            });
+            (name, bounded)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -53,7 +53,9 @@ pub mod html;
 #[cfg(feature = "html")]
 pub use error::EscapeErrorCode;
 pub use error::{Result, TemplateError};
-use funcs::builtins;
+// kubectl-inject patch: public, so an embedder can wrap the builtins (e.g. to bound the
+// size of what `print`/`printf` build).
+pub use funcs::builtins;
 
 /// Shared, lazily-constructed builtins map. `Template::new` clones this `Arc`
 /// (one atomic op) instead of rebuilding the builtins BTreeMap on every call.
