@@ -8,7 +8,9 @@
 //!   (Istio ≤ 1.18) `render` and `toJson`.
 //! - [`Template::render`]`(&self, &gotmpl::Value) -> Result<String, TemplateError>` executes
 //!   with the current bounds ([`Limits`]) and returns the whole output.
-//! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`.
+//! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`;
+//!   [`data::legacy_view`] adapts it for Istio ≤ 1.8 templates (`ProxyConfig.Concurrency`
+//!   as an int).
 //! - [`data::method_hook`] (already installed by `parse`): Go methods on our values.
 //! - [`json_data`]`(&serde_json::Value) -> gotmpl::Value`: a JSON document as a dot, integral
 //!   numbers as int and the others float64 (what `inject --render-only --data` uses).
@@ -16,6 +18,20 @@
 //! The engine is `gotmpl`, pinned and patched (`vendor/gotmpl/PATCHES.md`) where Go's
 //! behaviour needs the engine: float formatting, execution error positions, methods, and
 //! the error on a field of a nil map entry.
+//!
+//! # Known differences from Go (deliberate or not worth the machinery)
+//!
+//! - `.String` works on every string (Go: only on enum types such as InterceptionMode);
+//!   `GetX` on a nil gives nil also where Go's value was an untyped nil (an error there).
+//! - A nil pointer prints `<no value>` (Go prints a typed nil pointer as `<nil>`); a Go
+//!   struct prints as a map (`map[Name:x]`, Go: `{x …}`).
+//! - Integers have one type: `has 2 (list …)` compares int and int64 as equal where
+//!   `reflect.DeepEqual` would not.
+//! - `set`/`unset`/`merge` change the variable they were given, not other aliases of the map.
+//! - `env KEY DEFAULT` gives the default: istiod's environment is not ours.
+//! - `keys` returns keys sorted (Go: random order).
+//! - sprig `trunc`/`substr` cut at byte offsets like Go; a cut inside a UTF-8 sequence
+//!   yields U+FFFD where Go would emit the raw bytes.
 //!
 //! Must not import `app`, `cluster`, `report`, `std::fs` or a kube client.
 

@@ -537,3 +537,79 @@ fn render_only_builds_sidecar_data_from_a_pod() {
         r#"Deployment web false {"name":"http","containerPort":80} TPROXY false "" 15001 h/proxyv2:1 1e+06"#
     );
 }
+
+#[test]
+fn legacy_templates_parse_with_the_legacy_function_map() {
+    let Some(shared) = util::shared("legacy_templates_parse_with_the_legacy_function_map") else {
+        return;
+    };
+    let legacy = shared.join("istio-testdata/legacy");
+    for rel in [
+        "1.4.0/install/kubernetes/helm/istio/files/injection-template.yaml",
+        "1.5.0/manifests/istio-control/istio-discovery/files/injection-template.yaml",
+    ] {
+        let source = util::read(&legacy.join(rel));
+        // `render` exists only in the legacy map (Istio ≤ 1.13).
+        let current = kubectl_inject::template::Template::parse(rel, &source).unwrap_err();
+        assert!(
+            current
+                .to_string()
+                .contains(r#"function "render" not defined"#),
+            "{rel}: {current}"
+        );
+        let t = kubectl_inject::template::Template::parse_legacy(rel, &source)
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        // It runs over SidecarTemplateData-shaped data with the old chart's values it reads
+        // (Istio 1.4/1.5 value names; numbers float64 as Istio reads them).
+        let legacy_values = kubectl_inject::config::parse_values(
+            "legacy values",
+            r#"{"global": {"hub": "docker.io/istio", "tag": "1.5.0", "imagePullPolicy": "IfNotPresent",
+                "proxy": {"image": "proxyv2", "statusPort": 15020, "tracer": "zipkin", "logLevel": "warning",
+                  "componentLogLevel": "misc:error", "includeIPRanges": "*", "excludeIPRanges": "",
+                  "excludeInboundPorts": "", "includeInboundPorts": "*", "excludeOutboundPorts": "",
+                  "clusterDomain": "cluster.local", "readinessInitialDelaySeconds": 1,
+                  "readinessPeriodSeconds": 2, "readinessFailureThreshold": 30, "privileged": false,
+                  "enableCoreDump": false, "resources": {"requests": {"cpu": "100m"}}, "envoyStatsd": {}},
+                "proxy_init": {"image": "proxyv2", "resources": {}},
+                "podDNSSearchNamespaces": ["global", "{{ .DeploymentMeta.Namespace }}.global"],
+                "sds": {"enabled": false}, "trustDomain": "", "meshID": "", "network": "", "jwtPolicy": "third-party-jwt",
+                "pilotCertProvider": "istiod", "controlPlaneSecurityEnabled": true, "mtls": {"enabled": false},
+                "tracer": {"lightstep": {}, "zipkin": {}, "datadog": {}, "stackdriver": {}},
+                "multiCluster": {"clusterName": ""}, "logging": {"level": "default:info"}, "istiod": {"enabled": true},
+                "imagePullSecrets": [], "mountMtlsCerts": false, "caAddress": ""},
+              "istio_cni": {"enabled": false}, "sidecarInjectorWebhook": {"rewriteAppHTTPProbe": false},
+              "revision": ""}"#,
+        )
+        .unwrap();
+        let mesh = kubectl_inject::config::MeshConfig::default();
+        let dot = kubectl_inject::template::data::build(
+            &kubectl_inject::template::data::TemplateInput {
+                type_meta: Default::default(),
+                deployment_meta: kubectl_inject::template::data::DeploymentMeta {
+                    name: "p".into(),
+                    namespace: "shop".into(),
+                    ..Default::default()
+                },
+                object_meta: serde_json::json!({"name": "p", "annotations": {"sidecar.istio.io/userVolume": "[]"}}),
+                spec: serde_json::json!({"containers": [{"name": "app", "ports": [{"containerPort": 80}]}]}),
+                proxy_config: &mesh.default_config,
+                mesh: &mesh,
+                values: &legacy_values,
+                revision: String::new(),
+                native_sidecars: false,
+                proxy_uid: 1337,
+                proxy_gid: 1337,
+                compliance_policy: String::new(),
+            },
+        );
+        let out = t
+            .render(&kubectl_inject::template::data::legacy_view(&dot))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert!(
+            out.contains("image: \"docker.io/istio/proxyv2:1.5.0\""),
+            "{rel}"
+        );
+        // `render` expanded the value `{{ .DeploymentMeta.Namespace }}.global`.
+        assert!(out.contains("- shop.global\n"), "{rel}");
+    }
+}
