@@ -657,6 +657,13 @@ impl<'a> Executor<'a> {
             1 => {
                 let name = &pipe.decl[0];
                 if pipe.is_assign {
+                    // kubectl-inject patch: Go's `$x = v` needs a declared `$x`
+                    // (`undefined variable: $x`); upstream declared it silently.
+                    if self.vars.get(name).is_none() {
+                        return Err(
+                            TemplateError::Exec(format!("undefined variable: {name}")).into()
+                        );
+                    }
                     self.vars.assign(name, val.clone());
                 } else {
                     self.vars.set(name, val.clone());
