@@ -30,6 +30,10 @@
 //! - `set`/`unset`/`merge` change the variable they were given, not other aliases of the map.
 //! - `env KEY DEFAULT` gives the default: istiod's environment is not ours.
 //! - `keys` returns keys sorted (Go: random order).
+//! - `printf` with a verb that does not fit a list applies it to the list (`%!s(list=…)`);
+//!   Go applies it to each element.
+//! - `else with` and `range` over an integer work (Go ≥ 1.22/1.23, as Istio builds with);
+//!   goref's Go 1.19 rejects them.
 //! - sprig `trunc`/`substr` cut at byte offsets like Go; a cut inside a UTF-8 sequence
 //!   yields U+FFFD where Go would emit the raw bytes.
 //!

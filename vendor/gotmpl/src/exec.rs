@@ -611,10 +611,13 @@ impl<'a> Executor<'a> {
         tmpl: &TemplateNode,
         dot: &Value,
     ) -> ExecResult<()> {
+        // kubectl-inject patch: `{{template "x"}}` without a pipeline runs with nil dot in
+        // Go (`walkTemplate` evaluates the absent pipeline to the zero value); upstream
+        // passed the caller's dot.
         let new_dot = if let Some(ref pipe) = tmpl.pipe {
             self.eval_pipeline(dot, pipe)?
         } else {
-            dot.clone()
+            Value::Nil
         };
 
         let tree = Arc::clone(
