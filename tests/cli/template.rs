@@ -627,3 +627,52 @@ fn legacy_templates_parse_with_the_legacy_function_map() {
         assert!(out.contains("- shop.global\n"), "{rel}");
     }
 }
+
+#[test]
+fn render_only_takes_a_template_by_name_from_the_injector_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        "policy: enabled\ntemplates:\n  hello: |\n    kind={{ .TypeMeta.Kind }}\n",
+    )
+    .unwrap();
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
+    )
+    .unwrap();
+    let run = |name: &str| {
+        util::bin()
+            .current_dir(dir.path())
+            .args([
+                "inject",
+                "--render-only",
+                "--template",
+                name,
+                "--injectConfigFile",
+            ])
+            .arg(&cfg)
+            .arg("-f")
+            .arg(&pod)
+            .output()
+            .unwrap()
+    };
+    let out = run("hello");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "kind=Pod\n");
+    let out = run("nope");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "error: no template file nope, and {0} has no template named nope\n\nhint: templates in {0}: hello\n",
+            cfg.display()
+        )
+    );
+}
