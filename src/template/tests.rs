@@ -145,6 +145,18 @@ fn runaway_templates_stop_with_an_error() {
             .contains("entries; stopped")
     );
 
+    let deep = Template::parse(
+        "t",
+        r#"{{ $d := dict }}{{ range 100000 }}{{ $d = dict "a" $d }}{{ end }}{{ $d }}"#,
+    )
+    .unwrap();
+    assert!(
+        deep.render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("more than 100 deep")
+    );
+
     let indent = Template::parse(
         "t",
         r#"{{ indent 100000000 "a\nb" }}{{ nindent 100000000 "a" }}"#,

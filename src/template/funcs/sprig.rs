@@ -473,16 +473,18 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "div", |a| {
         a.exact(2)?;
         let (x, y) = (cast_int(a.any(0)), cast_int(a.any(1)));
-        x.checked_div(y)
-            .map(Value::Int)
-            .ok_or_else(|| "runtime error: integer divide by zero".into())
+        if y == 0 {
+            return Err("runtime error: integer divide by zero".into());
+        }
+        Ok(Value::Int(x.wrapping_div(y)))
     });
     reg(m, "mod", |a| {
         a.exact(2)?;
         let (x, y) = (cast_int(a.any(0)), cast_int(a.any(1)));
-        x.checked_rem(y)
-            .map(Value::Int)
-            .ok_or_else(|| "runtime error: integer divide by zero".into())
+        if y == 0 {
+            return Err("runtime error: integer divide by zero".into());
+        }
+        Ok(Value::Int(x.wrapping_rem(y)))
     });
     reg(m, "max", |a| {
         a.at_least(1)?;
