@@ -19,8 +19,15 @@ fmt:
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-# Everything: unit, CLI, differential and conformance tests.
+# Everything: unit, CLI, differential (goref), conformance and cluster tests. Installs and
+# builds what it needs once (scripts/test-deps.sh), then runs cargo test against a fresh
+# test control plane on loopback.
 test:
+	scripts/test-deps.sh
+	scripts/test-apiserver.sh run -- $(CARGO) test
+
+# Only what needs nothing beyond cargo (oracle, cluster and shared/ tests say skipped).
+unit:
 	$(CARGO) test
 
 bench:

@@ -1,6 +1,10 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
+mod check;
+mod explain;
 mod input;
+mod live;
+mod live_cmd;
 mod render;
 
 use std::process::ExitCode;
@@ -33,8 +37,8 @@ impl Outcome {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Check(_) => not_built("check"),
-        Command::Explain(_) => not_built("explain"),
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Inject(args) if args.render_only => render::run(&args),
         Command::Inject(_) => not_built("inject"),
         Command::Uninstall(_) => not_built("uninstall"),

@@ -64,10 +64,10 @@ impl Document {
 /// A document that does not parse, named by source and position.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
+    // The cause is in the message, so it is not also a `#[source]` (it would print twice).
     #[error("{source_name}: {error}")]
     Split {
         source_name: String,
-        #[source]
         error: SplitError,
     },
     #[error("{at}: invalid YAML: {message}")]

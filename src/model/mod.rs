@@ -3,9 +3,14 @@
 //!
 //! Pure: no I/O.
 
+pub mod labels;
+pub mod quantity;
 mod selector;
+pub mod webhook;
 
+pub use labels::{LabelError, parse_label_list};
 pub use selector::{LabelSelector, LabelSelectorRequirement};
+pub use webhook::{Webhook, WebhookConfiguration, WebhookError};
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,12 @@
 //! Integration tests: the real binary, through assert_cmd and through real `kubectl`.
 
+// Tests report counts and skips on their own output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod util;
 
 mod check;
+mod cluster_live;
 mod conformance;
 mod explain;
 mod inject;

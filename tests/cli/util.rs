@@ -39,7 +39,7 @@ pub fn shared(test: &str) -> Option<PathBuf> {
 }
 
 /// Reports a skipped test; under CI a skip is a failure.
-#[allow(clippy::print_stderr)]
+#[allow(clippy::print_stderr)] // a skip must be visible in the test output
 pub fn skip(test: &str, why: &str) {
     assert!(!in_ci(), "{test}: cannot be skipped under CI=true: {why}");
     eprintln!("{test}: skipped: {why}");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs and builds, once, what the whole test suite needs beyond cargo:
+#   - Debian's Go and sprig, and goref (Go's text/template + sprig: the renderer's oracle),
+#     built from ../shared/goref into the cache (rebuilt when its source is newer);
+#   - the test control plane (kube-apiserver, kube-controller-manager, etcd), built from
+#     Debian's packages and cached by scripts/test-apiserver.sh.
+# Idempotent: on a machine that has run it before it takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache="${GOREF_CACHE:-/var/cache/kubectl-inject}"
+goref="${GOREF:-$cache/goref}"
+
+missing=()
+for p in golang-go golang-github-masterminds-sprig-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test-deps: installing ${missing[*]}" >&2
+    apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+fi
+
+if [ ! -x "$goref" ] || [ ../shared/goref/main.go -nt "$goref" ]; then
+    echo "test-deps: building goref into $goref" >&2
+    GOREF="$goref" scripts/goref.sh
+fi
+
+scripts/test-apiserver.sh build

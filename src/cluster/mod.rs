@@ -1,0 +1,468 @@
+//! Cluster access: the ONLY module that uses `kube::Client` or tokio.
+//!
+//! A small synchronous facade over a current-thread runtime, so command code stays plain.
+//! Objects come back as JSON values shaped exactly like manifests (with `apiVersion` and
+//! `kind` set, which list responses omit), so a live `explain pod/x` feeds the same pure
+//! pipeline as `explain -f pod.yaml`. Reads are one paginated LIST per kind and scope —
+//! never a GET per pod — and every failure names the verb and resource that failed.
+
+use std::time::Duration;
+
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::Value;
+
+use crate::cli::KubeArgs;
+
+/// Page size of every LIST: large enough that a 10,000-pod cluster costs 20 requests.
+pub const PAGE_SIZE: u32 = 500;
+
+/// The kinds the tool reads or changes, with their API coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    ConfigMap,
+    Service,
+    Endpoints,
+    ServiceAccount,
+    ClusterRole,
+    ClusterRoleBinding,
+    MutatingWebhookConfiguration,
+}
+
+impl Kind {
+    /// (group, version, kind, plural, namespaced)
+    fn coordinates(self) -> (&'static str, &'static str, &'static str, &'static str, bool) {
+        match self {
+            Kind::Namespace => ("", "v1", "Namespace", "namespaces", false),
+            Kind::Pod => ("", "v1", "Pod", "pods", true),
+            Kind::Deployment => ("apps", "v1", "Deployment", "deployments", true),
+            Kind::StatefulSet => ("apps", "v1", "StatefulSet", "statefulsets", true),
+            Kind::DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets", true),
+            Kind::ReplicaSet => ("apps", "v1", "ReplicaSet", "replicasets", true),
+            Kind::ReplicationController => (
+                "",
+                "v1",
+                "ReplicationController",
+                "replicationcontrollers",
+                true,
+            ),
+            Kind::Job => ("batch", "v1", "Job", "jobs", true),
+            Kind::CronJob => ("batch", "v1", "CronJob", "cronjobs", true),
+            Kind::ConfigMap => ("", "v1", "ConfigMap", "configmaps", true),
+            Kind::Service => ("", "v1", "Service", "services", true),
+            Kind::Endpoints => ("", "v1", "Endpoints", "endpoints", true),
+            Kind::ServiceAccount => ("", "v1", "ServiceAccount", "serviceaccounts", true),
+            Kind::ClusterRole => (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "ClusterRole",
+                "clusterroles",
+                false,
+            ),
+            Kind::ClusterRoleBinding => (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "ClusterRoleBinding",
+                "clusterrolebindings",
+                false,
+            ),
+            Kind::MutatingWebhookConfiguration => (
+                "admissionregistration.k8s.io",
+                "v1",
+                "MutatingWebhookConfiguration",
+                "mutatingwebhookconfigurations",
+                false,
+            ),
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        self.coordinates().2
+    }
+
+    /// The resource name used in RBAC and in messages (`pods`, `deployments.apps`).
+    pub fn resource(self) -> String {
+        let (group, _, _, plural, _) = self.coordinates();
+        if group.is_empty() {
+            plural.to_string()
+        } else {
+            format!("{plural}.{group}")
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        self.coordinates().4
+    }
+
+    fn api_version(self) -> String {
+        let (group, version, ..) = self.coordinates();
+        if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        }
+    }
+
+    fn api_resource(self) -> ApiResource {
+        let (group, version, kind, plural, _) = self.coordinates();
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+    }
+
+    /// The cluster kind for a workload kind of the manifest model, where one exists.
+    pub fn from_workload(kind: crate::manifest::WorkloadKind) -> Option<Kind> {
+        use crate::manifest::WorkloadKind as W;
+        Some(match kind {
+            W::Pod => Kind::Pod,
+            W::Deployment => Kind::Deployment,
+            W::StatefulSet => Kind::StatefulSet,
+            W::DaemonSet => Kind::DaemonSet,
+            W::ReplicaSet => Kind::ReplicaSet,
+            W::ReplicationController => Kind::ReplicationController,
+            W::Job => Kind::Job,
+            W::CronJob => Kind::CronJob,
+            W::DeploymentConfig => return None,
+        })
+    }
+}
+
+/// A failed cluster operation, saying exactly what was attempted.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot load the kubeconfig: {0}")]
+    Config(String),
+    #[error("cannot reach the API server at {server}: {message}")]
+    Unreachable { server: String, message: String },
+    #[error("forbidden: cannot {verb} {resource}{scope}: {message}")]
+    Forbidden {
+        verb: &'static str,
+        resource: String,
+        scope: String,
+        message: String,
+    },
+    #[error("{verb} {resource}{scope}: {message}")]
+    Api {
+        verb: &'static str,
+        resource: String,
+        scope: String,
+        code: u16,
+        message: String,
+    },
+}
+
+impl ClusterError {
+    /// True for a 403: callers that can go on with what they could read do so.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, ClusterError::Forbidden { .. })
+    }
+
+    /// True for a 404 on a LIST: the API server does not serve that resource at all.
+    pub fn is_not_served(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Api {
+                verb: "list",
+                code: 404,
+                ..
+            }
+        )
+    }
+}
+
+/// A connected client.
+pub struct Cluster {
+    runtime: tokio::runtime::Runtime,
+    client: kube::Client,
+    server: String,
+    default_namespace: String,
+}
+
+/// Where an operation applies: one namespace, or the whole cluster (`-A`, cluster-scoped kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Namespace(&'a str),
+    All,
+}
+
+impl Scope<'_> {
+    fn describe(self, kind: Kind) -> String {
+        match self {
+            Scope::Namespace(ns) if kind.namespaced() => format!(" in namespace {ns:?}"),
+            _ if kind.namespaced() => " in all namespaces".to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl Cluster {
+    /// Loads the kubeconfig as kubectl does (`--kubeconfig`, else `$KUBECONFIG`, else
+    /// `~/.kube/config`, else in-cluster) with `--context`, and builds a client.
+    pub fn connect(args: &KubeArgs) -> Result<Cluster, ClusterError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ClusterError::Config(format!("cannot start the I/O runtime: {e}")))?;
+        let options = KubeConfigOptions {
+            context: args.context.clone(),
+            ..Default::default()
+        };
+        let config = runtime.block_on(async {
+            match &args.kubeconfig {
+                Some(path) => {
+                    let kc = Kubeconfig::read_from(path)
+                        .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?;
+                    kube::Config::from_custom_kubeconfig(kc, &options)
+                        .await
+                        .map_err(|e| ClusterError::Config(e.to_string()))
+                }
+                None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
+                    .await
+                    .map_err(|e| ClusterError::Config(e.to_string())),
+                None => kube::Config::infer()
+                    .await
+                    .map_err(|e| ClusterError::Config(e.to_string())),
+            }
+        })?;
+        let server = config.cluster_url.to_string();
+        let default_namespace = config.default_namespace.clone();
+        let mut config = config;
+        config.read_timeout = Some(Duration::from_secs(30));
+        config.connect_timeout = Some(Duration::from_secs(10));
+        let client = {
+            let _guard = runtime.enter();
+            kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable {
+                server: server.clone(),
+                message: e.to_string(),
+            })?
+        };
+        Ok(Cluster {
+            runtime,
+            client,
+            server,
+            default_namespace,
+        })
+    }
+
+    /// The namespace of the kubeconfig context (`default` when it names none).
+    pub fn default_namespace(&self) -> &str {
+        &self.default_namespace
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    fn api(&self, kind: Kind, scope: Scope<'_>) -> Api<DynamicObject> {
+        let ar = kind.api_resource();
+        match scope {
+            Scope::Namespace(ns) if kind.namespaced() => {
+                Api::namespaced_with(self.client.clone(), ns, &ar)
+            }
+            _ => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    fn error(&self, verb: &'static str, kind: Kind, scope: String, e: kube::Error) -> ClusterError {
+        let resource = kind.resource();
+        match e {
+            kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
+                verb,
+                resource,
+                scope,
+                message: status.message,
+            },
+            kube::Error::Api(status) => ClusterError::Api {
+                verb,
+                resource,
+                scope,
+                code: status.code,
+                message: status.message,
+            },
+            kube::Error::HyperError(_)
+            | kube::Error::Service(_)
+            | kube::Error::HttpError(_)
+            | kube::Error::TlsRequired
+            | kube::Error::RustlsTls(_) => ClusterError::Unreachable {
+                server: self.server.clone(),
+                message: error_chain(&e),
+            },
+            other => ClusterError::Api {
+                verb,
+                resource,
+                scope,
+                code: 0,
+                message: error_chain(&other),
+            },
+        }
+    }
+
+    /// Every object of a kind in a scope, in pages of [`PAGE_SIZE`], as manifest-shaped JSON.
+    pub fn list(
+        &self,
+        kind: Kind,
+        scope: Scope<'_>,
+        label_selector: Option<&str>,
+    ) -> Result<Vec<Value>, ClusterError> {
+        let api = self.api(kind, scope);
+        let mut out = Vec::new();
+        let mut params = ListParams::default().limit(PAGE_SIZE);
+        if let Some(sel) = label_selector {
+            params = params.labels(sel);
+        }
+        loop {
+            let page = self
+                .runtime
+                .block_on(api.list(&params))
+                .map_err(|e| self.error("list", kind, scope.describe(kind), e))?;
+            for item in page.items {
+                out.push(self.to_json(kind, item));
+            }
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One object, or `None` when it does not exist.
+    pub fn get(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, ClusterError> {
+        let scope = namespace.map_or(Scope::All, Scope::Namespace);
+        let api = self.api(kind, scope);
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        match self.runtime.block_on(api.get_opt(name)) {
+            Ok(obj) => Ok(obj.map(|o| self.to_json(kind, o))),
+            Err(e) => Err(self.error("get", kind, what, e)),
+        }
+    }
+
+    /// A JSON merge patch (`application/merge-patch+json`), optionally as a server dry run.
+    pub fn merge_patch(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+        patch: &Value,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError> {
+        let scope = namespace.map_or(Scope::All, Scope::Namespace);
+        let api = self.api(kind, scope);
+        let params = PatchParams {
+            dry_run,
+            ..PatchParams::default()
+        };
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        self.runtime
+            .block_on(api.patch(name, &params, &Patch::Merge(patch)))
+            .map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("patch", kind, what, e))
+    }
+
+    /// Deletes an object; `Ok(false)` when it was already gone.
+    pub fn delete(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<bool, ClusterError> {
+        let scope = namespace.map_or(Scope::All, Scope::Namespace);
+        let api = self.api(kind, scope);
+        let params = DeleteParams {
+            dry_run,
+            ..DeleteParams::default()
+        };
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        match self.runtime.block_on(api.delete(name, &params)) {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+            Err(e) => Err(self.error("delete", kind, what, e)),
+        }
+    }
+
+    fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
+        let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut v {
+            map.insert("apiVersion".into(), Value::String(kind.api_version()));
+            map.insert("kind".into(), Value::String(kind.kind().to_string()));
+        }
+        v
+    }
+}
+
+fn name_scope(name: &str) -> String {
+    format!(" {name:?}")
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_are_named_as_rbac_names_them() {
+        assert_eq!(Kind::Pod.resource(), "pods");
+        assert_eq!(Kind::Deployment.resource(), "deployments.apps");
+        assert_eq!(
+            Kind::MutatingWebhookConfiguration.resource(),
+            "mutatingwebhookconfigurations.admissionregistration.k8s.io"
+        );
+        assert_eq!(
+            Kind::ClusterRole.api_version(),
+            "rbac.authorization.k8s.io/v1"
+        );
+        assert!(!Kind::Namespace.namespaced());
+    }
+
+    #[test]
+    fn scope_wording() {
+        assert_eq!(
+            Scope::Namespace("web").describe(Kind::Pod),
+            " in namespace \"web\""
+        );
+        assert_eq!(Scope::All.describe(Kind::Pod), " in all namespaces");
+        assert_eq!(Scope::Namespace("web").describe(Kind::Namespace), "");
+    }
+
+    #[test]
+    fn forbidden_errors_name_the_verb_and_resource() {
+        let e = ClusterError::Forbidden {
+            verb: "list",
+            resource: Kind::Pod.resource(),
+            scope: Scope::Namespace("web").describe(Kind::Pod),
+            message: "User \"nobody\" cannot list resource \"pods\"".into(),
+        };
+        assert!(e.is_forbidden());
+        assert_eq!(
+            e.to_string(),
+            "forbidden: cannot list pods in namespace \"web\": User \"nobody\" cannot list resource \"pods\""
+        );
+    }
+}
