@@ -1,5 +1,6 @@
 //! `inject --render-only`: render one template and print exactly what it produces.
 //!
+//! `--template` is a file, or with `--injectConfigFile` the name of one of its templates.
 //! The dot is `--data` (a JSON file: integral numbers int, others float64), or else the
 //! `SidecarTemplateData` that `inject` would build for the first pod of the `-f` input,
 //! from `--valuesFile` and `--meshConfigFile` (defaults when absent).
@@ -8,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{Outcome, read_inputs};
 use crate::cli::InjectArgs;
-use crate::config::{MeshConfig, parse_values};
+use crate::config::{InjectorConfig, MeshConfig, parse_values};
 use crate::manifest::{WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
 use crate::template::{self, Template, data};
@@ -17,8 +18,35 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let Some(path) = &args.template else {
         bail!("--render-only needs --template FILE");
     };
-    let source = fs_err::read_to_string(path)?;
-    let name = path.display().to_string();
+    // `--template sidecar` with `--injectConfigFile` names a template of that config
+    // (when no file of that name exists).
+    let (name, source) = match &args.inject_config_file {
+        Some(cfg) if !path.exists() => {
+            let config =
+                InjectorConfig::parse(&cfg.display().to_string(), &fs_err::read_to_string(cfg)?)?;
+            let wanted = path.display().to_string();
+            match config.templates.get(&wanted) {
+                Some(t) => (format!("{wanted} ({})", cfg.display()), t.clone()),
+                None => {
+                    return Err(anyhow::anyhow!(
+                        "no template file {wanted}, and {} has no template named {wanted}",
+                        cfg.display()
+                    )
+                    .hint(format!(
+                        "templates in {}: {}",
+                        cfg.display(),
+                        config
+                            .templates
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
+        }
+        _ => (path.display().to_string(), fs_err::read_to_string(path)?),
+    };
     let template = Template::parse(&name, &source).context("parsing the template")?;
     let dot = match &args.data {
         Some(data_path) => {

@@ -129,6 +129,28 @@ pub fn build(input: &TemplateInput) -> Value {
     ])
 }
 
+/// `SidecarTemplateData` as Istio ≤ 1.8 legacy templates see it: `ProxyConfig.Concurrency`
+/// was a plain `int32` then (a wrapper since), so `gt .ProxyConfig.Concurrency 0` works.
+pub fn legacy_view(data: &Value) -> Value {
+    let Value::Map(top) = data else {
+        return data.clone();
+    };
+    let Some(Value::Map(pc)) = top.get("ProxyConfig") else {
+        return data.clone();
+    };
+    let concurrency = pc
+        .get("Concurrency")
+        .and_then(|c| c.field("Value"))
+        .and_then(Value::as_int)
+        .unwrap_or(0);
+    let mut pc = (**pc).clone();
+    pc.insert(Arc::from("Concurrency"), Value::Int(concurrency));
+    pc.insert(Arc::from("GetConcurrency"), Value::Int(concurrency));
+    let mut top = (**top).clone();
+    top.insert(Arc::from("ProxyConfig"), Value::Map(Arc::new(pc)));
+    Value::Map(Arc::new(top))
+}
+
 /// The Go methods our values stand for: `.String` on an enum (carried as its name), and
 /// a protobuf getter (`GetX`) on a nil message, which gives nil.
 pub fn method_hook() -> MethodHook {

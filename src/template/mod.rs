@@ -8,7 +8,9 @@
 //!   (Istio ≤ 1.18) `render` and `toJson`.
 //! - [`Template::render`]`(&self, &gotmpl::Value) -> Result<String, TemplateError>` executes
 //!   with the current bounds ([`Limits`]) and returns the whole output.
-//! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`.
+//! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`;
+//!   [`data::legacy_view`] adapts it for Istio ≤ 1.8 templates (`ProxyConfig.Concurrency`
+//!   as an int).
 //! - [`data::method_hook`] (already installed by `parse`): Go methods on our values.
 //! - [`json_data`]`(&serde_json::Value) -> gotmpl::Value`: a JSON document as a dot, integral
 //!   numbers as int and the others float64 (what `inject --render-only --data` uses).
@@ -16,6 +18,24 @@
 //! The engine is `gotmpl`, pinned and patched (`vendor/gotmpl/PATCHES.md`) where Go's
 //! behaviour needs the engine: float formatting, execution error positions, methods, and
 //! the error on a field of a nil map entry.
+//!
+//! # Known differences from Go (deliberate or not worth the machinery)
+//!
+//! - `.String` works on every string (Go: only on enum types such as InterceptionMode);
+//!   `GetX` on a nil gives nil also where Go's value was an untyped nil (an error there).
+//! - A nil pointer prints `<no value>` (Go prints a typed nil pointer as `<nil>`); a Go
+//!   struct prints as a map (`map[Name:x]`, Go: `{x …}`).
+//! - Integers have one type: `has 2 (list …)` compares int and int64 as equal where
+//!   `reflect.DeepEqual` would not.
+//! - `set`/`unset`/`merge` change the variable they were given, not other aliases of the map.
+//! - `env KEY DEFAULT` gives the default: istiod's environment is not ours.
+//! - `keys` returns keys sorted (Go: random order).
+//! - `printf` with a verb that does not fit a list applies it to the list (`%!s(list=…)`);
+//!   Go applies it to each element.
+//! - `else with` and `range` over an integer work (Go ≥ 1.22/1.23, as Istio builds with);
+//!   goref's Go 1.19 rejects them.
+//! - sprig `trunc`/`substr` cut at byte offsets like Go; a cut inside a UTF-8 sequence
+//!   yields U+FFFD where Go would emit the raw bytes.
 //!
 //! Must not import `app`, `cluster`, `report`, `std::fs` or a kube client.
 
@@ -131,16 +151,17 @@ impl Template {
         let inner = gotmpl::Template::new(name)
             .funcs(fmap)
             .method_hook(data::method_hook())
+            .mutating_funcs(&["set", "unset", "merge"])
             .max_range_iters(limits.max_range_iterations.max(1))
             .parse(source)
             .map_err(|e| convert_error(name, source, e))?;
-        check_functions(&inner, &known).map_err(|(pos, f)| {
+        check_functions(&inner, &known).map_err(|(pos, message)| {
             let (column, excerpt) = locate(source, pos.line, Some(pos.offset), None);
             TemplateError::Parse {
                 name: name.to_string(),
                 line: pos.line,
                 column,
-                message: format!("function {f:?} not defined"),
+                message,
                 excerpt,
             }
         })?;
@@ -195,56 +216,80 @@ const BUILTINS: &[&str] = &[
     "index", "call", "html", "js", "urlquery",
 ];
 
-/// Go rejects a call of an undefined function when parsing (`function "x" not defined`);
-/// the engine only notices when executing, so the trees are checked here.
+/// Go rejects, when parsing, a call of an undefined function (`function "x" not defined`)
+/// and a use of an undeclared variable (`undefined variable "$x"`; a variable lives until
+/// the `{{end}}` of the control structure that declared it); the engine only notices when
+/// executing, so the trees are checked here.
 fn check_functions(
     t: &gotmpl::Template,
     known: &[String],
 ) -> Result<(), (gotmpl::parse::Pos, String)> {
-    use gotmpl::parse::{Expr, ListNode, Node, PipeNode};
-    fn pipe(p: &PipeNode, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
-        for c in &p.commands {
-            for a in &c.args {
-                expr(a, ok)?;
+    use gotmpl::parse::{Expr, ListNode, Node, PipeNode, Pos};
+    type Checked = Result<(), (Pos, String)>;
+    struct Walk<'a> {
+        known: &'a dyn Fn(&str) -> bool,
+        vars: Vec<String>,
+    }
+    impl Walk<'_> {
+        fn pipe(&mut self, p: &PipeNode) -> Checked {
+            // Go's parser checks uses, not assignment targets (`$x = 1` with no `$x`
+            // fails when executing).
+            if !p.is_assign {
+                self.vars.extend(p.decl.iter().map(|d| d.to_string()));
+            }
+            for c in &p.commands {
+                for a in &c.args {
+                    self.expr(a)?;
+                }
+            }
+            Ok(())
+        }
+        fn expr(&mut self, e: &Expr) -> Checked {
+            match e {
+                Expr::Identifier(pos, name) if !(self.known)(name) => {
+                    Err((*pos, format!("function {:?} not defined", name.as_str())))
+                }
+                Expr::Variable(pos, name, _) if !self.vars.iter().any(|v| v == name.as_str()) => {
+                    Err((*pos, format!("undefined variable {:?}", name.as_str())))
+                }
+                Expr::Pipe(_, p) => self.pipe(p),
+                Expr::Chain(_, inner, _) => self.expr(inner),
+                _ => Ok(()),
             }
         }
-        Ok(())
-    }
-    fn expr(e: &Expr, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
-        match e {
-            Expr::Identifier(pos, name) if !ok(name) => Err((*pos, name.to_string())),
-            Expr::Pipe(_, p) => pipe(p, ok),
-            Expr::Chain(_, inner, _) => expr(inner, ok),
-            _ => Ok(()),
-        }
-    }
-    fn list(l: &ListNode, ok: &dyn Fn(&str) -> bool) -> Result<(), (gotmpl::parse::Pos, String)> {
-        for n in &l.nodes {
-            match n {
-                Node::List(l) => list(l, ok)?,
-                Node::Action(a) => pipe(&a.pipe, ok)?,
-                Node::If(b) | Node::Range(b) | Node::With(b) => {
-                    pipe(&b.pipe, ok)?;
-                    list(&b.body, ok)?;
-                    if let Some(e) = &b.else_body {
-                        list(e, ok)?;
+        fn list(&mut self, l: &ListNode) -> Checked {
+            for n in &l.nodes {
+                match n {
+                    Node::List(l) => self.list(l)?,
+                    Node::Action(a) => self.pipe(&a.pipe)?,
+                    Node::If(b) | Node::Range(b) | Node::With(b) => {
+                        let mark = self.vars.len();
+                        self.pipe(&b.pipe)?;
+                        self.list(&b.body)?;
+                        if let Some(e) = &b.else_body {
+                            self.list(e)?;
+                        }
+                        self.vars.truncate(mark);
                     }
-                }
-                Node::Template(t) => {
-                    if let Some(p) = &t.pipe {
-                        pipe(p, ok)?;
+                    Node::Template(t) => {
+                        if let Some(p) = &t.pipe {
+                            self.pipe(p)?;
+                        }
                     }
+                    _ => {}
                 }
-                Node::Define(d) => list(&d.body, ok)?,
-                _ => {}
             }
+            Ok(())
         }
-        Ok(())
     }
     let ok = |name: &str| BUILTINS.contains(&name) || known.iter().any(|k| k == name);
     for name in t.templates() {
         if let Some(l) = t.lookup(name) {
-            list(l, &ok)?;
+            let mut w = Walk {
+                known: &ok,
+                vars: vec!["$".to_string()],
+            };
+            w.list(l)?;
         }
     }
     Ok(())

@@ -119,6 +119,70 @@ fn runaway_templates_stop_with_an_error() {
             .contains("longer than")
     );
 
+    let doubling = Template::parse(
+        "t",
+        r#"{{ $s := "xxxxxxxx" }}{{ range 40 }}{{ $s = print $s $s }}{{ end }}"#,
+    )
+    .unwrap();
+    assert!(
+        doubling
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("result of print is larger")
+    );
+
+    let lists = Template::parse(
+        "t",
+        r#"{{ $l := list 1 }}{{ range 30 }}{{ $l = concat $l $l }}{{ end }}"#,
+    )
+    .unwrap();
+    assert!(
+        lists
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("entries; stopped")
+    );
+
+    let deep = Template::parse(
+        "t",
+        r#"{{ $d := dict }}{{ range 100000 }}{{ $d = dict "a" $d }}{{ end }}{{ $d }}"#,
+    )
+    .unwrap();
+    assert!(
+        deep.render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("more than 100 deep")
+    );
+
+    let indent = Template::parse(
+        "t",
+        r#"{{ indent 100000000 "a\nb" }}{{ nindent 100000000 "a" }}"#,
+    )
+    .unwrap();
+    assert!(
+        indent
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than")
+    );
+
+    let everywhere = Template::parse(
+        "t",
+        r#"{{ regexReplaceAll "" (repeat 100000 "x") (repeat 1000 "y") }}"#,
+    )
+    .unwrap();
+    assert!(
+        everywhere
+            .render(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than")
+    );
+
     let legacy = Template::parse_legacy(
         "t",
         r#"{{ define "r" }}{{ render "{{ template \"r\" . }}" }}{{ end }}{{ template "r" . }}"#,
@@ -131,4 +195,17 @@ fn runaway_templates_stop_with_an_error() {
 fn deeply_nested_source_is_a_parse_error_not_a_crash() {
     let src = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
     assert!(Template::parse("t", &src).is_err());
+}
+
+#[test]
+fn set_unset_merge_change_the_variable_as_go_maps_do() {
+    let t = Template::parse(
+        "t",
+        r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ range list 1 }}{{ $_ := unset $d "a" }}{{ end }}{{ $d }} {{ $n := dict "in" (dict) }}{{ $_ := set $n.in "x" 1 }}{{ $n }}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        t.render(&data(serde_json::json!({}))).unwrap(),
+        "map[b:2] map[in:map[x:1]]"
+    );
 }

@@ -87,9 +87,14 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
     });
     reg(m, "indent", |a| {
         a.exact(2)?;
-        let n = usize::try_from(a.int(0)?).unwrap_or(0).min(1 << 16);
+        let n = usize::try_from(a.int(0)?).unwrap_or(0);
+        let x = a.str(1)?;
+        let lines = x.matches('\n').count();
+        if lines.saturating_mul(n).saturating_add(x.len()) > super::MAX_STRING {
+            return Err(format!("result longer than {} bytes", super::MAX_STRING).into());
+        }
         let pad = " ".repeat(n);
-        Ok(s(a.str(1)?.replace('\n', &format!("\n{pad}"))))
+        Ok(s(x.replace('\n', &format!("\n{pad}"))))
     });
     reg(m, "directory", |a| {
         a.exact(1)?;

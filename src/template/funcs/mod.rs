@@ -212,13 +212,55 @@ pub(crate) fn reg(m: &mut FuncMap, name: &'static str, f: fn(&Args) -> FResult) 
     );
 }
 
-/// The whole function map for `set`: sprig, then Istio's functions over it.
+/// The largest string (bytes) and list or map (entries) a function may return: a template
+/// that keeps doubling a value stops with an error instead of exhausting memory.
+pub(crate) const MAX_STRING: usize = 16 << 20;
+pub(crate) const MAX_ENTRIES: usize = 100_000;
+/// The deepest list/map nesting a function may return: printing, marshalling and dropping
+/// values recurse, so `{{ $d = dict "a" $d }}` in a long loop must stop early.
+pub(crate) const MAX_DEPTH: usize = 100;
+
+fn too_deep(v: &Value, left: usize) -> bool {
+    match v {
+        Value::List(l) => left == 0 || l.iter().any(|x| too_deep(x, left - 1)),
+        Value::Map(m) => left == 0 || m.values().any(|x| too_deep(x, left - 1)),
+        _ => false,
+    }
+}
+
+/// The whole function map for `set`: Go's builtins, sprig over them, then Istio's
+/// functions over sprig; every function's result is bounded in size.
 pub fn func_map(set: FuncSet) -> FuncMap {
-    let mut m = FuncMap::new();
+    let mut m = gotmpl::builtins();
     reg(&mut m, "index", index);
     sprig::register(&mut m);
     istio::register(&mut m, set);
-    m
+    m.into_iter()
+        .map(|(name, f)| {
+            let label = name.clone();
+            let bounded: gotmpl::ValueFunc = Arc::new(move |args: &[Value]| {
+                let v = f(args)?;
+                let too_big = match &v {
+                    Value::String(x) => x.len() > MAX_STRING,
+                    Value::List(l) => l.len() > MAX_ENTRIES,
+                    Value::Map(m) => m.len() > MAX_ENTRIES,
+                    _ => false,
+                };
+                if too_big {
+                    return Err(TemplateError::Exec(format!(
+                        "result of {label} is larger than {MAX_STRING} bytes or {MAX_ENTRIES} entries; stopped"
+                    )));
+                }
+                if too_deep(&v, MAX_DEPTH) {
+                    return Err(TemplateError::Exec(format!(
+                        "result of {label} nests lists or maps more than {MAX_DEPTH} deep; stopped"
+                    )));
+                }
+                Ok(v)
+            });
+            (name, bounded)
+        })
+        .collect()
 }
 
 #[cfg(test)]

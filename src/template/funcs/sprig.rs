@@ -45,6 +45,13 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "replace", |a| {
         a.exact(3)?;
         let (old, new, x) = (a.str(0)?, a.str(1)?, a.str(2)?);
+        // At most one replacement per byte (plus one): refuse before building.
+        let most = (x.len() + 1)
+            .saturating_mul(new.len())
+            .saturating_add(x.len());
+        if most > MAX_BUILT && x.matches(old).count().saturating_mul(new.len()) > MAX_BUILT {
+            return Err(format!("result longer than {MAX_BUILT} bytes").into());
+        }
         let out = go_replace(x, old, new);
         bounded(&out)?;
         Ok(s(out))
@@ -466,16 +473,18 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "div", |a| {
         a.exact(2)?;
         let (x, y) = (cast_int(a.any(0)), cast_int(a.any(1)));
-        x.checked_div(y)
-            .map(Value::Int)
-            .ok_or_else(|| "runtime error: integer divide by zero".into())
+        if y == 0 {
+            return Err("runtime error: integer divide by zero".into());
+        }
+        Ok(Value::Int(x.wrapping_div(y)))
     });
     reg(m, "mod", |a| {
         a.exact(2)?;
         let (x, y) = (cast_int(a.any(0)), cast_int(a.any(1)));
-        x.checked_rem(y)
-            .map(Value::Int)
-            .ok_or_else(|| "runtime error: integer divide by zero".into())
+        if y == 0 {
+            return Err("runtime error: integer divide by zero".into());
+        }
+        Ok(Value::Int(x.wrapping_rem(y)))
     });
     reg(m, "max", |a| {
         a.at_least(1)?;
@@ -511,7 +520,18 @@ pub(super) fn register(m: &mut FuncMap) {
         a.exact(3)?;
         let (re, x, repl) = (a.str(0)?, a.str(1)?, a.str(2)?);
         let r = compile(re)?;
-        let out = r.replace_all(x, repl).into_owned();
+        // Expand match by match so a pattern matching everywhere cannot build a huge
+        // string before the bound is checked.
+        let mut out = String::new();
+        let mut last = 0;
+        for caps in r.captures_iter(x) {
+            let Some(m) = caps.get(0) else { continue };
+            out.push_str(&x[last..m.start()]);
+            caps.expand(repl, &mut out);
+            last = m.end();
+            bounded(&out)?;
+        }
+        out.push_str(&x[last..]);
         bounded(&out)?;
         Ok(s(out))
     });
@@ -619,7 +639,12 @@ fn sprig_indent(n: i64, x: &str) -> Result<String, Fail> {
     if n < 0 {
         return Err("strings: negative Repeat count".into());
     }
-    let pad = " ".repeat(usize::try_from(n).unwrap_or(0).min(MAX_BUILT));
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    let lines = x.matches('\n').count() + 1;
+    if lines.saturating_mul(n).saturating_add(x.len()) > MAX_BUILT {
+        return Err(format!("result longer than {MAX_BUILT} bytes").into());
+    }
+    let pad = " ".repeat(n);
     let out = format!("{pad}{}", x.replace('\n', &format!("\n{pad}")));
     bounded(&out)?;
     Ok(out)

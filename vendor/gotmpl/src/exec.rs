@@ -228,6 +228,7 @@ pub struct Executor<'a> {
     missing_key: MissingKey,
     range_iters_remaining: u64,
     methods: Option<MethodHook>,
+    mutators: Arc<[String]>,
 }
 
 /// Returns a short human-readable name for an expression, used in error messages.
@@ -332,7 +333,14 @@ impl<'a> Executor<'a> {
             missing_key: MissingKey::default(),
             range_iters_remaining: DEFAULT_MAX_RANGE_ITERS,
             methods: None,
+            mutators: Arc::from(Vec::new()),
         }
+    }
+
+    /// Set the functions that modify their first argument, a map, in place in Go
+    /// (sprig's `set`, `unset`, `merge`): see [`Template::mutating_funcs`](crate::Template::mutating_funcs).
+    pub fn set_mutators(&mut self, names: Arc<[String]>) {
+        self.mutators = names;
     }
 
     /// Set the [`MethodHook`] consulted before each field access.
@@ -603,10 +611,13 @@ impl<'a> Executor<'a> {
         tmpl: &TemplateNode,
         dot: &Value,
     ) -> ExecResult<()> {
+        // kubectl-inject patch: `{{template "x"}}` without a pipeline runs with nil dot in
+        // Go (`walkTemplate` evaluates the absent pipeline to the zero value); upstream
+        // passed the caller's dot.
         let new_dot = if let Some(ref pipe) = tmpl.pipe {
             self.eval_pipeline(dot, pipe)?
         } else {
-            dot.clone()
+            Value::Nil
         };
 
         let tree = Arc::clone(
@@ -649,6 +660,13 @@ impl<'a> Executor<'a> {
             1 => {
                 let name = &pipe.decl[0];
                 if pipe.is_assign {
+                    // kubectl-inject patch: Go's `$x = v` needs a declared `$x`
+                    // (`undefined variable: $x`); upstream declared it silently.
+                    if self.vars.get(name).is_none() {
+                        return Err(
+                            TemplateError::Exec(format!("undefined variable: {name}")).into()
+                        );
+                    }
                     self.vars.assign(name, val.clone());
                 } else {
                     self.vars.set(name, val.clone());
@@ -788,7 +806,19 @@ impl<'a> Executor<'a> {
             args.push(piped_val);
         }
 
-        self.invoke_func(name, func, &args)
+        let result = self.invoke_func(name, func, &args)?;
+        // kubectl-inject patch: Go maps are references, so `set $d "k" v` changes `$d`.
+        // Our maps are values: write the function's result (the changed map) back into
+        // the variable (or the variable's field) the first argument named.
+        if let Some(Expr::Variable(_, var, fields)) = arg_exprs.first()
+            && self.mutators.iter().any(|m| m == name)
+            && matches!(result, Value::Map(_))
+            && let Some(mut root) = self.vars.get(var).cloned()
+            && replace_at(&mut root, fields, result.clone())
+        {
+            self.vars.assign(var, root);
+        }
+        Ok(result)
     }
 
     /// Walk a chain of field accesses on `val`.
@@ -901,6 +931,23 @@ impl<'a> Executor<'a> {
                 self.walk_fields(val, fields)
             }
         }
+    }
+}
+
+/// Replaces the value at the map-field `path` inside `v` (copying maps on write); false
+/// when a step is not a map holding the field.
+fn replace_at(v: &mut Value, path: &[SmolStr], new: Value) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        *v = new;
+        return true;
+    };
+    let Value::Map(m) = v else {
+        return false;
+    };
+    let m = Arc::make_mut(m);
+    match m.get_mut(first.as_str()) {
+        Some(inner) => replace_at(inner, rest, new),
+        None => false,
     }
 }
 

@@ -53,7 +53,9 @@ pub mod html;
 #[cfg(feature = "html")]
 pub use error::EscapeErrorCode;
 pub use error::{Result, TemplateError};
-use funcs::builtins;
+// kubectl-inject patch: public, so an embedder can wrap the builtins (e.g. to bound the
+// size of what `print`/`printf` build).
+pub use funcs::builtins;
 
 /// Shared, lazily-constructed builtins map. `Template::new` clones this `Arc`
 /// (one atomic op) instead of rebuilding the builtins BTreeMap on every call.
@@ -149,6 +151,7 @@ pub struct Template {
     missing_key: MissingKey,
     max_range_iters: u64,
     methods: Option<exec::MethodHook>,
+    mutators: Arc<[String]>,
 }
 
 /// Adapts a [`std::io::Write`] to [`core::fmt::Write`]. Any [`io::Error`](std::io::Error)
@@ -202,7 +205,19 @@ impl Template {
             missing_key: MissingKey::default(),
             max_range_iters: exec::DEFAULT_MAX_RANGE_ITERS,
             methods: None,
+            mutators: Arc::from(Vec::new()),
         }
+    }
+
+    /// Name the functions that, in Go, modify their first argument (a map) in place and
+    /// return it (sprig's `set`, `unset`, `merge`). When such a call's first argument is a
+    /// variable or a field of one, the result is written back there, so
+    /// `{{ $_ := set $d "k" 1 }}{{ $d.k }}` prints `1` as in Go (kubectl-inject patch).
+    /// Other aliases of the same map do not see the change.
+    #[must_use]
+    pub fn mutating_funcs(mut self, names: &[&str]) -> Self {
+        self.mutators = names.iter().map(|n| n.to_string()).collect();
+        self
     }
 
     /// Set the [`MethodHook`] that answers `.Name` on values before field lookup: the
@@ -751,6 +766,7 @@ impl Template {
         executor.set_missing_key(self.missing_key);
         executor.set_max_range_iters(self.max_range_iters);
         executor.set_method_hook(self.methods.clone());
+        executor.set_mutators(self.mutators.clone());
         executor
     }
 
@@ -1029,6 +1045,7 @@ impl Clone for Template {
             missing_key: self.missing_key,
             max_range_iters: self.max_range_iters,
             methods: self.methods.clone(),
+            mutators: self.mutators.clone(),
         }
     }
 }

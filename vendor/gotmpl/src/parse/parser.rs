@@ -607,6 +607,7 @@ impl<'a> Parser<'a> {
 
                 TokenKind::String => {
                     let tok = self.next().clone();
+                    self.no_field_after_term(&tok)?;
                     args.push(Expr::String(
                         Pos::new(tok.pos, tok.line),
                         Arc::from(tok.val.as_ref()),
@@ -614,6 +615,7 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Number => {
                     let tok = self.next().clone();
+                    self.no_field_after_term(&tok)?;
                     let num = match tok.num {
                         Some(n) => n,
                         None => parse_number(&tok.val).ok_or_else(|| {
@@ -623,12 +625,14 @@ impl<'a> Parser<'a> {
                     args.push(Expr::Number(Pos::new(tok.pos, tok.line), num));
                 }
                 TokenKind::Bool => {
-                    let t = self.next();
+                    let t = self.next().clone();
+                    self.no_field_after_term(&t)?;
                     args.push(Expr::Bool(Pos::new(t.pos, t.line), t.val == "true"));
                 }
                 TokenKind::Nil => {
-                    let (pos, line) = self.next_span();
-                    args.push(Expr::Nil(Pos::new(pos, line)));
+                    let t = self.next().clone();
+                    self.no_field_after_term(&t)?;
+                    args.push(Expr::Nil(Pos::new(t.pos, t.line)));
                 }
                 TokenKind::Char => {
                     let tok = self.next().clone();
@@ -647,6 +651,34 @@ impl<'a> Parser<'a> {
         }
 
         Ok(CommandNode { pos, args })
+    }
+
+    /// Go rejects a field chained onto a literal (`1.2.3`, `true.x`, `nil.x`) when
+    /// parsing: `unexpected . after term` (kubectl-inject patch; upstream parsed it as two
+    /// arguments and failed only when executing).
+    fn no_field_after_term(&self, tok: &Token<'a>) -> Result<()> {
+        let next = self.peek();
+        // Adjacent: no space between this literal and the next token.
+        let adjacent = next.pos > tok.pos
+            && self
+                .source
+                .get(..next.pos)
+                .and_then(|s| s.chars().next_back())
+                .is_some_and(|c| !c.is_whitespace());
+        if !adjacent {
+            return Ok(());
+        }
+        match next.kind {
+            TokenKind::Field => Err(self.token_error(
+                tok,
+                format!("unexpected . after term {:?}", tok.val.as_ref()),
+            )),
+            // Go also wants a space between two operands (`1.2.3` lexes as `1.2` `.3`).
+            TokenKind::Number | TokenKind::String | TokenKind::Bool | TokenKind::Nil
+            | TokenKind::Identifier | TokenKind::Variable | TokenKind::Char => Err(self
+                .token_error(next, format!("unexpected {:?} in operand", next.val.as_ref()))),
+            _ => Ok(()),
+        }
     }
 
     fn push_field_chain(field_str: &str, out: &mut Vec<SmolStr>) {
