@@ -2,14 +2,15 @@
 //!
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
-//! the world. The pure modules — `model`, `policy`, `template`, `inject`, `config`,
-//! `manifest`, `yaml` — import neither `app`, `cluster`, `report`, `std::fs`, tokio nor a
+//! the world. The pure modules — `model`, `policy`, `health`, `template`, `inject`,
+//! `config`, `manifest`, `yaml` — import neither `app`, `cluster`, `report`, `std::fs`, tokio nor a
 //! kube client, so they can be tested and benchmarked without a process or a cluster.
 
 pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod health;
 pub mod inject;
 pub mod manifest;
 pub mod model;

@@ -24,7 +24,7 @@ struct CheckReport<'a> {
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
     if args.injector {
-        return super::not_built("check --injector");
+        return super::injector::run(&args);
     }
     if args.input.filenames.is_empty() {
         return super::live_cmd::check(&args);

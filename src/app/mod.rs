@@ -3,6 +3,7 @@
 mod check;
 mod explain;
 mod inject;
+mod injector;
 mod input;
 mod live;
 mod live_cmd;

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::util;
 
 /// True when a test cluster is configured; otherwise reports the skip.
-fn cluster(test: &str) -> bool {
+pub fn cluster(test: &str) -> bool {
     if std::env::var_os("KUBECTL_INJECT_TEST_CLUSTER").is_some() {
         return true;
     }
@@ -50,7 +50,7 @@ fn kubectl(args: &[&str], stdin: Option<&str>) -> std::process::Output {
     child.wait_with_output().expect("kubectl finishes")
 }
 
-fn apply(yaml: &str) {
+pub fn apply(yaml: &str) {
     let out = kubectl(&["apply", "-f", "-"], Some(yaml));
     assert!(
         out.status.success(),

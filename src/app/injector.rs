@@ -1,0 +1,134 @@
+//! `check --injector`: gather the injector's objects from the cluster, run the pure health
+//! checks, and print them in the style of `linkerd check` (or as JSON/YAML).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use colored::Colorize;
+use serde_json::Value;
+
+use crate::cli::{CheckArgs, FailOn, OutputFormat};
+use crate::cluster::{Kind, Scope};
+use crate::health::{self, Input, Report, Status};
+use crate::report;
+
+use super::Outcome;
+use super::live::connect;
+
+pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
+    let cluster = connect(&args.kube)?;
+    let mut input = Input::default();
+    let revision = args
+        .policy
+        .revision
+        .as_deref()
+        .map(|r| if r.is_empty() { "default" } else { r });
+    for mwc in cluster.list(Kind::MutatingWebhookConfiguration, Scope::All, None)? {
+        let istio = mwc
+            .get("webhooks")
+            .and_then(Value::as_array)
+            .is_some_and(|hooks| {
+                hooks.iter().any(|h| {
+                    h.get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.ends_with("sidecar-injector.istio.io"))
+                })
+            });
+        let rev = mwc
+            .pointer("/metadata/labels/istio.io~1rev")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        if istio && revision.is_none_or(|want| want == rev) {
+            input.webhook_configurations.push(mwc);
+        }
+    }
+    let services: BTreeSet<(String, String)> = input
+        .webhook_configurations
+        .iter()
+        .flat_map(|m| {
+            m.get("webhooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|h| {
+            let svc = h.pointer("/clientConfig/service")?;
+            Some((
+                svc.get("namespace")?.as_str()?.to_string(),
+                svc.get("name")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let mut namespaces_read = BTreeSet::new();
+    for (ns, name) in &services {
+        let svc = cluster.get(Kind::Service, Some(ns), name)?;
+        let ep = cluster.get(Kind::Endpoints, Some(ns), name)?;
+        input.services.insert((ns.clone(), name.clone()), svc);
+        input.endpoints.insert((ns.clone(), name.clone()), ep);
+        if namespaces_read.insert(ns.clone()) {
+            input
+                .deployments
+                .extend(cluster.list(Kind::Deployment, Scope::Namespace(ns), None)?);
+        }
+    }
+    input.namespaces = match cluster.list(Kind::Namespace, Scope::All, None) {
+        Ok(list) => Some(list),
+        Err(e) if e.is_forbidden() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let report = health::check(&input);
+    let out = match args.output {
+        OutputFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        OutputFormat::Yaml => serde_yaml::to_string(&report)?,
+        _ => render(&report),
+    };
+    report::stdout(&out)?;
+    let failed = match args.fail_on {
+        FailOn::Error => report.status == Status::Error,
+        FailOn::Warning => report.status >= Status::Warning,
+    };
+    Ok(if failed {
+        Outcome::No
+    } else {
+        Outcome::Success
+    })
+}
+
+/// `linkerd check` layout: a title, a rule of dashes, a line per check with its glyph and
+/// word, the hint indented under a failure; a closing status line.
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
+    for c in &report.categories {
+        out.push_str(&format!(
+            "{}\n{}\n",
+            c.name,
+            "-".repeat(c.name.chars().count())
+        ));
+        for check in &c.checks {
+            *counts.entry(check.status).or_default() += 1;
+            let glyph = match check.status {
+                Status::Ok => "✔".green().to_string(),
+                Status::Warning => "‼".yellow().to_string(),
+                Status::Error => "×".red().to_string(),
+            };
+            out.push_str(&format!("{glyph} {}\n", check.description));
+            if let Some(h) = &check.hint {
+                out.push_str(&format!("    hint: {h}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    let word = match report.status {
+        Status::Ok => "✔ ok".green(),
+        Status::Warning => "‼ warnings".yellow(),
+        Status::Error => "× failed".red(),
+    };
+    out.push_str(&format!(
+        "Status check results are {word} ({} ok, {} warnings, {} errors)\n",
+        counts.get(&Status::Ok).unwrap_or(&0),
+        counts.get(&Status::Warning).unwrap_or(&0),
+        counts.get(&Status::Error).unwrap_or(&0)
+    ));
+    out
+}
