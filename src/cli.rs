@@ -63,12 +63,41 @@ pub struct KubeArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
+    /// How long to wait for each API request (`30s`, `2m`, `500ms`; kubectl's flag).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub request_timeout: std::time::Duration,
     /// The namespace (default: the context's namespace, else `default`).
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
     /// Look at every namespace.
     #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
+}
+
+/// `30s`, `2m`, `1h`, `500ms`, or plain seconds: kubectl's duration forms.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 2m or 500ms"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("{text:?}: must be more than zero"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// Manifest input: files, directories, stdin (kubectl's `-f`, `-R`).

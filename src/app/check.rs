@@ -24,10 +24,10 @@ struct CheckReport<'a> {
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
     if args.injector {
-        return super::injector::run(&args);
+        return super::injector::run(&args).map_err(super::live::advise);
     }
     if args.input.filenames.is_empty() {
-        return super::live_cmd::check(&args);
+        return super::live_cmd::check(&args).map_err(super::live::advise);
     }
     // Parse -l before reading anything, so a bad selector fails fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;

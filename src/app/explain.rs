@@ -95,7 +95,7 @@ pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
     if args.input.filenames.is_empty() {
         if let Some(target) = &args.target {
-            return super::live_cmd::explain(&args, target);
+            return super::live_cmd::explain(&args, target).map_err(super::live::advise);
         }
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest: `kubectl inject explain -f deploy.yaml`"));

@@ -37,6 +37,21 @@ pub(super) struct Snapshot {
     pub subjects_readable: bool,
 }
 
+/// Adds advice to an error of a live command when the API server could not be reached.
+pub(super) fn advise(err: anyhow::Error) -> anyhow::Error {
+    let unreachable = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<ClusterError>(),
+            Some(ClusterError::Unreachable { .. })
+        )
+    });
+    if unreachable {
+        err.hint("is the cluster up and is this the right context? `kubectl cluster-info`; or work offline with -f")
+    } else {
+        err
+    }
+}
+
 pub(super) fn connect(kube: &KubeArgs) -> Result<Cluster> {
     Cluster::connect(kube)
         .context("connecting to the cluster")

@@ -235,8 +235,9 @@ impl Cluster {
         let server = config.cluster_url.to_string();
         let default_namespace = config.default_namespace.clone();
         let mut config = config;
-        config.read_timeout = Some(Duration::from_secs(30));
-        config.connect_timeout = Some(Duration::from_secs(10));
+        config.read_timeout = Some(args.request_timeout);
+        config.write_timeout = Some(args.request_timeout);
+        config.connect_timeout = Some(args.request_timeout.min(Duration::from_secs(10)));
         let client = {
             let _guard = runtime.enter();
             kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable {

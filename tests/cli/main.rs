@@ -6,6 +6,7 @@
 mod util;
 
 mod check;
+mod cluster_faults;
 mod cluster_injector;
 mod cluster_live;
 mod conformance;
