@@ -5,7 +5,7 @@
 # No docker runs on these machines, but Debian's `kubernetes` source package (1.20.2, all Go
 # dependencies vendored) builds offline with Debian's Go, and `etcd-server` is a Debian
 # package. The two binaries are built once and cached outside the clone, keyed by the source
-# version; a fresh machine builds them (about 6 minutes on 2 cores).
+# version and RECIPE below; a fresh machine builds them (6 to 10 minutes on 2 shared cores).
 #
 # Usage:
 #   scripts/test-apiserver.sh build
@@ -23,18 +23,22 @@
 #
 # Environment:
 #   KUBECTL_INJECT_K8S_CACHE    cache root (default /var/cache/kubectl-inject)
-#   KUBECTL_INJECT_K8S_VERSION  Debian source version of `kubernetes` to build
+#   KUBECTL_INJECT_K8S_VERSION  Debian source version of `kubernetes` to build (default: the
+#                               one tested; if the archive no longer has it, the newest)
 #   KUBECTL_INJECT_K8S_BIN      a directory that already holds kube-apiserver and
 #                               kube-controller-manager: use it and build nothing
 #   KUBECTL_INJECT_K8S_KEEP=1   keep the temp dir (logs, kubeconfig) after `run`
 #
 # Exit status: COMMAND's for `run`; 2 when the control plane cannot be built or started.
 set -euo pipefail
+shopt -s inherit_errexit # `set -e` holds inside $(...) too
 
 readonly DEFAULT_VERSION='1.20.5+really1.20.2-1.1+deb12u1'
 readonly VERSION="${KUBECTL_INJECT_K8S_VERSION:-$DEFAULT_VERSION}"
 readonly CACHE_ROOT="${KUBECTL_INJECT_K8S_CACHE:-/var/cache/kubectl-inject}"
-readonly BUILD_PACKAGES=(golang-go rsync jq dpkg-dev)
+# Bump RECIPE whenever the way the binaries are built changes: it is part of the cache key.
+readonly RECIPE=2
+readonly BUILD_PACKAGES=(golang-go rsync jq dpkg-dev golang-github-modern-go-reflect2-dev)
 readonly RUN_PACKAGES=(etcd-server openssl curl)
 readonly BINARIES=(kube-apiserver kube-controller-manager)
 readonly ADMIN_CONTEXT='kubectl-inject-test-admin'
@@ -47,7 +51,7 @@ die() {
     exit 2
 }
 
-cache_dir() { printf '%s/k8s-%s\n' "$CACHE_ROOT" "$VERSION"; }
+cache_dir() { printf '%s/k8s-%s-r%s\n' "$CACHE_ROOT" "${1:-$VERSION}" "$RECIPE"; }
 
 # --- packages -------------------------------------------------------------------------------
 
@@ -93,31 +97,64 @@ write_private_sources() {
     fi
 }
 
+# Builds the binaries of kubernetes=VERSION into the cache; prints the directory.
 build_binaries() {
-    local dest="$1" work apt_dir
+    local version="$1" dest work apt_dir
     ensure_packages "${BUILD_PACKAGES[@]}"
     mkdir -p "$CACHE_ROOT"
     work="$(mktemp -d "$CACHE_ROOT/build.XXXXXX")"
+    chmod 0755 "$work" # apt downloads as _apt, which must be able to enter it
     # shellcheck disable=SC2064 # expand now: the trap outlives this function's locals
     trap "rm -rf '$work'" EXIT
     apt_dir="$work/apt"
     mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial"
     write_private_sources "$apt_dir"
+    # Private lists and no cache files: the system's apt state is left as it was.
     local apt_private=(-o "Dir::Etc::sourcelist=-" -o "Dir::Etc::sourceparts=$apt_dir/sources.list.d"
-        -o "Dir::State::Lists=$apt_dir/lists")
-
-    say "fetching the source of kubernetes=$VERSION"
+        -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=")
     apt_get "${apt_private[@]}" update >&2
-    (cd "$work" && apt_get "${apt_private[@]}" source --download-only "kubernetes=$VERSION" >&2)
+
+    # A Debian update replaces the tested version in the archive: then build the newest,
+    # unless a version was asked for.
+    local available
+    available="$(apt-cache "${apt_private[@]}" showsrc kubernetes | sed -n 's/^Version: //p')"
+    if ! grep -qxF "$version" <<<"$available"; then
+        [ -z "${KUBECTL_INJECT_K8S_VERSION:-}" ] ||
+            die "kubernetes=$version is not in the archive (it has: ${available//$'\n'/ })"
+        local v newest=''
+        for v in $available; do
+            if [ -z "$newest" ] || dpkg --compare-versions "$v" gt "$newest"; then newest="$v"; fi
+        done
+        [ -n "$newest" ] || die "the archive has no source package kubernetes"
+        say "kubernetes=$version is no longer in the archive; using $newest"
+        version="$newest"
+    fi
+    dest="$(cache_dir "$version")"
+    if have_binaries "$dest"; then
+        printf '%s\n' "$dest"
+        return 0
+    fi
+
+    say "fetching the source of kubernetes=$version"
+    (cd "$work" && apt_get "${apt_private[@]}" source --download-only "kubernetes=$version" >&2)
     # Debian's patches are applied here; "cannot verify inline signature" is harmless: apt
     # has checked the hashes of every file against the signed Release file.
     (cd "$work" && dpkg-source -x kubernetes_*.dsc src >&2)
+    # The vendored reflect2 1.0.1 reads Go runtime internals that changed in Go 1.18: built
+    # with Debian's Go 1.19, the API server panics (nil pointer in reflect2.Type2) decoding
+    # any JSON body with a map, e.g. every pod create. 1.0.2 fixes it; Debian packages it.
+    local reflect2=/usr/share/gocode/src/github.com/modern-go/reflect2
+    [ -r "$reflect2/reflect2.go" ] ||
+        die "$reflect2 is missing (golang-github-modern-go-reflect2-dev)"
+    rm -rf "$work/src/vendor/github.com/modern-go/reflect2"
+    cp -r "$reflect2" "$work/src/vendor/github.com/modern-go/reflect2"
 
-    say "building ${BINARIES[*]} (about 6 minutes on 2 cores)"
+    say "building ${BINARIES[*]} (6 to 10 minutes on 2 cores)"
     local started=$SECONDS
     (
         cd "$work/src"
-        # Kubernetes 1.20 builds in GOPATH mode from its vendor tree.
+        # Kubernetes 1.20 builds in GOPATH mode from its vendor tree. Its build already
+        # strips (-s -w) and trims paths; GOCACHE goes with the work dir.
         mkdir -p .go/src/k8s.io
         ln -sfn ../../.. .go/src/k8s.io/kubernetes
         export GOPATH="$PWD/.go" GOCACHE="$work/go-cache" CGO_ENABLED=0 GOPROXY=off
@@ -125,16 +162,18 @@ build_binaries() {
     ) || die "the build failed (see above); the work dir is removed"
     say "built in $((SECONDS - started)) s"
 
+    rm -rf "$dest.partial"
     mkdir -p "$dest.partial"
     local b
     for b in "${BINARIES[@]}"; do
         install -m 0755 "$work/src/_output/bin/$b" "$dest.partial/$b"
     done
-    printf '%s\n' "$VERSION" >"$dest.partial/VERSION"
+    printf '%s\n' "$version" >"$dest.partial/VERSION"
     rm -rf "$dest"
     mv "$dest.partial" "$dest"
     rm -rf "$work"
     trap - EXIT
+    printf '%s\n' "$dest"
 }
 
 # Prints the directory holding the binaries, building them first if needed.
@@ -153,7 +192,7 @@ cmd_build() {
         # Teammates and CI share the machine and its cache: one build at a time.
         exec 9>"$CACHE_ROOT/.lock"
         flock 9
-        have_binaries "$dest" || (build_binaries "$dest")
+        have_binaries "$dest" || dest="$(build_binaries "$VERSION")"
         exec 9>&-
     fi
     printf '%s\n' "$dest"
