@@ -3,6 +3,7 @@
 mod util;
 
 mod check;
+mod cluster_smoke;
 mod conformance;
 mod explain;
 mod inject;
