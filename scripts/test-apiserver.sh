@@ -16,6 +16,7 @@
 #         KUBECONFIG=<generated kubeconfig>      current context: the admin (system:masters)
 #         KUBECTL_INJECT_TEST_CLUSTER=1          the signal the Rust tests read
 #         KUBECTL_INJECT_TEST_USER_CONTEXT=NAME  a context whose user has no RBAC bindings
+#         KUBECTL_INJECT_TEST_AUDIT_LOG=PATH     the API server's audit log (one JSON event a request)
 #       then stop everything, remove the temp dir and exit with COMMAND's status.
 #       `run -- bash` gives a shell against the cluster.
 #   scripts/test-apiserver.sh cache-dir
@@ -355,8 +356,13 @@ start_control_plane() {
         --unsafe-no-fsync --log-level warn
     wait_for etcd 30 "$etcd_url/health" || return 1
 
+    # One audit event per request (metadata only): tests count the requests a command made.
+    printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n' \
+        >"$state/audit-policy.yaml"
     spawn kube-apiserver "$bin/kube-apiserver" \
         --etcd-servers="$etcd_url" \
+        --audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$state/audit.log" \
+        --audit-log-format=json --audit-log-mode=blocking \
         --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
         --secure-port="$api_port" --insecure-port=0 --cert-dir="$state/pki" \
         --tls-cert-file="$state/pki/server.crt" --tls-private-key-file="$state/pki/server.key" \
@@ -431,6 +437,7 @@ cmd_run() {
     export KUBECONFIG="$state/kubeconfig"
     export KUBECTL_INJECT_TEST_CLUSTER=1
     export KUBECTL_INJECT_TEST_USER_CONTEXT="$USER_CONTEXT"
+    export KUBECTL_INJECT_TEST_AUDIT_LOG="$state/audit.log"
     set +e
     "$@"
     local rc=$?

@@ -66,6 +66,9 @@ pub struct KubeArgs {
     /// How long to wait for each API request (`30s`, `2m`, `500ms`; kubectl's flag).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, global = true)]
     pub request_timeout: std::time::Duration,
+    /// List large collections in pages of this many objects (kubectl's flag).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub chunk_size: u32,
     /// The namespace (default: the context's namespace, else `default`).
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,

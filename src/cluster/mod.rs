@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::cli::KubeArgs;
 
-/// Page size of every LIST: large enough that a 10,000-pod cluster costs 20 requests.
-pub const PAGE_SIZE: u32 = 500;
+/// The `User-Agent` of every request, so audit logs and servers can tell who called.
+pub const USER_AGENT: &str = concat!("kubectl-inject/", env!("CARGO_PKG_VERSION"));
 
 /// The kinds the tool reads or changes, with their API coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,6 +184,8 @@ pub struct Cluster {
     client: kube::Client,
     server: String,
     default_namespace: String,
+    /// LIST page size (`--chunk-size`, 500 by default: 10,000 pods cost 20 requests).
+    page_size: u32,
 }
 
 /// Where an operation applies: one namespace, or the whole cluster (`-A`, cluster-scoped kinds).
@@ -235,6 +237,9 @@ impl Cluster {
         let server = config.cluster_url.to_string();
         let default_namespace = config.default_namespace.clone();
         let mut config = config;
+        if let Ok(ua) = http::HeaderValue::from_str(USER_AGENT) {
+            config.headers.push((http::header::USER_AGENT, ua));
+        }
         config.read_timeout = Some(args.request_timeout);
         config.write_timeout = Some(args.request_timeout);
         config.connect_timeout = Some(args.request_timeout.min(Duration::from_secs(10)));
@@ -250,6 +255,7 @@ impl Cluster {
             client,
             server,
             default_namespace,
+            page_size: args.chunk_size.max(1),
         })
     }
 
@@ -306,7 +312,7 @@ impl Cluster {
         }
     }
 
-    /// Every object of a kind in a scope, in pages of [`PAGE_SIZE`], as manifest-shaped JSON.
+    /// Every object of a kind in a scope, in pages of `--chunk-size`, as manifest-shaped JSON.
     pub fn list(
         &self,
         kind: Kind,
@@ -315,7 +321,7 @@ impl Cluster {
     ) -> Result<Vec<Value>, ClusterError> {
         let api = self.api(kind, scope);
         let mut out = Vec::new();
-        let mut params = ListParams::default().limit(PAGE_SIZE);
+        let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
             params = params.labels(sel);
         }
