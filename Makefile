@@ -1,7 +1,7 @@
 # kubectl-inject — the targets CI and developers share. `make test` is the whole suite.
 CARGO ?= cargo
 
-.PHONY: build release demo fmt lint test unit golden bench clean
+.PHONY: build release demo fmt lint test unit golden bench bench-cluster clean
 
 build:
 	$(CARGO) build
@@ -32,6 +32,10 @@ unit:
 
 bench:
 	$(CARGO) bench
+
+# Live check -A on 10,000 pods over 200 namespaces on the test API server.
+bench-cluster:
+	scripts/bench-cluster.sh
 
 clean:
 	$(CARGO) clean

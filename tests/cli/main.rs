@@ -9,6 +9,7 @@ mod check;
 mod cluster_faults;
 mod cluster_injector;
 mod cluster_live;
+mod cluster_oracle;
 mod cluster_requests;
 mod cluster_smoke;
 mod conformance;
