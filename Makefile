@@ -24,6 +24,7 @@ lint:
 # test control plane on loopback.
 test:
 	scripts/test-deps.sh
+	$(CARGO) test --no-run
 	scripts/test-apiserver.sh run -- $(CARGO) test
 
 # Only what needs nothing beyond cargo (oracle, cluster and shared/ tests say skipped).
