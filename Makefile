@@ -11,7 +11,7 @@ release:
 
 # The main job on the embedded default configuration, no cluster needed.
 demo: release
-	./target/release/kubectl-inject inject -f testdata/sample/app.yaml
+	./target/release/kubectl-inject inject --ignore-cluster -f testdata/sample/app.yaml
 
 fmt:
 	$(CARGO) fmt --all -- --check

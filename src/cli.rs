@@ -266,6 +266,10 @@ pub struct InjectArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub kube: KubeArgs,
+    /// Never read the configuration from the cluster: without the three files, use the
+    /// embedded default.
+    #[arg(long)]
+    pub ignore_cluster: bool,
     /// Injector configuration file: the `config` key of the `istio-sidecar-injector`
     /// ConfigMap (a full config with `templates`, or a bare template).
     #[arg(

@@ -80,12 +80,22 @@ fn load_setup(args: &InjectArgs) -> Result<Setup> {
             .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
             .transpose()
     };
-    let sources = ConfigSource {
+    let mut sources = ConfigSource {
         inject_config: read(&args.inject_config_file)?,
         mesh: read(&args.mesh_config_file)?,
         values: read(&args.values_file)?,
         compliance_policy: args.compliance_policy.clone().unwrap_or_default(),
     };
+    // No files: the cluster's ConfigMaps when one is configured and reachable.
+    if sources.inject_config.is_none()
+        && sources.mesh.is_none()
+        && sources.values.is_none()
+        && let Some(found) = super::inject_cluster::configuration(args)
+    {
+        sources.inject_config = Some(found.config);
+        sources.values = found.values;
+        sources.mesh = found.mesh;
+    }
     Setup::load(sources)
         .map_err(anyhow::Error::new)
         .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")

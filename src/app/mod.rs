@@ -3,6 +3,7 @@
 mod check;
 mod explain;
 mod inject;
+mod inject_cluster;
 mod injector;
 mod input;
 mod live;

@@ -12,9 +12,11 @@ use serde_json::Value;
 
 use crate::util;
 
+/// `inject` on the embedded default or the given files: never the test cluster's ConfigMaps
+/// (reading those is tested in `cluster_inject`).
 fn inject() -> assert_cmd::Command {
     let mut cmd = util::bin();
-    cmd.arg("inject");
+    cmd.args(["inject", "--ignore-cluster"]);
     cmd
 }
 

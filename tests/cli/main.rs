@@ -7,6 +7,7 @@ mod util;
 
 mod check;
 mod cluster_faults;
+mod cluster_inject;
 mod cluster_injector;
 mod cluster_live;
 mod cluster_oracle;
