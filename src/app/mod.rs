@@ -1,6 +1,7 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
 mod check;
+mod cleanup;
 mod explain;
 mod inject;
 mod input;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) if args.render_only => render::run(&args),
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(_) => not_built("uninstall"),
-        Command::Cleanup(_) => not_built("cleanup"),
+        Command::Cleanup(args) => cleanup::run(&args),
     }
 }
 

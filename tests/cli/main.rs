@@ -6,6 +6,7 @@
 mod util;
 
 mod check;
+mod cleanup;
 mod cluster_live;
 mod conformance;
 mod explain;
