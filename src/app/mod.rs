@@ -8,6 +8,7 @@ mod input;
 mod live;
 mod live_cmd;
 mod render;
+mod uninstall;
 
 use std::process::ExitCode;
 
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain::run(args),
         Command::Inject(args) if args.render_only => render::run(&args),
         Command::Inject(args) => inject::run(&args),
-        Command::Uninstall(_) => not_built("uninstall"),
+        Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
     }
 }

@@ -13,4 +13,5 @@ mod explain;
 mod inject;
 mod kubectl;
 mod template;
+mod uninstall;
 mod yaml;
