@@ -280,3 +280,181 @@ fn in_place_rewrites_only_when_every_object_strips() {
         "{now}"
     );
 }
+
+// ---- against the cluster (scripts/test-apiserver.sh run -- cargo test --test cli cleanup) ----
+
+use crate::uninstall::{apply, cluster, kubectl};
+
+fn ns_labels(ns: &str) -> (Value, String) {
+    let out = kubectl(&["get", "namespace", ns, "-o", "json"], None);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        v["metadata"]["labels"].clone(),
+        v["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+#[test]
+fn namespace_labels_removed_others_kept_and_dry_runs_change_nothing() {
+    if !cluster("cleanup::namespace_labels") {
+        return;
+    }
+    apply(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cl-labels\n  labels: {istio-injection: enabled, istio.io/rev: canary, team: web, cl-sel: on-test}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: cl-labels-2\n  labels: {istio-injection: enabled, cl-sel: on-test}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: cl-labels-3\n  labels: {istio-injection: enabled}\n",
+    );
+    let before = ns_labels("cl-labels");
+    for dry in ["--dry-run", "--dry-run=server"] {
+        let out = util::bin()
+            .args(["cleanup", "-n", "cl-labels", dry, "-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["changes"][0]["action"], "labels would be removed", "{v}");
+        assert_eq!(
+            ns_labels("cl-labels"),
+            before,
+            "{dry} changed the namespace"
+        );
+    }
+    let out = util::bin()
+        .args(["cleanup", "-l", "cl-sel=on-test"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("cl-labels ") && stdout.contains("cl-labels-2 "),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("cl-labels-3"),
+        "the selector was ignored: {stdout}"
+    );
+    let (labels, _) = ns_labels("cl-labels");
+    assert!(
+        labels.get("istio-injection").is_none() && labels.get("istio.io/rev").is_none(),
+        "{labels}"
+    );
+    assert_eq!(labels["team"], "web");
+    assert_eq!(labels["cl-sel"], "on-test");
+    assert_eq!(ns_labels("cl-labels-3").0["istio-injection"], "enabled");
+    // Again: nothing left to do, exit 0.
+    let out = util::bin()
+        .args(["cleanup", "-n", "cl-labels", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["changes"], serde_json::json!([]));
+}
+
+#[test]
+fn restart_rolls_injected_workloads_only_and_lists_the_rest() {
+    if !cluster("cleanup::restart") {
+        return;
+    }
+    let ns = "cl-restart";
+    let deploy = |name: &str, proxy: bool| {
+        let proxy = if proxy {
+            "\n      - name: istio-proxy\n        image: proxyv2"
+        } else {
+            ""
+        };
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n      - name: app\n        image: nginx{proxy}\n---\n"
+        )
+    };
+    let mut y = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n---\n");
+    y.push_str(&deploy("meshed", true));
+    y.push_str(&deploy("plain", false));
+    y.push_str(&format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\n  namespace: {ns}\nspec:\n  containers:\n  - name: app\n    image: nginx\n  - name: istio-proxy\n    image: proxyv2\n---\n"));
+    y.push_str(&format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: batch\n  namespace: {ns}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: app\n        image: busybox\n      - name: istio-proxy\n        image: proxyv2\n"));
+    apply(&y);
+    let start = std::time::Instant::now();
+    loop {
+        let out = kubectl(&["get", "pods", "-n", ns, "-o", "name"], None);
+        if String::from_utf8_lossy(&out.stdout).lines().count() >= 4 {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 60, "pods did not appear");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let template_annotations = |name: &str| {
+        let out = kubectl(
+            &[
+                "get",
+                "deployment",
+                name,
+                "-n",
+                ns,
+                "-o",
+                "jsonpath={.spec.template.metadata.annotations}",
+            ],
+            None,
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let out = util::bin()
+        .args(["cleanup", "-n", ns, "--restart", "--dry-run", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!template_annotations("meshed").contains("restartedAt"));
+
+    let out = util::bin()
+        .args(["cleanup", "-n", ns, "--restart", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = [
+        ("Deployment", "meshed", "restarted"),
+        ("Job", "batch", "manual action needed"),
+        ("Pod", "bare", "manual action needed"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    assert!(template_annotations("meshed").contains("kubectl.kubernetes.io/restartedAt"));
+    assert!(!template_annotations("plain").contains("restartedAt"));
+    // Nothing was deleted.
+    let out = kubectl(&["get", "pod", "bare", "-n", ns, "-o", "name"], None);
+    assert!(out.status.success());
+    let out = kubectl(&["get", "job", "batch", "-n", ns, "-o", "name"], None);
+    assert!(out.status.success());
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::util;
 
-fn cluster(test: &str) -> bool {
+pub(crate) fn cluster(test: &str) -> bool {
     if std::env::var_os("KUBECTL_INJECT_TEST_CLUSTER").is_some() {
         return true;
     }
