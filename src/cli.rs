@@ -239,6 +239,9 @@ pub struct CheckArgs {
     /// The control-plane namespace.
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// The injector's base name (webhook, Deployment, Service, RBAC names derive from it).
+    #[arg(long, value_name = "NAME", default_value = "istio-sidecar-injector")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +261,9 @@ pub struct ExplainArgs {
     /// The control-plane namespace.
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// The injector's base name (webhook, Deployment, Service, RBAC names derive from it).
+    #[arg(long, value_name = "NAME", default_value = "istio-sidecar-injector")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +326,9 @@ pub struct InjectArgs {
     /// The control-plane namespace.
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// The injector's base name (webhook, Deployment, Service, RBAC names derive from it).
+    #[arg(long, value_name = "NAME", default_value = "istio-sidecar-injector")]
+    pub name: String,
     /// istiod's COMPLIANCE_POLICY (e.g. `fips-140-3`), which istioctl has no flag for.
     #[arg(long, value_name = "POLICY", hide = true)]
     pub compliance_policy: Option<String>,
@@ -350,6 +359,9 @@ pub struct UninstallArgs {
     /// The control-plane namespace.
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// The injector's base name (webhook, Deployment, Service, RBAC names derive from it).
+    #[arg(long, value_name = "NAME", default_value = "istio-sidecar-injector")]
+    pub name: String,
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(short = 'y', long)]
     pub yes: bool,

@@ -101,7 +101,7 @@ fn load_setup(args: &InjectArgs) -> Result<Setup> {
         .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")
 }
 
-fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {
+pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {
     let mut out = String::new();
     for r in results {
         match &r.output {
@@ -137,7 +137,7 @@ fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<Strin
 /// Every file's new text is built first, then written to a temporary file beside it, then
 /// all are renamed over the originals: a failure before the renames leaves every input
 /// untouched (and removes the temporary files).
-fn write_in_place(inputs: &[InputSource], results: &[(usize, DocResult)]) -> Result<()> {
+pub(super) fn write_in_place(inputs: &[InputSource], results: &[(usize, DocResult)]) -> Result<()> {
     let mut per_file: BTreeMap<usize, Vec<&DocResult>> = BTreeMap::new();
     for (i, r) in results {
         per_file.entry(*i).or_default().push(r);

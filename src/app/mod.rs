@@ -1,6 +1,7 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
 mod check;
+mod cleanup;
 mod explain;
 mod inject;
 mod inject_cluster;
@@ -9,6 +10,7 @@ mod input;
 mod live;
 mod live_cmd;
 mod render;
+mod uninstall;
 
 use std::process::ExitCode;
 
@@ -44,8 +46,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain::run(args),
         Command::Inject(args) if args.render_only => render::run(&args),
         Command::Inject(args) => inject::run(&args),
-        Command::Uninstall(_) => not_built("uninstall"),
-        Command::Cleanup(_) => not_built("cleanup"),
+        Command::Uninstall(args) => uninstall::run(&args),
+        Command::Cleanup(args) => cleanup::run(&args),
     }
 }
 

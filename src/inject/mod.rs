@@ -22,6 +22,7 @@ pub mod probe;
 pub mod prometheus;
 pub mod smp;
 pub mod status;
+pub mod uninject;
 pub mod validate;
 
 pub use object::{DocOutput, DocResult, InjectError, Injector, ObjectReport, Outcome};

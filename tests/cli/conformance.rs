@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 
 use crate::util;
 
-const SUITE: &str = "istio-testdata/istio-1.32-dev-86c9f01f";
+pub(super) const SUITE: &str = "istio-testdata/istio-1.32-dev-86c9f01f";
 
 /// The case id used in the known-failures list: `TestInjection/[07] format-duration.yaml.injected`.
-fn case_id(c: &Value) -> String {
+pub(super) fn case_id(c: &Value) -> String {
     format!(
         "{}/{}",
         c["test"].as_str().unwrap_or(""),
@@ -29,7 +29,7 @@ fn case_id(c: &Value) -> String {
     )
 }
 
-fn known_failures() -> BTreeMap<String, String> {
+pub(super) fn known_failures() -> BTreeMap<String, String> {
     let text = util::read(&util::testdata("conformance/known-failures.txt"));
     text.lines()
         .map(str::trim)
@@ -46,7 +46,7 @@ fn known_failures() -> BTreeMap<String, String> {
 }
 
 /// Istio's `StripVersion` + `Compare`: redact the status version, trim both sides.
-fn normalise(s: &str) -> String {
+pub(super) fn normalise(s: &str) -> String {
     const KEY: &str = r#"sidecar.istio.io/status: '{"version":""#;
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -64,7 +64,7 @@ fn normalise(s: &str) -> String {
 
 /// The mesh file with the case's patch applied as Istio's test does: field assignments on
 /// the parsed MeshConfig, `proxyMetadata` entries added, `extensionProviders` appended.
-fn patched_mesh(mesh_yaml: &Path, patch: &Value, dir: &Path) -> PathBuf {
+pub(super) fn patched_mesh(mesh_yaml: &Path, patch: &Value, dir: &Path) -> PathBuf {
     let text = util::read(mesh_yaml);
     let mut mesh: Value = serde_yaml::from_str(&text).expect("mesh.yaml parses");
     if mesh.is_null() {

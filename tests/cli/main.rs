@@ -6,6 +6,7 @@
 mod util;
 
 mod check;
+mod cleanup;
 mod cluster_faults;
 mod cluster_inject;
 mod cluster_injector;
@@ -18,4 +19,5 @@ mod explain;
 mod inject;
 mod kubectl;
 mod template;
+mod uninstall;
 mod yaml;
