@@ -17,7 +17,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::report::Hint;
 
 pub use input::{InputSource, read_inputs};
 
@@ -49,12 +48,4 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
     }
-}
-
-/// A command that exists in `--help` but is not built yet: say so, exit 2, never fake a result.
-fn not_built(command: &str) -> Result<Outcome> {
-    Err(
-        anyhow::anyhow!("`{command}` is not built yet in this version of kubectl-inject")
-            .hint("see the README for the commands that work today"),
-    )
 }
