@@ -1,8 +1,6 @@
 //! `inject` through the real binary, on the embedded default configuration.
 //!
-//! Still to add when `cleanup -f` lands: the round trip — `cleanup -f` of `inject -f x`
-//! gives back `x` as Go re-emits it (and the 1.18 kube-uninject goldens in
-//! `../shared/istio-testdata/legacy/1.18.0/` read the other way).
+//! The inject → strip → inject round trip over Istio's goldens lives in `cleanup.rs`.
 
 #![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures
 
