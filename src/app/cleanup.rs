@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::inject::{render_yaml, write_in_place};
+use super::live::controller_of;
 use super::{Outcome, read_inputs};
 use crate::cli::{CleanupArgs, DryRun, OutputFormat};
 use crate::cluster::{Cluster, Kind, Scope};
@@ -306,7 +307,7 @@ fn restart(
             .iter()
             .filter_map(|rs| {
                 let name = rs.pointer("/metadata/name")?.as_str()?.to_string();
-                Some((name, controller(rs)?))
+                Some((name, controller_of(rs)?))
             })
             .collect();
         for p in injected {
@@ -314,7 +315,7 @@ fn restart(
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            match controller(p) {
+            match controller_of(p) {
                 Some((k, n)) if k == "ReplicaSet" => match rs_owner.get(&n) {
                     Some((k2, n2)) if k2 == "Deployment" => {
                         rollable.insert((ns.clone(), "Deployment", n2.clone()));
@@ -391,18 +392,6 @@ fn restart(
         });
     }
     Ok(())
-}
-
-/// The controller (`ownerReferences[controller=true]`) of an object: (kind, name).
-fn controller(obj: &Value) -> Option<(String, String)> {
-    obj.pointer("/metadata/ownerReferences")?
-        .as_array()?
-        .iter()
-        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
-        .map(|r| {
-            let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            (s("kind"), s("name"))
-        })
 }
 
 fn change_table(changes: &[Change]) -> String {
@@ -493,7 +482,10 @@ mod tests {
         let o = serde_json::json!({"metadata": {"ownerReferences": [
             {"kind": "Other", "name": "x"},
             {"kind": "ReplicaSet", "name": "web-1", "controller": true}]}});
-        assert_eq!(controller(&o), Some(("ReplicaSet".into(), "web-1".into())));
-        assert_eq!(controller(&serde_json::json!({})), None);
+        assert_eq!(
+            controller_of(&o),
+            Some(("ReplicaSet".into(), "web-1".into()))
+        );
+        assert_eq!(controller_of(&serde_json::json!({})), None);
     }
 }

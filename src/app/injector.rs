@@ -13,7 +13,7 @@ use crate::health::{self, Input, Report, Status};
 use crate::report;
 
 use super::Outcome;
-use super::live::connect;
+use super::live::{connect, is_injector_configuration};
 
 pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
     let cluster = connect(&args.kube)?;
@@ -24,16 +24,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
         .as_deref()
         .map(|r| if r.is_empty() { "default" } else { r });
     for mwc in cluster.list(Kind::MutatingWebhookConfiguration, Scope::All, None)? {
-        let istio = mwc
-            .get("webhooks")
-            .and_then(Value::as_array)
-            .is_some_and(|hooks| {
-                hooks.iter().any(|h| {
-                    h.get("name")
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.ends_with("sidecar-injector.istio.io"))
-                })
-            });
+        let istio = is_injector_configuration(&mwc);
         let rev = mwc
             .pointer("/metadata/labels/istio.io~1rev")
             .and_then(Value::as_str)

@@ -119,17 +119,7 @@ fn injector_context(
     let listed = mwcs.is_some();
     let mut found = 0;
     for mwc in mwcs.unwrap_or_default() {
-        let istio = mwc
-            .get("webhooks")
-            .and_then(Value::as_array)
-            .is_some_and(|hooks| {
-                hooks.iter().any(|h| {
-                    h.get("name")
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.ends_with("sidecar-injector.istio.io"))
-                })
-            });
-        if istio {
+        if is_injector_configuration(&mwc) {
             found += 1;
             b.push(mwc);
         }
@@ -163,6 +153,20 @@ fn injector_context(
         )),
     }
     Ok(expected_image)
+}
+
+/// True for a MutatingWebhookConfiguration with a webhook of Istio's injector (named
+/// `*sidecar-injector.istio.io`, as istiod's caBundle patcher recognises them).
+pub(super) fn is_injector_configuration(mwc: &Value) -> bool {
+    mwc.get("webhooks")
+        .and_then(Value::as_array)
+        .is_some_and(|hooks| {
+            hooks.iter().any(|h| {
+                h.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.ends_with("sidecar-injector.istio.io"))
+            })
+        })
 }
 
 /// `hub/proxyv2:tag` from the injector's `values` (Istio's image URL rule; a `/` in the image
@@ -390,8 +394,8 @@ fn key_of(obj: &Value, kind: &str) -> (String, String, String) {
     )
 }
 
-/// The controller owner reference: (kind, name).
-fn controller_of(obj: &Value) -> Option<(String, String)> {
+/// The controller owner reference (`ownerReferences[controller=true]`): (kind, name).
+pub(super) fn controller_of(obj: &Value) -> Option<(String, String)> {
     obj.pointer("/metadata/ownerReferences")?
         .as_array()?
         .iter()
