@@ -50,6 +50,8 @@ pub struct Setup {
     legacy: Option<Template>,
     values: Value,
     mesh: MeshConfig,
+    /// `.Values`, `.MeshConfig` and the default `.ProxyConfig`, converted once.
+    constants: data::Constants,
     compliance_policy: String,
     described: String,
 }
@@ -108,12 +110,14 @@ impl Setup {
                 "injector configuration {config_name}, values {values_name}, mesh {mesh_name}"
             ),
         };
+        let constants = data::Constants::new(&mesh, &values);
         Ok(Setup {
             config,
             templates,
             legacy,
             values,
             mesh,
+            constants,
             compliance_policy: src.compliance_policy,
             described,
         })
@@ -230,7 +234,7 @@ impl Engine for Setup {
             compliance_policy: self.compliance_policy.clone(),
         };
         template
-            .render(&data::build(&ti))
+            .render(&data::build_with(&ti, &self.constants))
             .map_err(|e| e.to_string())
     }
 

@@ -80,8 +80,46 @@ fn str_map(m: &BTreeMap<String, String>) -> Value {
     ))
 }
 
+/// The parts of `SidecarTemplateData` that depend only on the configuration: `.Values`,
+/// `.MeshConfig` and the mesh's default `.ProxyConfig`. Converting them is most of the
+/// cost of [`build`], so an injector builds them once per configuration and renders every
+/// pod with [`build_with`]; the values are `Arc`-shared, so each pod costs a pointer copy.
+#[derive(Debug, Clone)]
+pub struct Constants {
+    values: Value,
+    mesh: Value,
+    default_proxy_config: ProxyConfig,
+    default_proxy_config_value: Value,
+}
+
+impl Constants {
+    pub fn new(mesh: &MeshConfig, values: &serde_json::Value) -> Constants {
+        Constants {
+            values: go::from_json(values, Numbers::Float),
+            mesh: mesh_config_value(mesh),
+            default_proxy_config: mesh.default_config.clone(),
+            default_proxy_config_value: proxy_config_value(&mesh.default_config),
+        }
+    }
+
+    /// `.ProxyConfig`: the shared value when the pod does not override the default.
+    fn proxy_config(&self, pc: &ProxyConfig) -> Value {
+        if *pc == self.default_proxy_config {
+            self.default_proxy_config_value.clone()
+        } else {
+            proxy_config_value(pc)
+        }
+    }
+}
+
 /// Builds `SidecarTemplateData`.
 pub fn build(input: &TemplateInput) -> Value {
+    build_with(input, &Constants::new(input.mesh, input.values))
+}
+
+/// Builds `SidecarTemplateData` with the configuration's parts taken from `constants`,
+/// which must have been built from the same `input.mesh` and `input.values`.
+pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
     let annotations: BTreeMap<String, String> = input
         .object_meta
         .get("annotations")
@@ -106,9 +144,9 @@ pub fn build(input: &TemplateInput) -> Value {
         ),
         ("ObjectMeta", kube(&input.object_meta, Some(&OBJECT_META))),
         ("Spec", kube(&input.spec, Some(&POD_SPEC))),
-        ("ProxyConfig", proxy_config_value(input.proxy_config)),
-        ("MeshConfig", mesh_config_value(input.mesh)),
-        ("Values", go::from_json(input.values, Numbers::Float)),
+        ("ProxyConfig", constants.proxy_config(input.proxy_config)),
+        ("MeshConfig", constants.mesh.clone()),
+        ("Values", constants.values.clone()),
         ("Revision", s(input.revision.as_str())),
         (
             "ProxyImage",

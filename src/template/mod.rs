@@ -9,6 +9,8 @@
 //! - [`Template::render`]`(&self, &gotmpl::Value) -> Result<String, TemplateError>` executes
 //!   with the current bounds ([`Limits`]) and returns the whole output.
 //! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`;
+//!   [`data::build_with`] takes the configuration's parts (`.Values`, `.MeshConfig`, the
+//!   default `.ProxyConfig`) from a [`data::Constants`] built once per configuration;
 //!   [`data::legacy_view`] adapts it for Istio ≤ 1.8 templates (`ProxyConfig.Concurrency`
 //!   as an int).
 //! - [`data::method_hook`] (already installed by `parse`): Go methods on our values.
