@@ -641,7 +641,9 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     };
     let table = fields(ty);
     // Unknown fields: Go would drop them; we keep them and drop only nulls.
-    map.retain(|k, v| !v.is_null() || table.iter().any(|(n, _)| n == k));
+    if map.values().any(Value::is_null) {
+        map.retain(|k, v| !v.is_null() || table.iter().any(|(n, _)| n == k));
+    }
     for (name, field) in table {
         apply(map, name, *field);
     }
@@ -650,9 +652,13 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
 fn apply(map: &mut Map<String, Value>, name: &str, field: F) {
     match field {
         F::Obj(ty) => {
-            let v = map
-                .entry(name.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
+            // Look up before `entry`, which would allocate the key on every call.
+            let v = match map.get_mut(name) {
+                Some(v) => v,
+                None => map
+                    .entry(name.to_string())
+                    .or_insert_with(|| Value::Object(Map::new())),
+            };
             if v.is_null() {
                 *v = Value::Object(Map::new());
             }
@@ -675,12 +681,13 @@ fn apply(map: &mut Map<String, Value>, name: &str, field: F) {
             }
             Some(_) => {}
         },
-        F::ReqList(ty) => {
-            let v = map.entry(name.to_string()).or_insert(Value::Null);
-            if let Value::Array(items) = v {
-                items.iter_mut().for_each(|i| normalize(i, ty));
+        F::ReqList(ty) => match map.get_mut(name) {
+            Some(Value::Array(items)) => items.iter_mut().for_each(|i| normalize(i, ty)),
+            Some(_) => {}
+            None => {
+                map.insert(name.to_string(), Value::Null);
             }
-        }
+        },
         F::Omit => {
             if map.get(name).is_some_and(is_zero) {
                 map.remove(name);
@@ -691,17 +698,20 @@ fn apply(map: &mut Map<String, Value>, name: &str, field: F) {
                 map.remove(name);
             }
         }
-        F::ReqStr => required(map, name, Value::String(String::new())),
-        F::ReqInt => required(map, name, Value::from(0)),
-        F::ReqBool => required(map, name, Value::Bool(false)),
-        F::ReqQuantity => required(map, name, Value::String("0".into())),
+        F::ReqStr => required(map, name, || Value::String(String::new())),
+        F::ReqInt => required(map, name, || Value::from(0)),
+        F::ReqBool => required(map, name, || Value::Bool(false)),
+        F::ReqQuantity => required(map, name, || Value::String("0".into())),
     }
 }
 
-fn required(map: &mut Map<String, Value>, name: &str, zero: Value) {
-    let v = map.entry(name.to_string()).or_insert(Value::Null);
-    if v.is_null() {
-        *v = zero;
+fn required(map: &mut Map<String, Value>, name: &str, zero: impl FnOnce() -> Value) {
+    match map.get_mut(name) {
+        Some(v) if v.is_null() => *v = zero(),
+        Some(_) => {}
+        None => {
+            map.insert(name.to_string(), zero());
+        }
     }
 }
 

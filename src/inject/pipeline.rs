@@ -214,11 +214,11 @@ pub fn inject_pod(
                 name: name.clone(),
                 message,
             })?;
-        let patch =
-            crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
-                name: name.clone(),
-                message,
-            })?;
+        // Straight into serde_json: no intermediate serde_yaml::Value per pod.
+        let patch = serde_yaml::from_str::<Value>(&text).map_err(|e| PipelineError::Output {
+            name: name.clone(),
+            message: e.to_string(),
+        })?;
         let patch = match patch {
             Value::Null => json!({}),
             p @ Value::Object(_) => p,

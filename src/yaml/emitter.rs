@@ -40,6 +40,8 @@ pub(super) struct Emitter {
     indention: bool,
     mapping_context: bool,
     simple_key_context: bool,
+    /// The current scalar's characters, one buffer reused for every scalar.
+    chars: Vec<char>,
 }
 
 impl Emitter {
@@ -54,6 +56,7 @@ impl Emitter {
             indention: true,
             mapping_context: false,
             simple_key_context: false,
+            chars: Vec::new(),
         };
         e.node(value, false, false);
         // yaml_emitter_emit_document_end (implicit): end the last line.
@@ -107,9 +110,12 @@ impl Emitter {
         for (key, value) in entries {
             self.write_indent();
             let key = reread_nel(key);
-            let chars: Vec<char> = key.chars().collect();
-            let analysis = analyze(&chars);
-            if !analysis.multiline && key.len() <= MAX_SIMPLE_KEY_BYTES {
+            let mut chars = std::mem::take(&mut self.chars);
+            chars.clear();
+            chars.extend(key.chars());
+            let multiline = analyze(&chars).multiline;
+            self.chars = chars;
+            if !multiline && key.len() <= MAX_SIMPLE_KEY_BYTES {
                 self.mapping_context = true;
                 self.simple_key_context = true;
                 self.scalar(&key, string_style(&key));
@@ -129,7 +135,9 @@ impl Emitter {
 
     /// `yaml_emitter_emit_scalar`: pick the style libyaml allows, indent, write.
     fn scalar(&mut self, value: &str, requested: Style) {
-        let chars: Vec<char> = value.chars().collect();
+        let mut chars = std::mem::take(&mut self.chars);
+        chars.clear();
+        chars.extend(value.chars());
         let analysis = analyze(&chars);
         let style = self.select_style(requested, &chars, &analysis);
         self.increase_indent(true, false);
@@ -140,6 +148,7 @@ impl Emitter {
             Style::DoubleQuoted => self.write_double_quoted(&chars, allow_breaks),
             Style::Literal => self.write_literal(&chars),
         }
+        self.chars = chars;
         self.pop_indent();
     }
 

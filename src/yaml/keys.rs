@@ -8,12 +8,30 @@ use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCa
 /// go-yaml's and not guaranteed to be a total order on every input, which the standard
 /// library's sorts may panic on.
 pub(super) fn sort<V>(entries: &mut Vec<(&String, V)>) {
+    // Almost every key is ASCII without digits; there `less` is a plain lexicographic
+    // order (non-letters before letters, then by byte, a prefix first): a total order, so
+    // the standard library's stable sort gives the same result without a Vec<char> per key.
+    if entries.iter().all(|(k, _)| is_simple(k)) {
+        entries.sort_by(|(a, _), (b, _)| simple_order(a, b));
+        return;
+    }
     let keyed: Vec<(Vec<char>, (&String, V))> = entries
         .drain(..)
         .map(|(k, v)| (k.chars().collect(), (k, v)))
         .collect();
     let sorted = merge_sort(keyed);
     entries.extend(sorted.into_iter().map(|(_, entry)| entry));
+}
+
+/// ASCII without digits: no digit runs and no Unicode categories to consult.
+fn is_simple(key: &str) -> bool {
+    key.bytes().all(|b| b.is_ascii() && !b.is_ascii_digit())
+}
+
+/// `less` restricted to [`is_simple`] keys, as an `Ordering`.
+fn simple_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let rank = |b: u8| (b.is_ascii_alphabetic(), b);
+    a.bytes().map(rank).cmp(b.bytes().map(rank))
 }
 
 fn merge_sort<T>(mut items: Vec<(Vec<char>, T)>) -> Vec<(Vec<char>, T)> {
@@ -124,5 +142,61 @@ pub(super) fn compare(a: &str, b: &str) -> std::cmp::Ordering {
         Ordering::Greater
     } else {
         Ordering::Equal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path agrees with go-yaml's `less` on every pair of simple keys.
+    #[test]
+    fn simple_order_is_less_on_simple_keys() {
+        let keys = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "a_b",
+            "a-b",
+            "a.b",
+            "a/b",
+            "B",
+            "b",
+            "ba",
+            "ab_",
+            "_a",
+            "-",
+            "app",
+            "apps",
+            "apiVersion",
+            "metadata",
+            "kind",
+            "sidecar.istio.io/inject",
+            "~",
+        ];
+        for a in keys {
+            for b in keys {
+                assert!(is_simple(a) && is_simple(b));
+                assert_eq!(simple_order(a, b), compare(a, b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    /// Mixed keys (digits, non-ASCII) still take go-yaml's own path.
+    #[test]
+    fn sort_matches_go_yaml_order() {
+        let cases: [(&[&str], &[&str]); 3] = [
+            (&["b", "a_b", "ab", "A"], &["A", "a_b", "ab", "b"]),
+            (&["a10", "a2", "a"], &["a", "a2", "a10"]),
+            (&["é", "e", "_"], &["_", "e", "é"]),
+        ];
+        for (input, want) in cases {
+            let owned: Vec<String> = input.iter().map(|s| s.to_string()).collect();
+            let mut entries: Vec<(&String, ())> = owned.iter().map(|k| (k, ())).collect();
+            sort(&mut entries);
+            let got: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(got, want);
+        }
     }
 }
