@@ -274,32 +274,8 @@ fn overlap_checks(hooks: &[Hook]) -> Vec<Check> {
         ));
     }
     let revisions: BTreeSet<String> = hooks.iter().map(|h| h.revision.clone()).collect();
-    let mut ns_sets: Vec<StringMap> = Vec::new();
-    let mut pod_sets: Vec<StringMap> = Vec::new();
-    for inj in [None, Some("enabled"), Some("disabled")] {
-        for rev in std::iter::once(None).chain(revisions.iter().map(Some)) {
-            let mut m = StringMap::new();
-            if let Some(v) = inj {
-                m.insert(INJECTION_LABEL.into(), v.into());
-            }
-            if let Some(r) = rev {
-                m.insert(REV_LABEL.into(), r.clone());
-            }
-            ns_sets.push(m);
-        }
-    }
-    for inj in [None, Some("true"), Some("false")] {
-        for rev in std::iter::once(None).chain(revisions.iter().map(Some)) {
-            let mut m = StringMap::new();
-            if let Some(v) = inj {
-                m.insert(INJECT_KEY.into(), v.into());
-            }
-            if let Some(r) = rev {
-                m.insert(REV_LABEL.into(), r.clone());
-            }
-            pod_sets.push(m);
-        }
-    }
+    let ns_sets = label_sets(INJECTION_LABEL, ["enabled", "disabled"], &revisions);
+    let pod_sets = label_sets(INJECT_KEY, ["true", "false"], &revisions);
     let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
     for ns in &ns_sets {
         for pod in &pod_sets {
@@ -328,6 +304,24 @@ fn overlap_checks(hooks: &[Hook]) -> Vec<Check> {
         out.push(ok("no two webhooks match the same pod"));
     }
     out
+}
+
+/// Every combination of `key` ∈ {absent, values…} × `istio.io/rev` ∈ {absent, revisions…}.
+fn label_sets(key: &str, values: [&str; 2], revisions: &BTreeSet<String>) -> Vec<StringMap> {
+    let mut sets = Vec::new();
+    for value in std::iter::once(None).chain(values.into_iter().map(Some)) {
+        for rev in std::iter::once(None).chain(revisions.iter().map(Some)) {
+            let mut m = StringMap::new();
+            if let Some(v) = value {
+                m.insert(key.into(), v.into());
+            }
+            if let Some(r) = rev {
+                m.insert(REV_LABEL.into(), r.clone());
+            }
+            sets.push(m);
+        }
+    }
+    sets
 }
 
 fn show(m: &StringMap) -> String {
