@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::conformance::{SUITE, case_id, known_failures, normalise, patched_mesh};
+use crate::conformance::{SUITE, case_id, inject_case, known_failures, normalise};
 use crate::util;
 
 fn cleanup(file: &Path) -> std::process::Output {
@@ -71,27 +71,7 @@ fn strip_then_inject_gives_the_golden_injection() {
                 problems.push(format!("{}: {gone} survived the strip", case_id(c)));
             }
         }
-        let rendered = data.join("rendered").join(c["config"].as_str().unwrap());
-        let mesh = match c.get("mesh_patch").filter(|p| !p.is_null()) {
-            Some(patch) => patched_mesh(&rendered.join("mesh.yaml"), patch, &dir),
-            None => rendered.join("mesh.yaml"),
-        };
-        let mut cmd = util::bin();
-        cmd.arg("inject")
-            .arg("-f")
-            .arg(&stripped)
-            .arg("--injectConfigFile")
-            .arg(rendered.join("config.yaml"))
-            .arg("--valuesFile")
-            .arg(rendered.join("values.json"))
-            .arg("--meshConfigFile")
-            .arg(mesh);
-        if c["native_sidecars"] == false {
-            cmd.arg("--native-sidecars=false");
-        }
-        if let Some(p) = c["compliance_policy"].as_str().filter(|p| !p.is_empty()) {
-            cmd.arg("--compliance-policy").arg(p);
-        }
+        let mut cmd = inject_case(&data, c, &stripped, &dir);
         let out = cmd.output().unwrap();
         let got = normalise(&String::from_utf8_lossy(&out.stdout));
         let want = normalise(&util::read(&golden));

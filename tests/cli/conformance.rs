@@ -64,7 +64,7 @@ pub(super) fn normalise(s: &str) -> String {
 
 /// The mesh file with the case's patch applied as Istio's test does: field assignments on
 /// the parsed MeshConfig, `proxyMetadata` entries added, `extensionProviders` appended.
-pub(super) fn patched_mesh(mesh_yaml: &Path, patch: &Value, dir: &Path) -> PathBuf {
+fn patched_mesh(mesh_yaml: &Path, patch: &Value, dir: &Path) -> PathBuf {
     let text = util::read(mesh_yaml);
     let mut mesh: Value = serde_yaml::from_str(&text).expect("mesh.yaml parses");
     if mesh.is_null() {
@@ -106,6 +106,33 @@ pub(super) fn patched_mesh(mesh_yaml: &Path, patch: &Value, dir: &Path) -> PathB
     path
 }
 
+/// `inject -f input` with a case's configuration: its `rendered/` files, mesh patch,
+/// native-sidecar and compliance parameters.
+pub(super) fn inject_case(data: &Path, c: &Value, input: &Path, tmp: &Path) -> assert_cmd::Command {
+    let rendered = data.join("rendered").join(c["config"].as_str().unwrap());
+    let mesh = match c.get("mesh_patch").filter(|p| !p.is_null()) {
+        Some(patch) => patched_mesh(&rendered.join("mesh.yaml"), patch, tmp),
+        None => rendered.join("mesh.yaml"),
+    };
+    let mut cmd = util::bin();
+    cmd.arg("inject")
+        .arg("-f")
+        .arg(input)
+        .arg("--injectConfigFile")
+        .arg(rendered.join("config.yaml"))
+        .arg("--valuesFile")
+        .arg(rendered.join("values.json"))
+        .arg("--meshConfigFile")
+        .arg(mesh);
+    if c["native_sidecars"] == false {
+        cmd.arg("--native-sidecars=false");
+    }
+    if let Some(p) = c["compliance_policy"].as_str().filter(|p| !p.is_empty()) {
+        cmd.arg("--compliance-policy").arg(p);
+    }
+    cmd
+}
+
 enum Result_ {
     Pass,
     Fail(String),
@@ -120,27 +147,7 @@ fn run_case(data: &Path, c: &Value, tmp: &Path) -> Result_ {
         ));
     }
     let inject_dir = data.join("pkg/kube/inject/testdata/inject");
-    let rendered = data.join("rendered").join(c["config"].as_str().unwrap());
-    let mesh = match c.get("mesh_patch").filter(|p| !p.is_null()) {
-        Some(patch) => patched_mesh(&rendered.join("mesh.yaml"), patch, tmp),
-        None => rendered.join("mesh.yaml"),
-    };
-    let mut cmd = util::bin();
-    cmd.arg("inject")
-        .arg("-f")
-        .arg(inject_dir.join(c["in"].as_str().unwrap()))
-        .arg("--injectConfigFile")
-        .arg(rendered.join("config.yaml"))
-        .arg("--valuesFile")
-        .arg(rendered.join("values.json"))
-        .arg("--meshConfigFile")
-        .arg(mesh);
-    if c["native_sidecars"] == false {
-        cmd.arg("--native-sidecars=false");
-    }
-    if let Some(p) = c["compliance_policy"].as_str().filter(|p| !p.is_empty()) {
-        cmd.arg("--compliance-policy").arg(p);
-    }
+    let mut cmd = inject_case(data, c, &inject_dir.join(c["in"].as_str().unwrap()), tmp);
     let out = cmd.output().expect("the binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
