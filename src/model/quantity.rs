@@ -442,16 +442,32 @@ fn go_json_float(f: f64) -> String {
 
 /// Canonicalises one JSON value holding a quantity in place; `null` stays.
 pub fn canonicalize_value(value: &mut Value, path: &str) -> Result<(), PodQuantityError> {
+    canonicalize_at(value, &|| path.to_string())
+}
+
+/// A field path, built only when an error needs it: the walk below visits every env var
+/// and volume of every pod, and formatting each path up front dominated its cost.
+type At<'a> = &'a dyn Fn() -> String;
+
+fn canonicalize_at(value: &mut Value, at: At<'_>) -> Result<(), PodQuantityError> {
     let Some(text) = json_text(value) else {
         return Ok(());
     };
-    let quantity = Quantity::parse(&text).map_err(|source| PodQuantityError {
-        path: path.to_string(),
-        value: text.clone(),
-        source,
-    })?;
-    *value = Value::String(quantity.to_string());
-    Ok(())
+    match Quantity::parse(&text) {
+        // Already canonical (the common case): leave the string as it is.
+        Ok(q) => {
+            let canonical = q.to_string();
+            if value.as_str() != Some(canonical.as_str()) {
+                *value = Value::String(canonical);
+            }
+            Ok(())
+        }
+        Err(source) => Err(PodQuantityError {
+            path: at(),
+            value: text,
+            source,
+        }),
+    }
 }
 
 /// Canonicalises every field of a Pod (or pod template: anything with `spec`) whose Go
@@ -463,85 +479,85 @@ pub fn canonicalize_pod(pod: &mut Value) -> Result<(), PodQuantityError> {
     let Some(spec) = pod.get_mut("spec") else {
         return Ok(());
     };
+    let root: At<'_> = &|| "spec".to_string();
     for list in ["containers", "initContainers", "ephemeralContainers"] {
-        for_each_item(spec, list, "spec", &mut |container, at| {
-            resources(container.get_mut("resources"), &format!("{at}.resources"))?;
+        for_each_item(spec, list, root, &mut |container, at| {
+            resources(container.get_mut("resources"), &|| {
+                format!("{}.resources", at())
+            })?;
             for_each_item(container, "env", at, &mut |env, at| {
                 let divisor = env.pointer_mut("/valueFrom/resourceFieldRef/divisor");
                 divisor.map_or(Ok(()), |d| {
-                    canonicalize_value(d, &format!("{at}.valueFrom.resourceFieldRef.divisor"))
+                    canonicalize_at(d, &|| {
+                        format!("{}.valueFrom.resourceFieldRef.divisor", at())
+                    })
                 })
             })
         })?;
     }
-    resources(spec.get_mut("resources"), "spec.resources")?;
-    map_of_quantities(spec.get_mut("overhead"), "spec.overhead")?;
-    for_each_item(spec, "volumes", "spec", &mut |volume, at| {
+    resources(spec.get_mut("resources"), &|| "spec.resources".to_string())?;
+    map_of_quantities(spec.get_mut("overhead"), &|| "spec.overhead".to_string())?;
+    for_each_item(spec, "volumes", root, &mut |volume, at| {
         if let Some(limit) = volume.pointer_mut("/emptyDir/sizeLimit") {
-            canonicalize_value(limit, &format!("{at}.emptyDir.sizeLimit"))?;
+            canonicalize_at(limit, &|| format!("{}.emptyDir.sizeLimit", at()))?;
         }
         if let Some(downward) = volume.get_mut("downwardAPI") {
-            divisors(downward, &format!("{at}.downwardAPI"))?;
+            divisors(downward, &|| format!("{}.downwardAPI", at()))?;
         }
         if let Some(projected) = volume.get_mut("projected") {
-            for_each_item(
-                projected,
-                "sources",
-                &format!("{at}.projected"),
-                &mut |source, at| {
-                    source
-                        .get_mut("downwardAPI")
-                        .map_or(Ok(()), |d| divisors(d, &format!("{at}.downwardAPI")))
-                },
-            )?;
+            let projected_at = || format!("{}.projected", at());
+            for_each_item(projected, "sources", &projected_at, &mut |source, at| {
+                source
+                    .get_mut("downwardAPI")
+                    .map_or(Ok(()), |d| divisors(d, &|| format!("{}.downwardAPI", at())))
+            })?;
         }
         let claim = volume.pointer_mut("/ephemeral/volumeClaimTemplate/spec/resources");
-        resources(
-            claim,
-            &format!("{at}.ephemeral.volumeClaimTemplate.spec.resources"),
-        )
+        resources(claim, &|| {
+            format!("{}.ephemeral.volumeClaimTemplate.spec.resources", at())
+        })
     })
 }
 
-type ItemFn<'f> = dyn FnMut(&mut Value, &str) -> Result<(), PodQuantityError> + 'f;
+type ItemFn<'f> = dyn FnMut(&mut Value, At<'_>) -> Result<(), PodQuantityError> + 'f;
 
 fn for_each_item(
     parent: &mut Value,
     key: &str,
-    at: &str,
+    at: At<'_>,
     f: &mut ItemFn<'_>,
 ) -> Result<(), PodQuantityError> {
     if let Some(Value::Array(items)) = parent.get_mut(key) {
         for (i, item) in items.iter_mut().enumerate() {
-            f(item, &format!("{at}.{key}[{i}]"))?;
+            f(item, &|| format!("{}.{key}[{i}]", at()))?;
         }
     }
     Ok(())
 }
 
-fn divisors(downward: &mut Value, at: &str) -> Result<(), PodQuantityError> {
+fn divisors(downward: &mut Value, at: At<'_>) -> Result<(), PodQuantityError> {
     for_each_item(downward, "items", at, &mut |item, at| {
         item.pointer_mut("/resourceFieldRef/divisor")
             .map_or(Ok(()), |d| {
-                canonicalize_value(d, &format!("{at}.resourceFieldRef.divisor"))
+                canonicalize_at(d, &|| format!("{}.resourceFieldRef.divisor", at()))
             })
     })
 }
 
-fn resources(resources: Option<&mut Value>, at: &str) -> Result<(), PodQuantityError> {
+fn resources(resources: Option<&mut Value>, at: At<'_>) -> Result<(), PodQuantityError> {
     let Some(resources) = resources else {
         return Ok(());
     };
     for key in ["limits", "requests"] {
-        map_of_quantities(resources.get_mut(key), &format!("{at}.{key}"))?;
+        map_of_quantities(resources.get_mut(key), &|| format!("{}.{key}", at()))?;
     }
     Ok(())
 }
 
-fn map_of_quantities(map: Option<&mut Value>, at: &str) -> Result<(), PodQuantityError> {
+fn map_of_quantities(map: Option<&mut Value>, at: At<'_>) -> Result<(), PodQuantityError> {
     if let Some(Value::Object(map)) = map {
         for (name, value) in map.iter_mut() {
-            canonicalize_value(value, &format!("{at}.{name}"))?;
+            canonicalize_at(value, &|| format!("{}.{name}", at()))?;
         }
     }
     Ok(())
