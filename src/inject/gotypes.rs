@@ -9,6 +9,8 @@
 //! of. Fields it does not know keep their value (only `null` is dropped): unknown input is
 //! never silently lost, which is the one place we deliberately differ from Go (it drops them).
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
 /// How Go serialises one field.
@@ -634,84 +636,115 @@ pub(crate) fn workload_type(kind: crate::manifest::WorkloadKind) -> Ty {
     }
 }
 
+/// A type's fields sorted by name, for lookups by key, and how many must be present.
+struct Sorted {
+    fields: Box<[(&'static str, F)]>,
+    required: usize,
+}
+
+/// Whether a field absent from the input is present after the round trip.
+fn is_required(field: F) -> bool {
+    matches!(
+        field,
+        F::Obj(_) | F::ReqList(_) | F::ReqStr | F::ReqInt | F::ReqBool | F::ReqQuantity
+    )
+}
+
+fn sorted(ty: Ty) -> &'static Sorted {
+    static SORTED: [OnceLock<Sorted>; Ty::List as usize + 1] =
+        [const { OnceLock::new() }; Ty::List as usize + 1];
+    // `Ty` is fieldless, so its discriminant indexes the array; `List` is the last variant.
+    SORTED[ty as usize].get_or_init(|| {
+        let mut fields: Box<[(&'static str, F)]> = fields(ty).into();
+        fields.sort_unstable_by_key(|(name, _)| *name);
+        let required = fields.iter().filter(|(_, f)| is_required(*f)).count();
+        Sorted { fields, required }
+    })
+}
+
 /// Applies Go's typed round trip to `value`, read as a `ty`.
+///
+/// One pass over the object's own keys (a table lookup each), then the required fields only
+/// when some are absent: pods are normalised several times per injection, and looking up
+/// every field of the schema in every object dominated the cost.
 pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     let Value::Object(map) = value else {
         return;
     };
-    let table = fields(ty);
-    // Unknown fields: Go would drop them; we keep them and drop only nulls.
-    if map.values().any(Value::is_null) {
-        map.retain(|k, v| !v.is_null() || table.iter().any(|(n, _)| n == k));
-    }
-    for (name, field) in table {
-        apply(map, name, *field);
+    let table = sorted(ty);
+    let mut present = 0;
+    map.retain(|key, v| {
+        match table.fields.binary_search_by_key(&key.as_str(), |(n, _)| n) {
+            Ok(i) => {
+                let field = table.fields.get(i).map_or(F::Keep, |(_, f)| *f);
+                present += usize::from(is_required(field));
+                keep(v, field)
+            }
+            // Unknown fields: Go would drop them; we keep them and drop only nulls.
+            Err(_) => !v.is_null(),
+        }
+    });
+    if present < table.required {
+        for (name, field) in table.fields.iter() {
+            if is_required(*field) && !map.contains_key(*name) {
+                let mut v = zero(*field);
+                if let F::Obj(ty) = field {
+                    normalize(&mut v, *ty);
+                }
+                map.insert((*name).to_string(), v);
+            }
+        }
     }
 }
 
-fn apply(map: &mut Map<String, Value>, name: &str, field: F) {
+/// Normalises one present field in place; `false` when the round trip drops it.
+fn keep(v: &mut Value, field: F) -> bool {
     match field {
         F::Obj(ty) => {
-            // Look up before `entry`, which would allocate the key on every call.
-            let v = match map.get_mut(name) {
-                Some(v) => v,
-                None => map
-                    .entry(name.to_string())
-                    .or_insert_with(|| Value::Object(Map::new())),
-            };
             if v.is_null() {
                 *v = Value::Object(Map::new());
             }
             normalize(v, ty);
+            true
         }
-        F::Ptr(ty) => match map.get_mut(name) {
-            None => {}
-            Some(Value::Null) => {
-                map.remove(name);
+        F::Ptr(ty) => {
+            normalize(v, ty);
+            !v.is_null()
+        }
+        F::List(ty) => match v {
+            Value::Array(items) if !items.is_empty() => {
+                items.iter_mut().for_each(|i| normalize(i, ty));
+                true
             }
-            Some(v) => normalize(v, ty),
+            Value::Array(_) | Value::Null => false,
+            _ => true,
         },
-        F::List(ty) => match map.get_mut(name) {
-            None => {}
-            Some(Value::Array(items)) if !items.is_empty() => {
+        F::ReqList(ty) => {
+            if let Value::Array(items) = v {
                 items.iter_mut().for_each(|i| normalize(i, ty));
             }
-            Some(Value::Array(_) | Value::Null) => {
-                map.remove(name);
-            }
-            Some(_) => {}
-        },
-        F::ReqList(ty) => match map.get_mut(name) {
-            Some(Value::Array(items)) => items.iter_mut().for_each(|i| normalize(i, ty)),
-            Some(_) => {}
-            None => {
-                map.insert(name.to_string(), Value::Null);
-            }
-        },
-        F::Omit => {
-            if map.get(name).is_some_and(is_zero) {
-                map.remove(name);
-            }
+            true
         }
-        F::Keep => {
-            if map.get(name).is_some_and(Value::is_null) {
-                map.remove(name);
+        F::Omit => !is_zero(v),
+        F::Keep => !v.is_null(),
+        F::ReqStr | F::ReqInt | F::ReqBool | F::ReqQuantity => {
+            if v.is_null() {
+                *v = zero(field);
             }
+            true
         }
-        F::ReqStr => required(map, name, || Value::String(String::new())),
-        F::ReqInt => required(map, name, || Value::from(0)),
-        F::ReqBool => required(map, name, || Value::Bool(false)),
-        F::ReqQuantity => required(map, name, || Value::String("0".into())),
     }
 }
 
-fn required(map: &mut Map<String, Value>, name: &str, zero: impl FnOnce() -> Value) {
-    match map.get_mut(name) {
-        Some(v) if v.is_null() => *v = zero(),
-        Some(_) => {}
-        None => {
-            map.insert(name.to_string(), zero());
-        }
+/// What Go emits for a required field that is absent or null.
+fn zero(field: F) -> Value {
+    match field {
+        F::Obj(_) => Value::Object(Map::new()),
+        F::ReqStr => Value::String(String::new()),
+        F::ReqInt => Value::from(0),
+        F::ReqBool => Value::Bool(false),
+        F::ReqQuantity => Value::String("0".into()),
+        _ => Value::Null,
     }
 }
 
