@@ -75,7 +75,7 @@ pub struct RenderInput<'a> {
 
 /// Template rendering and per-pod settings: implemented over the template engine and the
 /// mesh/values configuration by the caller.
-pub trait Engine {
+pub trait Engine: Sync {
     /// The settings for this pod (mesh ⊕ `proxy.istio.io/config`, values).
     fn settings(&self, pod: &Value) -> Result<Settings, String>;
     /// The names of the configured templates, sorted.
@@ -229,9 +229,11 @@ pub fn inject_pod(
                 });
             }
         };
-        template_pod = typed_pod(merge::merge_pod(&template_pod, &patch).map_err(|e| {
-            PipelineError::Other(format!("failed applying injection overlay: {e}"))
-        })?)?;
+        template_pod = typed_pod(
+            merge::merge_pod(std::mem::take(&mut template_pod), patch.clone()).map_err(|e| {
+                PipelineError::Other(format!("failed applying injection overlay: {e}"))
+            })?,
+        )?;
         // With native sidecars the template puts istio-proxy in initContainers; a user's
         // istio-proxy customisation in containers moves there first so the two merge.
         if native
@@ -240,7 +242,7 @@ pub fn inject_pod(
         {
             move_proxy_to_init(&mut merged);
         }
-        merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
+        merged = typed_pod(merge::merge_pod(std::mem::take(&mut merged), patch).map_err(|e| {
             PipelineError::Other(format!(
                 "failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"
             ))
@@ -350,9 +352,11 @@ fn reapply_overwritten_containers(
             }
             gotypes::normalize(&mut overlay, Ty::Container);
             let patch = json!({"spec": {list.key(): [overlay.clone()]}});
-            merged = typed_pod(merge::merge_pod(&merged, &patch).map_err(|e| {
-                PipelineError::Other(format!("failed to apply sidecar container: {e}"))
-            })?)?;
+            merged = typed_pod(
+                merge::merge_pod(std::mem::take(&mut merged), patch).map_err(|e| {
+                    PipelineError::Other(format!("failed to apply sidecar container: {e}"))
+                })?,
+            )?;
             match list {
                 List::Containers => applied.containers.push(overlay),
                 List::InitContainers => applied.init_containers.push(overlay),

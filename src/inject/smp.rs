@@ -50,16 +50,16 @@ fn error(path: &str, problem: impl Into<String>) -> SmpError {
 
 /// Applies `patch` to `original`, both Pod JSON (`{metadata, spec, …}`), as Go's
 /// `StrategicMergePatch(original, patch, corev1.Pod{})` does.
-pub fn merge_pod(original: &Value, patch: &Value) -> Result<Value, SmpError> {
+pub fn merge_pod(original: Value, patch: Value) -> Result<Value, SmpError> {
     let original = match original {
-        Value::Object(map) => map.clone(),
+        Value::Object(map) => map,
         Value::Null => Map::new(),
         _ => return Err(error("", "the original is not an object")),
     };
     let Value::Object(patch) = patch else {
         return Err(error("", "the patch is not an object"));
     };
-    merge_map(original, patch.clone(), Schema::Pod, "").map(Value::Object)
+    merge_map(original, patch, Schema::Pod, "").map(Value::Object)
 }
 
 /// The Go types whose fields carry patch strategies.
@@ -650,7 +650,8 @@ mod tests {
             ),
         ];
         for (case, original, patch, want) in cases {
-            let got = merge_pod(&original, &patch).unwrap_or_else(|e| panic!("{case}: {e}"));
+            let got = merge_pod(original.clone(), patch.clone())
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
             assert_eq!(got, want, "{case}");
         }
     }
@@ -662,7 +663,7 @@ mod tests {
             json!({"spec": {"initContainers": [{"name": "init-one"}, {"name": "init-two"}]}});
         let patch =
             json!({"spec": {"initContainers": [{"name": "istio-init"}, {"name": "istio-proxy"}]}});
-        let got = merge_pod(&original, &patch).expect("merges");
+        let got = merge_pod(original.clone(), patch.clone()).expect("merges");
         assert_eq!(
             names(&got, "initContainers"),
             ["istio-init", "istio-proxy", "init-one", "init-two"]
@@ -695,7 +696,7 @@ mod tests {
             (json!({}), json!([1]), "<root>: the patch is not an object"),
         ];
         for (original, patch, want) in cases {
-            let err = merge_pod(&original, &patch).expect_err(want);
+            let err = merge_pod(original.clone(), patch.clone()).expect_err(want);
             assert_eq!(err.to_string(), want);
         }
     }
