@@ -144,6 +144,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("deployments.yaml");
     std::fs::write(&file, &text).unwrap();
+    // For profiling the binary on the same input: `INJECT_BENCH_KEEP=/tmp/d.yaml cargo bench`.
+    if let Some(keep) = std::env::var_os("INJECT_BENCH_KEEP") {
+        std::fs::write(keep, &text).unwrap();
+    }
     println!(
         "inject bench: {COUNT} Deployments ({} KiB) from {} inputs, config {}",
         text.len() / 1024,

@@ -14,6 +14,7 @@ pub mod health;
 pub mod inject;
 pub mod manifest;
 pub mod model;
+pub mod par;
 pub mod policy;
 pub mod report;
 pub mod template;

@@ -11,7 +11,7 @@ use super::{InputSource, Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, DocResult, Injector, admission};
-use crate::manifest::parse_documents;
+use crate::manifest;
 use crate::report::{self, Hint};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
@@ -39,24 +39,33 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     }
 
     let injector = Injector::new(&setup, params, setup.is_legacy());
-    let mut results: Vec<(usize, DocResult)> = Vec::new();
+    // Split every input first (cheap), then parse and inject the documents on all cores;
+    // the results and the first error come out in input order, as a sequential loop's would.
+    let mut work = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        let docs = parse_documents(&input.name, &input.text)?;
-        for doc in &docs {
-            let mut r = injector
-                .inject_document(doc)
-                .map_err(anyhow::Error::new)
-                .hint("nothing was written; fix the input or the injector configuration and run again")?;
-            // Keep only the text of each document for YAML output: holding every parsed
-            // object until the end costs several times the output's size.
-            if (args.output == ManifestFormat::Yaml || args.in_place)
-                && let DocOutput::Object(v) = &r.output
-            {
-                r.output = DocOutput::Raw(crate::yaml::to_string(v));
-            }
-            results.push((i, r));
+        for (d, raw) in manifest::split(&input.name, &input.text)?
+            .into_iter()
+            .enumerate()
+        {
+            work.push((i, d + 1, raw));
         }
     }
+    // Keep only the text of each document for YAML output: holding every parsed object
+    // until the end costs several times the output's size.
+    let as_text = args.output == ManifestFormat::Yaml || args.in_place;
+    let results = crate::par::try_map(&work, None, |(i, d, raw)| -> Result<_> {
+        let doc = manifest::parse_document(&inputs[*i].name, *d, raw.clone())?;
+        let mut r = injector
+            .inject_document(&doc)
+            .map_err(anyhow::Error::new)
+            .hint(
+                "nothing was written; fix the input or the injector configuration and run again",
+            )?;
+        if as_text && let DocOutput::Object(v) = &r.output {
+            r.output = DocOutput::Raw(crate::yaml::to_string(v));
+        }
+        Ok((*i, r))
+    })?;
 
     if args.in_place {
         write_in_place(&inputs, &results)?;

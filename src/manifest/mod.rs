@@ -76,25 +76,31 @@ pub enum ManifestError {
 
 /// Splits `text` into documents and parses each one.
 pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
-    let parts = split_documents(text).map_err(|error| ManifestError::Split {
-        source_name: source.to_string(),
-        error,
-    })?;
-    parts
+    split(source, text)?
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| {
-            let at = DocRef {
-                source: source.to_string(),
-                index: i + 1,
-            };
-            let value = parse_yaml(&raw).map_err(|message| ManifestError::Yaml {
-                at: at.clone(),
-                message,
-            })?;
-            Ok(Document { at, raw, value })
-        })
+        .map(|(i, raw)| parse_document(source, i + 1, raw))
         .collect()
+}
+
+/// The documents of `text`, unparsed (each to go to [`parse_document`]).
+pub fn split(source: &str, text: &str) -> Result<Vec<String>, ManifestError> {
+    split_documents(text).map_err(|error| ManifestError::Split {
+        source_name: source.to_string(),
+        error,
+    })
+}
+
+/// Parses document `index` (1-based) of `source`, as split by [`split`].
+pub fn parse_document(source: &str, index: usize, raw: String) -> Result<Document, ManifestError> {
+    let at = DocRef {
+        source: source.to_string(),
+        index,
+    };
+    match parse_yaml(&raw) {
+        Ok(value) => Ok(Document { at, raw, value }),
+        Err(message) => Err(ManifestError::Yaml { at, message }),
+    }
 }
 
 /// Parses one YAML (or JSON) document into a JSON value; YAML-only constructs that JSON
