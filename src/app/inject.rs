@@ -10,8 +10,7 @@ use serde_json::Value;
 use super::{InputSource, Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::inject::engine::{ConfigSource, Setup};
-use crate::inject::{DocOutput, DocResult, Injector, admission};
-use crate::manifest;
+use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
 use crate::report::{self, Hint};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
@@ -39,33 +38,20 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     }
 
     let injector = Injector::new(&setup, params, setup.is_legacy());
-    // Split every input first (cheap), then parse and inject the documents on all cores;
-    // the results and the first error come out in input order, as a sequential loop's would.
-    let mut work = Vec::new();
-    for (i, input) in inputs.iter().enumerate() {
-        for (d, raw) in manifest::split(&input.name, &input.text)?
-            .into_iter()
-            .enumerate()
-        {
-            work.push((i, d + 1, raw));
-        }
-    }
     // Keep only the text of each document for YAML output: holding every parsed object
     // until the end costs several times the output's size.
     let as_text = args.output == ManifestFormat::Yaml || args.in_place;
-    let results = crate::par::try_map(&work, None, |(i, d, raw)| -> Result<_> {
-        let doc = manifest::parse_document(&inputs[*i].name, *d, raw.clone())?;
-        let mut r = injector
-            .inject_document(&doc)
-            .map_err(anyhow::Error::new)
-            .hint(
-                "nothing was written; fix the input or the injector configuration and run again",
-            )?;
-        if as_text && let DocOutput::Object(v) = &r.output {
-            r.output = DocOutput::Raw(crate::yaml::to_string(v));
-        }
-        Ok((*i, r))
-    })?;
+    let texts: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|i| (i.name.as_str(), i.text.as_str()))
+        .collect();
+    let results = match injector.inject_all(&texts, None, as_text) {
+        Ok(r) => r,
+        Err(ManifestsError::Manifest(e)) => return Err(e.into()),
+        Err(ManifestsError::Inject(e)) => bail!(anyhow::Error::new(e).hint(
+            "nothing was written; fix the input or the injector configuration and run again"
+        )),
+    };
 
     if args.in_place {
         write_in_place(&inputs, &results)?;

@@ -25,5 +25,7 @@ pub mod status;
 pub mod uninject;
 pub mod validate;
 
-pub use object::{DocOutput, DocResult, InjectError, Injector, ObjectReport, Outcome};
+pub use object::{
+    DocOutput, DocResult, InjectError, Injector, ManifestsError, ObjectReport, Outcome,
+};
 pub use pipeline::{Engine, Owner, Params, PipelineError, RenderInput, Settings};

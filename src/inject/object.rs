@@ -9,7 +9,7 @@ use super::gotypes::{self, Ty};
 use super::legacy;
 use super::pipeline::{self, Engine, Owner, Params, PipelineError};
 use crate::config::InjectorConfig;
-use crate::manifest::{DocRef, Document, WorkloadKind};
+use crate::manifest::{self, DocRef, Document, ManifestError, WorkloadKind};
 use crate::model::StringMap;
 use crate::model::webhook::{Webhook, WebhookConfiguration};
 use crate::policy::{self, RuleId};
@@ -74,6 +74,16 @@ pub struct InjectError {
     pub error: PipelineError,
 }
 
+/// Why a set of manifests could not be injected: a document that does not parse, or one
+/// that cannot be injected.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestsError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Inject(#[from] InjectError),
+}
+
 /// Injects manifests with one engine and one set of parameters.
 pub struct Injector<'a> {
     engine: &'a dyn Engine,
@@ -115,6 +125,33 @@ impl<'a> Injector<'a> {
             legacy,
             decider,
         }
+    }
+
+    /// Injects every document of `inputs` (`(source name, text)` pairs) on up to `threads`
+    /// threads (`None`: every core): `(input index, result)` per document, in input order,
+    /// or the first error in input order — what a sequential run gives. With `as_text`,
+    /// objects come back as their YAML text, a fraction of a parsed object's size.
+    pub fn inject_all(
+        &self,
+        inputs: &[(&str, &str)],
+        threads: Option<usize>,
+        as_text: bool,
+    ) -> Result<Vec<(usize, DocResult)>, ManifestsError> {
+        // Splitting is cheap and sequential; parsing and injecting run in parallel.
+        let mut work = Vec::new();
+        for (i, (name, text)) in inputs.iter().enumerate() {
+            for (d, raw) in manifest::split(name, text)?.into_iter().enumerate() {
+                work.push((i, *name, d + 1, raw));
+            }
+        }
+        crate::par::try_map(&work, threads, |(i, name, d, raw)| {
+            let doc = manifest::parse_document(name, *d, raw.clone())?;
+            let mut r = self.inject_document(&doc)?;
+            if as_text && let DocOutput::Object(v) = &r.output {
+                r.output = DocOutput::Raw(crate::yaml::to_string(v));
+            }
+            Ok((*i, r))
+        })
     }
 
     /// Injects one document.

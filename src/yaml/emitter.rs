@@ -48,7 +48,7 @@ impl Emitter {
     /// One document: stream start, the node, an implicit document end.
     pub(super) fn document(value: &Value) -> String {
         let mut e = Emitter {
-            out: String::new(),
+            out: String::with_capacity(4096),
             column: 0,
             indent: -1,
             indents: Vec::new(),
@@ -110,11 +110,14 @@ impl Emitter {
         for (key, value) in entries {
             self.write_indent();
             let key = reread_nel(key);
-            let mut chars = std::mem::take(&mut self.chars);
-            chars.clear();
-            chars.extend(key.chars());
-            let multiline = analyze(&chars).multiline;
-            self.chars = chars;
+            let multiline = !is_simple(&key) && {
+                let mut chars = std::mem::take(&mut self.chars);
+                chars.clear();
+                chars.extend(key.chars());
+                let multiline = analyze(&chars).multiline;
+                self.chars = chars;
+                multiline
+            };
             if !multiline && key.len() <= MAX_SIMPLE_KEY_BYTES {
                 self.mapping_context = true;
                 self.simple_key_context = true;
@@ -135,6 +138,18 @@ impl Emitter {
 
     /// `yaml_emitter_emit_scalar`: pick the style libyaml allows, indent, write.
     fn scalar(&mut self, value: &str, requested: Style) {
+        if requested == Style::Plain && is_simple(value) {
+            // What analyze, select_style and write_plain amount to for such text: it stays
+            // plain and has no space to fold at. Most scalars of a manifest take this path.
+            if !self.whitespace {
+                self.put(' ');
+            }
+            self.out.push_str(value);
+            self.column += i64::try_from(value.len()).unwrap_or(i64::MAX);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut chars = std::mem::take(&mut self.chars);
         chars.clear();
         chars.extend(value.chars());
@@ -444,6 +459,17 @@ fn reread_nel(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Text that libyaml writes plain, as it is, in any block context: ASCII letters, digits
+/// and `_./=+-` with no space, break or indicator, not starting with `-` or `.` (which could
+/// begin `---`, `...` or `- `). `analyze` finds nothing to object to in it.
+fn is_simple(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'=' | b'+' | b'-')
+        })
 }
 
 /// `yaml_emitter_analyze_scalar`, keeping what block context needs.
