@@ -12,8 +12,9 @@
 //!   `.String`, via the method hook), and getters on a nil message give nil.
 //! - `.Values` numbers are float64 (Go prints `1e+06`).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use gotmpl::{MethodHook, Value};
 
@@ -290,11 +291,26 @@ enum Zero {
 struct Schema {
     /// (json name, zero, element schema for lists of structs)
     fields: &'static [(&'static str, Zero, Option<&'static Schema>)],
+    /// The zero-filled struct with Go field names, built once: every object converted for
+    /// every pod starts from a copy (reference-counted values) instead of a fresh build.
+    zeros: OnceLock<BTreeMap<Arc<str>, Value>>,
+}
+
+impl Schema {
+    fn zeros(&'static self) -> &'static BTreeMap<Arc<str>, Value> {
+        self.zeros.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|(name, zero, _)| (go_name(name), zero_value(*zero)))
+                .collect()
+        })
+    }
 }
 
 use Zero::*;
 
 static CONTAINER_PORT: Schema = Schema {
+    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("hostPort", Int, None),
@@ -305,6 +321,7 @@ static CONTAINER_PORT: Schema = Schema {
 };
 
 static RESOURCES: Schema = Schema {
+    zeros: OnceLock::new(),
     fields: &[
         ("limits", Map, None),
         ("requests", Map, None),
@@ -313,6 +330,7 @@ static RESOURCES: Schema = Schema {
 };
 
 static CONTAINER: Schema = Schema {
+    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("image", Str, None),
@@ -342,6 +360,7 @@ static CONTAINER: Schema = Schema {
 };
 
 static POD_SPEC: Schema = Schema {
+    zeros: OnceLock::new(),
     fields: &[
         ("volumes", List, None),
         ("initContainers", List, Some(&CONTAINER)),
@@ -387,6 +406,7 @@ static POD_SPEC: Schema = Schema {
 };
 
 static OBJECT_META: Schema = Schema {
+    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("generateName", Str, None),
@@ -422,6 +442,27 @@ const MAP_FIELDS: &[&str] = &[
 ];
 
 /// The Go field name of a Kubernetes JSON field.
+/// [`go_field_name`] as a shared string, from a per-thread cache: the same few hundred
+/// field names come back for every pod.
+fn go_name(json: &str) -> Arc<str> {
+    /// Bounds the cache: field names come from input documents.
+    const MAX_NAMES: usize = 4096;
+    thread_local! {
+        static NAMES: RefCell<HashMap<String, Arc<str>>> = RefCell::new(HashMap::new());
+    }
+    NAMES.with(|names| {
+        if let Some(n) = names.borrow().get(json) {
+            return Arc::clone(n);
+        }
+        let n: Arc<str> = Arc::from(go_field_name(json));
+        let mut names = names.borrow_mut();
+        if names.len() < MAX_NAMES {
+            names.insert(json.to_string(), Arc::clone(&n));
+        }
+        n
+    })
+}
+
 fn go_field_name(json: &str) -> String {
     const EXCEPTIONS: &[(&str, &str)] = &[
         ("httpGet", "HTTPGet"),
@@ -482,19 +523,18 @@ fn lower_first(x: &str) -> String {
 }
 
 /// A Kubernetes JSON value with Go field names, zero-filled where `schema` knows the type.
-fn kube(v: &serde_json::Value, schema: Option<&Schema>) -> Value {
+fn kube(v: &serde_json::Value, schema: Option<&'static Schema>) -> Value {
     kube_with(v, schema, None)
 }
 
-fn kube_with(v: &serde_json::Value, schema: Option<&Schema>, elem: Option<&Schema>) -> Value {
+fn kube_with(
+    v: &serde_json::Value,
+    schema: Option<&'static Schema>,
+    elem: Option<&'static Schema>,
+) -> Value {
     match v {
         serde_json::Value::Object(o) => {
-            let mut out: BTreeMap<Arc<str>, Value> = BTreeMap::new();
-            if let Some(sc) = schema {
-                for (name, zero, _) in sc.fields {
-                    out.insert(Arc::from(go_field_name(name).as_str()), zero_value(*zero));
-                }
-            }
+            let mut out = schema.map_or_else(BTreeMap::new, |sc| sc.zeros().clone());
             for (k, x) in o {
                 let field = schema.and_then(|sc| sc.fields.iter().find(|(n, _, _)| n == k));
                 let value = if MAP_FIELDS.contains(&k.as_str()) {
@@ -518,7 +558,7 @@ fn kube_with(v: &serde_json::Value, schema: Option<&Schema>, elem: Option<&Schem
                         _ => kube(x, None),
                     }
                 };
-                out.insert(Arc::from(go_field_name(k).as_str()), value);
+                out.insert(go_name(k), value);
             }
             Value::Map(Arc::new(out))
         }
