@@ -161,6 +161,34 @@ fn typed_pod(mut v: Value) -> Result<Value, PipelineError> {
     Ok(v)
 }
 
+/// A template's rendered YAML, straight into serde_json: the fast reader for the shapes
+/// templates render, serde_yaml for anything else (and for the error message). Debug builds
+/// check every fast answer against serde_yaml, so the golden suite doubles as a differential
+/// test of `yaml::fast`.
+fn read_rendered(name: &str, text: &str) -> Result<Value, PipelineError> {
+    let Some(fast) = crate::yaml::fast::parse(text) else {
+        return serde_yaml::from_str::<Value>(text).map_err(|e| PipelineError::Output {
+            name: name.to_string(),
+            message: e.to_string(),
+        });
+    };
+    if cfg!(debug_assertions) {
+        let disagreement = match serde_yaml::from_str::<Value>(text) {
+            Ok(slow) if slow == fast => None,
+            Ok(slow) => Some(format!("serde_yaml reads {slow}, the fast reader {fast}")),
+            Err(e) => Some(format!(
+                "serde_yaml fails ({e}), the fast reader reads {fast}"
+            )),
+        };
+        if let Some(detail) = disagreement {
+            return Err(PipelineError::Other(format!(
+                "template {name:?}: the fast YAML reader disagrees with serde_yaml on the rendered output (a bug in yaml::fast): {detail}"
+            )));
+        }
+    }
+    Ok(fast)
+}
+
 /// Runs the whole pipeline on one pod (`{metadata, spec}`), returning the injected pod.
 pub fn inject_pod(
     engine: &dyn Engine,
@@ -214,11 +242,7 @@ pub fn inject_pod(
                 name: name.clone(),
                 message,
             })?;
-        // Straight into serde_json: no intermediate serde_yaml::Value per pod.
-        let patch = serde_yaml::from_str::<Value>(&text).map_err(|e| PipelineError::Output {
-            name: name.clone(),
-            message: e.to_string(),
-        })?;
+        let patch = read_rendered(&name, &text)?;
         let patch = match patch {
             Value::Null => json!({}),
             p @ Value::Object(_) => p,

@@ -19,6 +19,7 @@
 //! Pure: no I/O; imports nothing but serde_json.
 
 mod emitter;
+pub mod fast;
 mod keys;
 mod number;
 mod resolve;
