@@ -2,6 +2,7 @@
 //! registered over sprig so Istio's `indent`, `contains`, `env` and `omit` win, plus the
 //! legacy `toJson` alias and `render` for Istio ≤ 1.13 templates.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -17,7 +18,10 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
     });
     reg(m, "isset", |a| {
         a.exact(2)?;
-        Ok(Value::Bool(a.str_map(0)?.contains_key(a.str(1)?)))
+        // A lookup, not a conversion: the stock template asks this 21 times per pod.
+        let map = a.str_map_ref(0)?;
+        let key = a.str(1)?;
+        Ok(Value::Bool(map.is_some_and(|m| m.contains_key(key))))
     });
     reg(m, "excludeInboundPort", |a| {
         a.exact(2)?;
@@ -79,7 +83,7 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
     });
     reg(m, "protoToJSON", |a| {
         a.exact(1)?;
-        Ok(s(data::proto_to_json(a.any(0))))
+        Ok(s(proto_to_json_memo(a.any(0))))
     });
     reg(m, "toYaml", |a| {
         a.exact(1)?;
@@ -182,6 +186,29 @@ fn to_json_map(a: &Args) -> FResult {
 }
 
 /// `sigs.k8s.io/yaml.Marshal`; Istio returns "" on error.
+/// `protoToJSON`, remembering the last map per thread: every pod without a
+/// `proxy.istio.io/config` override passes the same shared default `.ProxyConfig`. The
+/// cache holds that map, so the pointer it compares cannot be reused by another one.
+fn proto_to_json_memo(v: &Value) -> String {
+    type Last = Option<(Arc<BTreeMap<Arc<str>, Value>>, String)>;
+    thread_local! {
+        static LAST: RefCell<Last> = const { RefCell::new(None) };
+    }
+    let Value::Map(m) = v else {
+        return data::proto_to_json(v);
+    };
+    LAST.with(|last| {
+        if let Some((seen, json)) = &*last.borrow()
+            && Arc::ptr_eq(seen, m)
+        {
+            return json.clone();
+        }
+        let json = data::proto_to_json(v);
+        *last.borrow_mut() = Some((Arc::clone(m), json.clone()));
+        json
+    })
+}
+
 pub(crate) fn to_yaml(v: &Value) -> String {
     match go::to_serde_json(v) {
         Ok(j) => yaml_emit(&j),

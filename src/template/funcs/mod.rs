@@ -138,6 +138,15 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A `map[string]string` parameter, checked but not copied (`None` for nil).
+    pub fn str_map_ref(&self, i: usize) -> Result<Option<&BTreeMap<Arc<str>, Value>>, Fail> {
+        match self.any(i) {
+            Value::Nil => Ok(None),
+            Value::Map(m) if m.values().all(|v| matches!(v, Value::String(_))) => Ok(Some(m)),
+            other => Err(self.wrong("map[string]string", other)),
+        }
+    }
+
     /// A `map[string]interface{}` parameter.
     pub fn map(&self, i: usize) -> Result<Arc<BTreeMap<Arc<str>, Value>>, Fail> {
         match self.any(i) {
