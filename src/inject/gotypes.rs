@@ -673,8 +673,11 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     };
     let table = sorted(ty);
     let mut present = 0;
-    map.retain(|key, v| {
-        match table.fields.binary_search_by_key(&key.as_str(), |(n, _)| n) {
+    // Drops are rare (an already normalised object has none), so they are collected and
+    // removed afterwards rather than paying for `retain` on every object.
+    let mut dropped = Vec::new();
+    for (key, v) in map.iter_mut() {
+        let kept = match table.fields.binary_search_by_key(&key.as_str(), |(n, _)| n) {
             Ok(i) => {
                 let field = table.fields.get(i).map_or(F::Keep, |(_, f)| *f);
                 present += usize::from(is_required(field));
@@ -682,8 +685,14 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
             }
             // Unknown fields: Go would drop them; we keep them and drop only nulls.
             Err(_) => !v.is_null(),
+        };
+        if !kept {
+            dropped.push(key.clone());
         }
-    });
+    }
+    for key in dropped {
+        map.remove(&key);
+    }
     if present < table.required {
         for (name, field) in table.fields.iter() {
             if is_required(*field) && !map.contains_key(*name) {

@@ -201,16 +201,22 @@ fn same_type(a: &Value, b: &Value) -> bool {
 }
 
 /// `discardNullValuesFromPatch`: drop `null` map entries, recursively.
-fn discard_nulls(value: Value) -> Value {
+fn discard_nulls(mut value: Value) -> Value {
+    discard_nulls_in(&mut value);
+    value
+}
+
+/// In place: rebuilding every map of a rendered sidecar was a tenth of the merge.
+fn discard_nulls_in(value: &mut Value) {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, discard_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(discard_nulls).collect()),
-        other => other,
+        Value::Object(map) => {
+            if map.values().any(Value::is_null) {
+                map.retain(|_, v| !v.is_null());
+            }
+            map.values_mut().for_each(discard_nulls_in);
+        }
+        Value::Array(items) => items.iter_mut().for_each(discard_nulls_in),
+        _ => {}
     }
 }
 
