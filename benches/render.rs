@@ -63,8 +63,8 @@ fn stock(shared: &Path) {
             namespace: "default".into(),
             ..Default::default()
         },
-        object_meta: pod["metadata"].clone(),
-        spec: pod["spec"].clone(),
+        object_meta: &pod["metadata"],
+        spec: &pod["spec"],
         proxy_config: &mesh.default_config,
         mesh: &mesh,
         values: &values,

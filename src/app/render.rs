@@ -132,8 +132,8 @@ fn sidecar_data(args: &InjectArgs) -> Result<gotmpl::Value> {
             namespace,
             ..Default::default()
         },
-        object_meta,
-        spec,
+        object_meta: &object_meta,
+        spec: &spec,
         proxy_config: &proxy_config,
         mesh: &mesh,
         values: &values,

@@ -4,6 +4,7 @@
 //!
 //! Pure: takes texts already read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -157,14 +158,16 @@ impl Setup {
     }
 
     /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
-    fn proxy_config(&self, pod: &Value) -> Result<ProxyConfig, String> {
+    /// Borrowed in the common case: it is asked for twice per pod.
+    fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, String> {
         match pod::annotation(pod, PROXY_CONFIG) {
             Some(text) => self
                 .mesh
                 .default_config
                 .merge_annotation(&format!("annotation {PROXY_CONFIG}"), text)
+                .map(Cow::Owned)
                 .map_err(|e| e.to_string()),
-            None => Ok(self.mesh.default_config.clone()),
+            None => Ok(Cow::Borrowed(&self.mesh.default_config)),
         }
     }
 
@@ -222,8 +225,8 @@ impl Engine for Setup {
                 labels: owner.labels.clone(),
                 annotations: owner.annotations.clone(),
             },
-            object_meta: input.pod.get("metadata").cloned().unwrap_or(Value::Null),
-            spec: input.pod.get("spec").cloned().unwrap_or(Value::Null),
+            object_meta: input.pod.get("metadata").unwrap_or(&Value::Null),
+            spec: input.pod.get("spec").unwrap_or(&Value::Null),
             proxy_config: &pc,
             mesh: &self.mesh,
             values: &self.values,

@@ -59,7 +59,8 @@ pub fn remove_annotation(pod: &mut Value, key: &str) {
 
 /// All annotations as (key, value) string pairs; non-string values are skipped.
 pub fn annotations(pod: &Value) -> Vec<(&str, &str)> {
-    pod.pointer("/metadata/annotations")
+    pod.get("metadata")
+        .and_then(|m| m.get("annotations"))
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()

@@ -486,7 +486,7 @@ pub fn canonicalize_pod(pod: &mut Value) -> Result<(), PodQuantityError> {
                 format!("{}.resources", at())
             })?;
             for_each_item(container, "env", at, &mut |env, at| {
-                let divisor = env.pointer_mut("/valueFrom/resourceFieldRef/divisor");
+                let divisor = path_mut(env, &["valueFrom", "resourceFieldRef", "divisor"]);
                 divisor.map_or(Ok(()), |d| {
                     canonicalize_at(d, &|| {
                         format!("{}.valueFrom.resourceFieldRef.divisor", at())
@@ -498,7 +498,7 @@ pub fn canonicalize_pod(pod: &mut Value) -> Result<(), PodQuantityError> {
     resources(spec.get_mut("resources"), &|| "spec.resources".to_string())?;
     map_of_quantities(spec.get_mut("overhead"), &|| "spec.overhead".to_string())?;
     for_each_item(spec, "volumes", root, &mut |volume, at| {
-        if let Some(limit) = volume.pointer_mut("/emptyDir/sizeLimit") {
+        if let Some(limit) = path_mut(volume, &["emptyDir", "sizeLimit"]) {
             canonicalize_at(limit, &|| format!("{}.emptyDir.sizeLimit", at()))?;
         }
         if let Some(downward) = volume.get_mut("downwardAPI") {
@@ -512,11 +512,20 @@ pub fn canonicalize_pod(pod: &mut Value) -> Result<(), PodQuantityError> {
                     .map_or(Ok(()), |d| divisors(d, &|| format!("{}.downwardAPI", at())))
             })?;
         }
-        let claim = volume.pointer_mut("/ephemeral/volumeClaimTemplate/spec/resources");
+        let claim = path_mut(
+            volume,
+            &["ephemeral", "volumeClaimTemplate", "spec", "resources"],
+        );
         resources(claim, &|| {
             format!("{}.ephemeral.volumeClaimTemplate.spec.resources", at())
         })
     })
+}
+
+/// `value.pointer_mut` without parsing a pointer: serde_json allocates for every token,
+/// and this runs for every env var of every container of every pod.
+fn path_mut<'v>(value: &'v mut Value, path: &[&str]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |v, key| v.get_mut(*key))
 }
 
 type ItemFn<'f> = dyn FnMut(&mut Value, At<'_>) -> Result<(), PodQuantityError> + 'f;
@@ -537,10 +546,9 @@ fn for_each_item(
 
 fn divisors(downward: &mut Value, at: At<'_>) -> Result<(), PodQuantityError> {
     for_each_item(downward, "items", at, &mut |item, at| {
-        item.pointer_mut("/resourceFieldRef/divisor")
-            .map_or(Ok(()), |d| {
-                canonicalize_at(d, &|| format!("{}.resourceFieldRef.divisor", at()))
-            })
+        path_mut(item, &["resourceFieldRef", "divisor"]).map_or(Ok(()), |d| {
+            canonicalize_at(d, &|| format!("{}.resourceFieldRef.divisor", at()))
+        })
     })
 }
 

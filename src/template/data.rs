@@ -44,9 +44,9 @@ pub struct TemplateInput<'a> {
     pub type_meta: TypeMeta,
     pub deployment_meta: DeploymentMeta,
     /// The pod (template) metadata, Kubernetes JSON, after stripping a previous injection.
-    pub object_meta: serde_json::Value,
+    pub object_meta: &'a serde_json::Value,
     /// The PodSpec, Kubernetes JSON.
-    pub spec: serde_json::Value,
+    pub spec: &'a serde_json::Value,
     /// Mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
     pub proxy_config: &'a ProxyConfig,
     pub mesh: &'a MeshConfig,
@@ -143,8 +143,8 @@ pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
                 ("Annotations", str_map(&input.deployment_meta.annotations)),
             ]),
         ),
-        ("ObjectMeta", kube(&input.object_meta, Some(&OBJECT_META))),
-        ("Spec", kube(&input.spec, Some(&POD_SPEC))),
+        ("ObjectMeta", kube(input.object_meta, Some(&OBJECT_META))),
+        ("Spec", kube(input.spec, Some(&POD_SPEC))),
         ("ProxyConfig", constants.proxy_config(input.proxy_config)),
         ("MeshConfig", constants.mesh.clone()),
         ("Values", constants.values.clone()),

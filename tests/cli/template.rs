@@ -604,8 +604,8 @@ fn legacy_templates_parse_with_the_legacy_function_map() {
                     namespace: "shop".into(),
                     ..Default::default()
                 },
-                object_meta: serde_json::json!({"name": "p", "annotations": {"sidecar.istio.io/userVolume": "[]"}}),
-                spec: serde_json::json!({"containers": [{"name": "app", "ports": [{"containerPort": 80}]}]}),
+                object_meta: &serde_json::json!({"name": "p", "annotations": {"sidecar.istio.io/userVolume": "[]"}}),
+                spec: &serde_json::json!({"containers": [{"name": "app", "ports": [{"containerPort": 80}]}]}),
                 proxy_config: &mesh.default_config,
                 mesh: &mesh,
                 values: &legacy_values,
