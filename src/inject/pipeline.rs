@@ -227,7 +227,8 @@ pub fn inject_pod(
         revision: &params.revision,
     };
     let names = engine.template_names();
-    let mut template_pod = typed_pod(json!({}))?;
+    // What the templates added, by name only: see `names_only`.
+    let mut template_pod = json!({});
     let mut merged = stripped.clone();
     for name in select_templates(&original, params) {
         if !names.contains(&name) {
@@ -253,11 +254,8 @@ pub fn inject_pod(
                 });
             }
         };
-        template_pod = typed_pod(
-            merge::merge_pod(std::mem::take(&mut template_pod), patch.clone()).map_err(|e| {
-                PipelineError::Other(format!("failed applying injection overlay: {e}"))
-            })?,
-        )?;
+        template_pod = merge::merge_pod(std::mem::take(&mut template_pod), names_only(&patch))
+            .map_err(|e| PipelineError::Other(format!("failed applying injection overlay: {e}")))?;
         // With native sidecars the template puts istio-proxy in initContainers; a user's
         // istio-proxy customisation in containers moves there first so the two merge.
         if native
@@ -291,6 +289,61 @@ pub fn inject_pod(
         pod: typed_pod(merged)?,
         warnings,
     })
+}
+
+/// The part of a rendered patch that Istio's `templatePod` is used for: the names (and
+/// strategic-merge directives) of the containers, init containers, volumes and image pull
+/// secrets the templates add, which go into the status record and decide which containers
+/// the user overrides. Merging and typing a copy of the whole rendered sidecar for that
+/// was a tenth of the injection; names and directives are all that order and membership
+/// of merged lists depend on. An item without a name is kept whole, so the merge fails on
+/// it with the same message.
+fn names_only(patch: &Value) -> Value {
+    const LISTS: [&str; 4] = [
+        "containers",
+        "initContainers",
+        "volumes",
+        "imagePullSecrets",
+    ];
+    let directive = |k: &str| k.starts_with('$');
+    let item = |i: &Value| match i {
+        Value::Object(m) if m.contains_key("name") => Value::Object(
+            m.iter()
+                .filter(|(k, _)| *k == "name" || directive(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    let spec = |spec: &Value| match spec {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| directive(k) || LISTS.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::Array(items) if !directive(k) => {
+                            Value::Array(items.iter().map(item).collect())
+                        }
+                        other => other.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    match patch {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| *k == "spec" || directive(k))
+                .map(|(k, v)| {
+                    let v = if k == "spec" { spec(v) } else { v.clone() };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Cluster and network for `ISTIO_META_CLUSTER_ID` / `ISTIO_META_NETWORK`: the values, then
@@ -695,5 +748,58 @@ mod tests {
         assert_eq!(envs["ISTIO_META_CLUSTER_ID"], "c1");
         assert_eq!(envs["ISTIO_META_NETWORK"], "n2");
         assert!(proxy_envs(&json!({}), &Settings::default(), &Params::default()).is_empty());
+    }
+
+    /// Merging names only gives the lists the status record and the override check read
+    /// in the same order and membership as merging the whole patches.
+    #[test]
+    fn names_only_merges_like_whole_patches() {
+        let first = json!({
+            "metadata": {"annotations": {"a": "b"}},
+            "spec": {
+                "initContainers": [{"name": "istio-init", "image": "x", "args": ["-p"]}],
+                "containers": [
+                    {"name": "istio-proxy", "image": "p", "env": [{"name": "A", "value": "1"}]},
+                ],
+                "volumes": [{"name": "v1", "emptyDir": {}}, {"name": "v2", "secret": {}}],
+                "securityContext": {"runAsUser": 1},
+            }
+        });
+        let second = json!({
+            "spec": {
+                "containers": [
+                    {"name": "extra", "image": "e"},
+                    {"name": "istio-proxy", "image": "q"},
+                ],
+                "volumes": [{"name": "v1", "$patch": "delete"}, {"name": "v3"}],
+                "$setElementOrder/volumes": [{"name": "v3"}, {"name": "v2"}],
+                "imagePullSecrets": [{"name": "s"}],
+            }
+        });
+        let mut whole = json!({});
+        let mut names = json!({});
+        for patch in [&first, &second] {
+            whole = merge::merge_pod(whole, patch.clone()).unwrap();
+            names = merge::merge_pod(names, names_only(patch)).unwrap();
+        }
+        for list in [
+            "initContainers",
+            "containers",
+            "volumes",
+            "imagePullSecrets",
+        ] {
+            let of = |v: &Value| -> Vec<String> {
+                v["spec"][list]
+                    .as_array()
+                    .map(|a| a.iter().map(|c| pod::name_of(c).to_string()).collect())
+                    .unwrap_or_default()
+            };
+            assert_eq!(of(&names), of(&whole), "{list}");
+        }
+        assert_eq!(
+            names["spec"]["containers"].as_array().map(Vec::len),
+            Some(2),
+            "{names}"
+        );
     }
 }
