@@ -22,10 +22,14 @@ const RESERVED: [u16; 9] = [
 
 /// Prometheus' label sanitisation: anything outside `[a-zA-Z0-9_]` becomes `_`, so
 /// `prometheus.io/port` and `prometheus_io_port` name the same setting.
-fn sanitize(k: &str) -> String {
+fn sanitize(k: &str) -> impl Iterator<Item = char> + '_ {
     k.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+}
+
+/// Whether two keys sanitise to the same label (without building either).
+fn same_label(a: &str, b: &str) -> bool {
+    sanitize(a).eq(sanitize(b))
 }
 
 /// The value of an annotation under any of its sanitised spellings; the exact key wins.
@@ -33,10 +37,9 @@ fn lookup<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
     if let Some(v) = pod::annotation(pod, key) {
         return Some(v);
     }
-    let want = sanitize(key);
     pod::annotations(pod)
         .into_iter()
-        .find(|(k, _)| sanitize(k) == want)
+        .find(|(k, _)| same_label(k, key))
         .map(|(_, v)| v)
 }
 
@@ -51,11 +54,10 @@ pub fn clear(pod: &mut Value) {
 }
 
 fn remove_variants(pod: &mut Value, keys: &[&str]) {
-    let wanted: Vec<String> = keys.iter().map(|k| sanitize(k)).collect();
     let doomed: Vec<String> = pod::annotations(pod)
         .into_iter()
         .map(|(k, _)| k)
-        .filter(|k| wanted.contains(&sanitize(k)))
+        .filter(|k| keys.iter().any(|w| same_label(k, w)))
         .map(str::to_string)
         .collect();
     for k in doomed {
