@@ -636,18 +636,27 @@ impl<'a> Parser<'a> {
         char::from_u32(value)
     }
 
+    /// Enters a flow collection at its opening bracket; `true` when it is empty (`[]`,
+    /// `{}`), which is then consumed and left.
+    fn flow_open(&mut self, close: u8, parent: isize) -> Option<bool> {
+        self.enter()?;
+        self.pos += 1;
+        self.flow_space(parent)?;
+        if self.cur() == close {
+            self.pos += 1;
+            self.leave();
+            return Some(true);
+        }
+        Some(false)
+    }
+
     /// A flow collection or scalar; `pos` at its first character. Flow collections may span
     /// lines; `parent` is the indent of the block collection around it.
     fn flow_node(&mut self, parent: isize) -> Option<Value> {
         match self.cur() {
             b'[' => {
-                self.enter()?;
-                self.pos += 1;
                 let mut items = Vec::new();
-                self.flow_space(parent)?;
-                if self.cur() == b']' {
-                    self.pos += 1;
-                    self.leave();
+                if self.flow_open(b']', parent)? {
                     return Some(Value::Array(items));
                 }
                 loop {
@@ -661,13 +670,8 @@ impl<'a> Parser<'a> {
                 Some(Value::Array(items))
             }
             b'{' => {
-                self.enter()?;
-                self.pos += 1;
                 let mut map = Map::new();
-                self.flow_space(parent)?;
-                if self.cur() == b'}' {
-                    self.pos += 1;
-                    self.leave();
+                if self.flow_open(b'}', parent)? {
                     return Some(Value::Object(map));
                 }
                 loop {
