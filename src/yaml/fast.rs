@@ -537,6 +537,20 @@ impl<'a> Parser<'a> {
         i - start
     }
 
+    /// Ends a quoted scalar at its closing quote (`pos`): the text since `run`, borrowed when
+    /// nothing was unescaped before it.
+    fn close_quote(&mut self, owned: Option<String>, run: usize) -> Option<Cow<'a, str>> {
+        let tail = self.slice(run, self.pos)?;
+        self.pos += 1;
+        Some(match owned {
+            None => Cow::Borrowed(tail),
+            Some(mut buf) => {
+                buf.push_str(tail);
+                Cow::Owned(buf)
+            }
+        })
+    }
+
     /// A single-line single-quoted scalar; `pos` at the opening quote, ends after the closing.
     fn single_quoted(&mut self) -> Option<Cow<'a, str>> {
         self.pos += 1;
@@ -552,17 +566,7 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                     run = self.pos;
                 }
-                b'\'' => {
-                    let tail = self.slice(run, self.pos)?;
-                    self.pos += 1;
-                    return Some(match owned {
-                        None => Cow::Borrowed(tail),
-                        Some(mut buf) => {
-                            buf.push_str(tail);
-                            Cow::Owned(buf)
-                        }
-                    });
-                }
+                b'\'' => return self.close_quote(owned, run),
                 _ => self.pos += 1,
             }
         }
@@ -578,17 +582,7 @@ impl<'a> Parser<'a> {
         loop {
             match self.cur() {
                 0 | b'\n' => return None,
-                b'"' => {
-                    let tail = self.slice(run, self.pos)?;
-                    self.pos += 1;
-                    return Some(match owned {
-                        None => Cow::Borrowed(tail),
-                        Some(mut buf) => {
-                            buf.push_str(tail);
-                            Cow::Owned(buf)
-                        }
-                    });
-                }
+                b'"' => return self.close_quote(owned, run),
                 b'\\' => {
                     let buf = owned.get_or_insert_with(String::new);
                     buf.push_str(self.text.get(run..self.pos)?);
