@@ -841,25 +841,29 @@ impl<'a> Executor<'a> {
                 ))
                 .into());
             }
-            nil_entry = matches!(val.field(field), Some(Value::Nil));
-            val = self.field_access(&val, field)?;
+            // kubectl-inject patch: one map lookup per field (it was looked up twice).
+            let found = val.field(field).cloned();
+            nil_entry = matches!(found, Some(Value::Nil));
+            val = match found {
+                Some(v) => v,
+                None => self.field_missing(&val, field)?,
+            };
         }
         Ok(val)
     }
 
-    /// Access a field on a value, respecting missingkey option.
-    fn field_access(&self, val: &Value, name: &str) -> ExecResult<Value> {
-        match val.field(name) {
-            Some(v) => Ok(v.clone()),
-            None if matches!(val, Value::Map(_)) => match self.missing_key {
+    /// The value of a field `val` does not have, respecting missingkey option.
+    fn field_missing(&self, val: &Value, name: &str) -> ExecResult<Value> {
+        match val {
+            Value::Map(_) => match self.missing_key {
                 MissingKey::Error => Err(TemplateError::MissingKey {
                     key: name.to_string(),
                 }
                 .into()),
                 _ => Ok(Value::Nil),
             },
-            None if matches!(val, Value::Nil) => Ok(Value::Nil),
-            None => Err(TemplateError::Exec(format!(
+            Value::Nil => Ok(Value::Nil),
+            _ => Err(TemplateError::Exec(format!(
                 "can't evaluate field {} in type {}",
                 name,
                 val.type_name()
