@@ -1,6 +1,7 @@
 //! `inject`: gather (inputs, configuration) → inject every document (pure) → print or
 //! rewrite files, all or nothing; the skip report and warnings go to stderr.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -56,11 +57,23 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     if args.in_place {
         write_in_place(&inputs, &results)?;
     } else {
-        let out = match args.output {
-            ManifestFormat::Yaml => render_yaml(results.iter().map(|(_, r)| r)),
-            ManifestFormat::Json => render_json(results.iter().map(|(_, r)| r))?,
-        };
-        report::stdout(&out)?;
+        match args.output {
+            // Each document is text already: written piece by piece rather than joined into
+            // a second copy of the whole output (7 MB for the 1,000-Deployment bench).
+            ManifestFormat::Yaml => {
+                let texts: Vec<Cow<'_, str>> = results
+                    .iter()
+                    .map(|(_, r)| match &r.output {
+                        DocOutput::Raw(text) => Cow::Borrowed(text.as_str()),
+                        DocOutput::Object(v) => Cow::Owned(crate::yaml::to_string(v)),
+                    })
+                    .collect();
+                report::stdout_parts(texts.iter().flat_map(|t| [t.as_ref(), "---\n"]))?;
+            }
+            ManifestFormat::Json => {
+                report::stdout(&render_json(results.iter().map(|(_, r)| r))?)?;
+            }
+        }
     }
     report::stderr(&summary(results.iter().map(|(_, r)| r)));
     Ok(Outcome::Success)

@@ -8,4 +8,4 @@ mod error;
 mod printer;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};
-pub use printer::{BrokenPipe, stderr, stdout};
+pub use printer::{BrokenPipe, stderr, stdout, stdout_parts};

@@ -17,6 +17,20 @@ pub fn stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Writes `parts` to stdout one after the other, as [`stdout`] writes one text: for output
+/// already complete in pieces (one per document), without first joining them into a copy.
+pub fn stdout_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = parts
+        .into_iter()
+        .try_for_each(|p| out.write_all(p.as_bytes()))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        other => Ok(other?),
+    }
+}
+
 /// Writes `text` to stderr; failures to write diagnostics are ignored (nowhere to report them).
 pub fn stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
