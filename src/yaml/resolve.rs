@@ -30,16 +30,60 @@ fn resolves_to_other_type(s: &str) -> bool {
         Some(b'.') => '.',
         Some(_) => return false,
     };
-    if RESOLVE_MAP.contains(&s) {
+    // The map's longest spelling has five bytes.
+    if s.len() <= 5 && RESOLVE_MAP.contains(&s) {
         return true;
     }
+    // Numbers and timestamps are made of `numeric` bytes; any other byte (`100m`, `128Mi`)
+    // leaves a string without trying each parser.
+    if matches!(hint, '.' | 'D' | 'S') && !s.bytes().all(numeric) {
+        return false;
+    }
+    parses_as_other(hint, s)
+}
+
+/// The bytes a number, timestamp or base-60 float of go-yaml can contain.
+fn numeric(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+        || matches!(
+            b,
+            b'.' | b','
+                | b'_'
+                | b'+'
+                | b'-'
+                | b':'
+                | b' '
+                | b'\t'
+                | b'x'
+                | b'X'
+                | b'o'
+                | b'O'
+                | b't'
+                | b'T'
+                | b'z'
+                | b'Z'
+                | b'i'
+                | b'I'
+                | b'n'
+                | b'N'
+                | b'p'
+                | b'P'
+        )
+}
+
+/// go-yaml's parsers for a scalar with this first-byte hint.
+fn parses_as_other(hint: char, s: &str) -> bool {
     match hint {
         '.' => go_parse_float(s).is_some(),
         'D' | 'S' => {
             if is_timestamp(s) {
                 return true;
             }
-            let plain = s.replace('_', "");
+            let plain = if s.contains('_') {
+                std::borrow::Cow::Owned(s.replace('_', ""))
+            } else {
+                std::borrow::Cow::Borrowed(s)
+            };
             if go_parse_int_base0(&plain).is_some() {
                 return true;
             }
@@ -358,5 +402,60 @@ impl Cursor<'_> {
             n = n * 10 + u32::from(second - b'0');
         }
         Some(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte filter's premise: whatever go-yaml's parsers read as another type is made of
+    /// `numeric` bytes only. Checked over every printable ASCII text of up to three bytes,
+    /// with each prefix of real numbers and timestamps in front.
+    #[test]
+    fn other_types_are_made_of_numeric_bytes() {
+        let printable: Vec<char> = (b' '..=b'~').map(char::from).collect();
+        let mut texts = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().map_or(0, String::len))
+                .flat_map(|t| printable.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        let stems = [
+            "",
+            "1",
+            "-1",
+            "0x1",
+            "1.5e",
+            "2001-12-14",
+            "2001-12-14T21:59:43",
+            "1:2",
+        ];
+        let mut others = 0;
+        for stem in stems {
+            for t in &texts {
+                let s = format!("{stem}{t}");
+                let hint = match s.as_bytes().first() {
+                    Some(b'+' | b'-') => 'S',
+                    Some(b'0'..=b'9') => 'D',
+                    Some(b'.') => '.',
+                    _ => continue,
+                };
+                if parses_as_other(hint, &s) {
+                    others += 1;
+                    assert!(
+                        s.bytes().all(numeric),
+                        "{s:?} resolves but has a non-numeric byte"
+                    );
+                }
+            }
+        }
+        assert!(
+            others > 10_000,
+            "only {others} texts resolved to another type"
+        );
     }
 }
