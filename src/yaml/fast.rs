@@ -554,9 +554,7 @@ impl<'a> Parser<'a> {
     /// A single-line single-quoted scalar; `pos` at the opening quote, ends after the closing.
     fn single_quoted(&mut self) -> Option<Cow<'a, str>> {
         self.pos += 1;
-        let start = self.pos;
-        let mut owned: Option<String> = None;
-        let mut run = start;
+        let (mut owned, mut run): (Option<String>, usize) = (None, self.pos);
         loop {
             match self.cur() {
                 0 | b'\n' => return None,
@@ -576,9 +574,7 @@ impl<'a> Parser<'a> {
     /// ends after the closing.
     fn double_quoted(&mut self) -> Option<Cow<'a, str>> {
         self.pos += 1;
-        let start = self.pos;
-        let mut owned: Option<String> = None;
-        let mut run = start;
+        let (mut owned, mut run): (Option<String>, usize) = (None, self.pos);
         loop {
             match self.cur() {
                 0 | b'\n' => return None,
