@@ -3,8 +3,9 @@
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
 //! the world. The pure modules — `model`, `policy`, `health`, `template`, `inject`,
-//! `config`, `manifest`, `yaml` — import neither `app`, `cluster`, `report`, `std::fs`, tokio nor a
-//! kube client, so they can be tested and benchmarked without a process or a cluster.
+//! `config`, `manifest`, `yaml`, and `par` (an ordered parallel map) — import neither
+//! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
+//! and benchmarked without a process or a cluster.
 
 pub mod app;
 pub mod cli;
