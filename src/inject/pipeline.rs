@@ -216,7 +216,7 @@ pub fn inject_pod(
 
     let proxy_envs = proxy_envs(&original, &settings, params);
     let status_port = settings.status_port.to_string();
-    let stripped = status::reinsert_overrides(&status::strip(&original, &status_port))
+    let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
         .map_err(PipelineError::Other)?;
     let native = native_sidecars(&original, params.native_sidecars);
 

@@ -163,9 +163,8 @@ impl Overrides {
 
 /// Istio's `reinsertOverrides`: containers recorded in `proxy.istio.io/overrides` and missing
 /// from the pod are appended back.
-pub fn reinsert_overrides(pod: &Value) -> Result<Value, String> {
-    let ov = Overrides::of(pod)?;
-    let mut out = pod.clone();
+pub fn reinsert_overrides(mut out: Value) -> Result<Value, String> {
+    let ov = Overrides::of(&out)?;
     for (list, items) in [
         (List::Containers, &ov.containers),
         (List::InitContainers, &ov.init_containers),
@@ -234,9 +233,9 @@ mod tests {
             "metadata": {"annotations": {OVERRIDES: r#"{"containers":[{"name":"istio-proxy","image":"x"}]}"#}},
             "spec": {"containers": [{"name": "app"}]}
         });
-        let out = reinsert_overrides(&pod).unwrap();
+        let out = reinsert_overrides(pod).unwrap();
         assert_eq!(pod::containers(&out, List::Containers).len(), 2);
         let bad = json!({"metadata": {"annotations": {OVERRIDES: "{"}}});
-        assert!(reinsert_overrides(&bad).is_err());
+        assert!(reinsert_overrides(bad).is_err());
     }
 }

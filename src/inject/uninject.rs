@@ -255,7 +255,7 @@ pub fn strip_pod(
         report.changes.push(format!("removed init container {n}"));
     }
     // Then the user's own versions of Istio's containers come back.
-    out = status::reinsert_overrides(&out)?;
+    out = status::reinsert_overrides(out)?;
     if pod::annotation(&out, OVERRIDES).is_some() {
         pod::remove_annotation(&mut out, OVERRIDES);
         for c in overrides
