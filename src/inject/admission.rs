@@ -155,7 +155,7 @@ pub fn review(
         "metadata": pod.get("metadata").cloned().unwrap_or_else(|| json!({})),
         "spec": pod.get("spec").cloned().unwrap_or_else(|| json!({})),
     });
-    match pipeline::inject_pod(engine, &owner, &pod_part, params) {
+    match pipeline::inject_pod(engine, &owner, pod_part, params) {
         Ok(injected) => {
             let mut after = pod.clone();
             if let Some(m) = after.as_object_mut() {

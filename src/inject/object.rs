@@ -146,7 +146,7 @@ impl<'a> Injector<'a> {
         }
         crate::par::try_map(&work, threads, |(i, name, d, raw)| {
             let doc = manifest::parse_document(name, *d, raw.clone())?;
-            let mut r = self.inject_document(&doc)?;
+            let mut r = self.inject_document(doc)?;
             if as_text && let DocOutput::Object(v) = &r.output {
                 r.output = DocOutput::Raw(crate::yaml::to_string(v));
             }
@@ -155,22 +155,26 @@ impl<'a> Injector<'a> {
     }
 
     /// Injects one document.
-    pub fn inject_document(&self, doc: &Document) -> Result<DocResult, InjectError> {
+    pub fn inject_document(&self, doc: Document) -> Result<DocResult, InjectError> {
+        let is_list = doc.api_version() == "v1" && doc.kind() == "List";
+        let kind = kube_inject_kind(doc.api_version(), doc.kind());
+        let Document { at, raw, value } = doc;
         let mut result = DocResult {
-            at: doc.at.clone(),
-            output: DocOutput::Raw(doc.raw.clone()),
+            at,
+            output: DocOutput::Raw(raw),
             objects: Vec::new(),
             warnings: Vec::new(),
         };
-        if doc.api_version() == "v1" && doc.kind() == "List" {
-            let mut list = doc.value.clone();
+        if is_list {
+            let mut list = value;
             if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
                 for item in items.iter_mut() {
                     let api = item.get("apiVersion").and_then(Value::as_str).unwrap_or("");
                     let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
                     // Items of kinds kube-inject does not register stay as they are.
                     if let Some(k) = kube_inject_kind(api, kind) {
-                        *item = self.inject_object(&doc.at, k, item, &mut result)?;
+                        let at = result.at.clone();
+                        *item = self.inject_object(&at, k, item.take(), &mut result)?;
                     }
                 }
             }
@@ -178,8 +182,9 @@ impl<'a> Injector<'a> {
             result.output = DocOutput::Object(list);
             return Ok(result);
         }
-        if let Some(k) = kube_inject_kind(doc.api_version(), doc.kind()) {
-            let out = self.inject_object(&doc.at, k, &doc.value, &mut result)?;
+        if let Some(k) = kind {
+            let at = result.at.clone();
+            let out = self.inject_object(&at, k, value, &mut result)?;
             result.output = DocOutput::Object(out);
         }
         Ok(result)
@@ -190,10 +195,10 @@ impl<'a> Injector<'a> {
         &self,
         at: &DocRef,
         kind: WorkloadKind,
-        object: &Value,
+        object: Value,
         result: &mut DocResult,
     ) -> Result<Value, InjectError> {
-        let mut obj = object.clone();
+        let mut obj = object;
         gotypes::normalize(&mut obj, gotypes::workload_type(kind));
         let str_at = |v: &Value, p: &str| {
             v.pointer(p)
@@ -242,12 +247,16 @@ impl<'a> Injector<'a> {
                 "spec.template is required value".into(),
             )));
         }
-        let metadata = obj.pointer(meta_ptr).cloned().unwrap_or_else(|| json!({}));
-        let spec = obj
-            .pointer(&format!("{template_ptr}/spec"))
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        let pod = json!({"metadata": metadata, "spec": spec});
+        // The pod's parts are moved out of the object (and back when it is skipped): the
+        // injected ones take their places.
+        let spec_ptr = format!("{template_ptr}/spec");
+        let mut take_out = |ptr: &str| obj.pointer_mut(ptr).map(Value::take);
+        let metadata = take_out(meta_ptr);
+        let spec = take_out(&spec_ptr);
+        let mut pod = json!({
+            "metadata": metadata.unwrap_or_else(|| json!({})),
+            "spec": spec.unwrap_or_else(|| json!({})),
+        });
 
         let name = pod
             .pointer("/metadata/name")
@@ -270,12 +279,17 @@ impl<'a> Injector<'a> {
         if let Some(why) = self.skip_reason(&pod, &owner) {
             report.outcome = Outcome::Skipped(why);
             result.objects.push(report);
+            for (ptr, key) in [(meta_ptr, "metadata"), (spec_ptr.as_str(), "spec")] {
+                if let Some(slot) = obj.pointer_mut(ptr) {
+                    *slot = pod[key].take();
+                }
+            }
             return Ok(obj);
         }
         let injected = if self.legacy {
             legacy::inject_pod(self.engine, &template_owner, &pod, &self.params)
         } else {
-            pipeline::inject_pod(self.engine, &template_owner, &pod, &self.params)
+            pipeline::inject_pod(self.engine, &template_owner, pod, &self.params)
         }
         .map_err(fail)?;
         let mut injected = injected;
@@ -289,7 +303,7 @@ impl<'a> Injector<'a> {
         if let Some(slot) = obj.pointer_mut(meta_ptr) {
             *slot = take("metadata");
         }
-        if let Some(slot) = obj.pointer_mut(&format!("{template_ptr}/spec")) {
+        if let Some(slot) = obj.pointer_mut(&spec_ptr) {
             *slot = take("spec");
         }
         // The pipeline returns its pod typed (normalised, quantities canonical) and the rest

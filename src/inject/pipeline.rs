@@ -193,10 +193,10 @@ fn read_rendered(name: &str, text: &str) -> Result<Value, PipelineError> {
 pub fn inject_pod(
     engine: &dyn Engine,
     owner: &Owner,
-    pod: &Value,
+    pod: Value,
     params: &Params,
 ) -> Result<Injected, PipelineError> {
-    let original = typed_pod(pod.clone())?;
+    let original = typed_pod(pod)?;
     let mut warnings = Vec::new();
     if let Some(policy) = original
         .pointer("/spec/dnsPolicy")
@@ -227,9 +227,9 @@ pub fn inject_pod(
         revision: &params.revision,
     };
     let names = engine.template_names();
-    // What the templates added, by name only: see `names_only`.
-    let mut template_pod = json!({});
-    let mut merged = stripped.clone();
+    // Every template renders over the same stripped pod, so all are rendered (and read)
+    // before the merges: the stripped pod then becomes the merge base without a copy.
+    let mut patches = Vec::new();
     for name in select_templates(&original, params) {
         if !names.contains(&name) {
             return Err(PipelineError::UnknownTemplate {
@@ -243,8 +243,7 @@ pub fn inject_pod(
                 name: name.clone(),
                 message,
             })?;
-        let patch = read_rendered(&name, &text)?;
-        let patch = match patch {
+        let patch = match read_rendered(&name, &text)? {
             Value::Null => json!({}),
             p @ Value::Object(_) => p,
             _ => {
@@ -254,6 +253,12 @@ pub fn inject_pod(
                 });
             }
         };
+        patches.push(patch);
+    }
+    // What the templates added, by name only: see `names_only`.
+    let mut template_pod = json!({});
+    let mut merged = stripped;
+    for patch in patches {
         template_pod = merge::merge_pod(std::mem::take(&mut template_pod), names_only(&patch))
             .map_err(|e| PipelineError::Other(format!("failed applying injection overlay: {e}")))?;
         // With native sidecars the template puts istio-proxy in initContainers; a user's
@@ -285,8 +290,16 @@ pub fn inject_pod(
         params,
         previously_injected,
     )?;
+    // What follows the last typed merge (user ids, recorded probers, post-processing) only
+    // adds values already in Go's typed form (strings, names, ports, non-empty lists), so
+    // the pod needs no further pass. Debug builds (the golden suite) check that claim.
+    if cfg!(debug_assertions) && typed_pod(merged.clone())? != merged {
+        return Err(PipelineError::Other(
+            "internal error: post-processing left the pod not normalised".into(),
+        ));
+    }
     Ok(Injected {
-        pod: typed_pod(merged)?,
+        pod: merged,
         warnings,
     })
 }
