@@ -73,6 +73,14 @@ impl Emitter {
             Value::Bool(true) => self.scalar("true", Style::Plain),
             Value::Bool(false) => self.scalar("false", Style::Plain),
             Value::Number(n) => self.scalar(&number::format(n), Style::Plain),
+            // Simple text has no line break and no NEL: only its type decides the style.
+            Value::String(s) if is_simple(s) => {
+                if resolve::plain_reads_as_string(s) {
+                    self.simple_scalar(s);
+                } else {
+                    self.scalar(s, Style::DoubleQuoted);
+                }
+            }
             Value::String(s) => {
                 let s = reread_nel(s);
                 self.scalar(&s, string_style(&s));
@@ -80,10 +88,13 @@ impl Emitter {
             Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
             Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
             Value::Array(items) => self.block_sequence(items),
+            // A map's own order (bytes) is go-yaml's order unless a key needs its rules
+            // (digits, non-ASCII) or a letter meets a non-letter past `Z`/`z` in bytes.
+            Value::Object(map) if keys::in_order(map.keys()) => self.block_mapping(map.iter()),
             Value::Object(map) => {
                 let mut entries: Vec<(&String, &Value)> = map.iter().collect();
                 keys::sort(&mut entries);
-                self.block_mapping(&entries);
+                self.block_mapping(entries.into_iter());
             }
         }
     }
@@ -105,10 +116,21 @@ impl Emitter {
         self.pop_indent();
     }
 
-    fn block_mapping(&mut self, entries: &[(&String, &Value)]) {
+    fn block_mapping<'v>(&mut self, entries: impl Iterator<Item = (&'v String, &'v Value)>) {
         self.increase_indent(false, false);
         for (key, value) in entries {
             self.write_indent();
+            if key.len() <= MAX_SIMPLE_KEY_BYTES
+                && is_simple(key)
+                && resolve::plain_reads_as_string(key)
+            {
+                self.mapping_context = true;
+                self.simple_key_context = true;
+                self.simple_scalar(key);
+                self.write_indicator(":", false, false, false);
+                self.node(value, true, false);
+                continue;
+            }
             let key = reread_nel(key);
             let multiline = !is_simple(&key) && {
                 let mut chars = std::mem::take(&mut self.chars);
@@ -136,18 +158,23 @@ impl Emitter {
         self.pop_indent();
     }
 
+    /// A plain scalar of [`is_simple`] text: what analyze, select_style and write_plain
+    /// amount to for it, as it stays plain and has no space to fold at. Most scalars of a
+    /// manifest take this path.
+    fn simple_scalar(&mut self, value: &str) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        self.out.push_str(value);
+        self.column += i64::try_from(value.len()).unwrap_or(i64::MAX);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
     /// `yaml_emitter_emit_scalar`: pick the style libyaml allows, indent, write.
     fn scalar(&mut self, value: &str, requested: Style) {
         if requested == Style::Plain && is_simple(value) {
-            // What analyze, select_style and write_plain amount to for such text: it stays
-            // plain and has no space to fold at. Most scalars of a manifest take this path.
-            if !self.whitespace {
-                self.put(' ');
-            }
-            self.out.push_str(value);
-            self.column += i64::try_from(value.len()).unwrap_or(i64::MAX);
-            self.whitespace = false;
-            self.indention = false;
+            self.simple_scalar(value);
             return;
         }
         let mut chars = std::mem::take(&mut self.chars);
@@ -221,8 +248,10 @@ impl Emitter {
         if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
-        while self.column < indent {
-            self.put(' ');
+        if self.column < indent {
+            let n = usize::try_from(indent - self.column).unwrap_or(0);
+            self.out.extend(std::iter::repeat_n(' ', n));
+            self.column = indent;
         }
         self.whitespace = true;
         self.indention = true;

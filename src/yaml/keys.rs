@@ -23,6 +23,25 @@ pub(super) fn sort<V>(entries: &mut Vec<(&String, V)>) {
     entries.extend(sorted.into_iter().map(|(_, entry)| entry));
 }
 
+/// Whether keys in byte order (a map's own) are already in go-yaml's order: every key is
+/// [`is_simple`] and each pair compares the same by [`simple_order`]. Checked pair by pair
+/// so that the common case needs no copy and no sort.
+pub(super) fn in_order<'a>(mut keys: impl Iterator<Item = &'a String>) -> bool {
+    let Some(mut prev) = keys.next() else {
+        return true;
+    };
+    if !is_simple(prev) {
+        return false;
+    }
+    for key in keys {
+        if !is_simple(key) || simple_order(prev, key) == std::cmp::Ordering::Greater {
+            return false;
+        }
+        prev = key;
+    }
+    true
+}
+
 /// ASCII without digits: no digit runs and no Unicode categories to consult.
 fn is_simple(key: &str) -> bool {
     key.bytes().all(|b| b.is_ascii() && !b.is_ascii_digit())
@@ -181,6 +200,34 @@ mod tests {
                 assert_eq!(simple_order(a, b), compare(a, b), "{a:?} vs {b:?}");
             }
         }
+    }
+
+    /// `in_order` says yes only where sorting would leave a map's own (byte) order as it
+    /// is: every set of up to three keys from a list covering each class of byte.
+    #[test]
+    fn in_order_only_where_sort_keeps_byte_order() {
+        let pool = [
+            "a", "A", "Z", "z", "_", "~", "-", ".", "ab", "a_b", "aZ", "a~", "a1", "é", "{", "`",
+        ];
+        let mut said_yes = 0;
+        for i in 0..pool.len() {
+            for j in 0..pool.len() {
+                for k in 0..pool.len() {
+                    let mut keys: Vec<String> =
+                        [i, j, k].iter().map(|&x| pool[x].to_string()).collect();
+                    keys.sort();
+                    keys.dedup();
+                    let mut entries: Vec<(&String, ())> = keys.iter().map(|k| (k, ())).collect();
+                    sort(&mut entries);
+                    let sorted: Vec<&String> = entries.iter().map(|(k, _)| *k).collect();
+                    if in_order(keys.iter()) {
+                        said_yes += 1;
+                        assert_eq!(sorted, keys.iter().collect::<Vec<_>>(), "{keys:?}");
+                    }
+                }
+            }
+        }
+        assert!(said_yes > 1000, "only {said_yes} sets in order");
     }
 
     /// Mixed keys (digits, non-ASCII) still take go-yaml's own path.
