@@ -248,10 +248,13 @@ impl Emitter {
         if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
-        if self.column < indent {
-            let n = usize::try_from(indent - self.column).unwrap_or(0);
-            self.out.extend(std::iter::repeat_n(' ', n));
-            self.column = indent;
+        const SPACES: &str = "                                                                ";
+        while self.column < indent {
+            let n = usize::try_from(indent - self.column)
+                .unwrap_or(0)
+                .min(SPACES.len());
+            self.out.push_str(&SPACES[..n]);
+            self.column += i64::try_from(n).unwrap_or(i64::MAX);
         }
         self.whitespace = true;
         self.indention = true;

@@ -48,9 +48,13 @@ fn is_simple(key: &str) -> bool {
 }
 
 /// `less` restricted to [`is_simple`] keys, as an `Ordering`.
+/// Byte order but at the first difference, where a letter ranks after a non-letter.
 fn simple_order(a: &str, b: &str) -> std::cmp::Ordering {
     let rank = |b: u8| (b.is_ascii_alphabetic(), b);
-    a.bytes().map(rank).cmp(b.bytes().map(rank))
+    match a.bytes().zip(b.bytes()).find(|(x, y)| x != y) {
+        Some((x, y)) => rank(x).cmp(&rank(y)),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 fn merge_sort<T>(mut items: Vec<(Vec<char>, T)>) -> Vec<(Vec<char>, T)> {

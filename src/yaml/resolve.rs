@@ -5,13 +5,51 @@
 //! floats, timestamps (`2006-1-2`, with a time), and base-60 floats (`1:20`).
 
 /// go-yaml's `resolveMap`: the exact spellings of the YAML 1.1 non-string plain scalars.
-const RESOLVE_MAP: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", //
-    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", //
-    "", "~", "null", "Null", "NULL", //
-    ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
-    "-.INF", "<<",
-];
+/// A `match` rather than a list to search: every simple key and value asks.
+fn in_resolve_map(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "off"
+            | "Off"
+            | "OFF"
+            | ""
+            | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | "<<"
+    )
+}
 
 /// True when go-yaml would write `s` as a plain scalar: `resolve` finds a string and it is
 /// not a base-60 float.
@@ -31,7 +69,7 @@ fn resolves_to_other_type(s: &str) -> bool {
         Some(_) => return false,
     };
     // The map's longest spelling has five bytes.
-    if s.len() <= 5 && RESOLVE_MAP.contains(&s) {
+    if s.len() <= 5 && in_resolve_map(s) {
         return true;
     }
     // Numbers and timestamps are made of `numeric` bytes; any other byte (`100m`, `128Mi`)
