@@ -172,7 +172,7 @@ impl Setup {
     }
 
     fn value(&self, path: &str) -> Option<&Value> {
-        self.values.pointer(path)
+        pod::at(&self.values, path)
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::gotypes::{self, Ty};
 use super::legacy;
 use super::pipeline::{self, Engine, Owner, Params, PipelineError};
+use super::pod;
 use crate::config::InjectorConfig;
 use crate::manifest::{self, DocRef, Document, ManifestError, WorkloadKind};
 use crate::model::StringMap;
@@ -201,7 +202,7 @@ impl<'a> Injector<'a> {
         let mut obj = object;
         gotypes::normalize(&mut obj, gotypes::workload_type(kind));
         let str_at = |v: &Value, p: &str| {
-            v.pointer(p)
+            pod::at(&v, p)
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string()
@@ -211,8 +212,8 @@ impl<'a> Injector<'a> {
             kind: str_at(&obj, "/kind"),
             name: str_at(&obj, "/metadata/name"),
             namespace: str_at(&obj, "/metadata/namespace"),
-            labels: string_map(obj.pointer("/metadata/labels")),
-            annotations: string_map(obj.pointer("/metadata/annotations")),
+            labels: string_map(pod::at(&obj, "/metadata/labels")),
+            annotations: string_map(pod::at(&obj, "/metadata/annotations")),
         };
         // A Pod's workload is found through its controller, as the webhook does
         // (`truncate-canonical-name-custom-controller-pod` in Istio's suite).
@@ -242,7 +243,7 @@ impl<'a> Injector<'a> {
             object: Some(object_name.clone()),
             error,
         };
-        if obj.pointer(template_ptr).is_none_or(Value::is_null) {
+        if pod::at(&obj, template_ptr).is_none_or(Value::is_null) {
             return Err(fail(PipelineError::Other(
                 "spec.template is required value".into(),
             )));
@@ -250,7 +251,7 @@ impl<'a> Injector<'a> {
         // The pod's parts are moved out of the object (and back when it is skipped): the
         // injected ones take their places.
         let spec_ptr = format!("{template_ptr}/spec");
-        let mut take_out = |ptr: &str| obj.pointer_mut(ptr).map(Value::take);
+        let mut take_out = |ptr: &str| pod::at_mut(&mut obj, ptr).map(Value::take);
         let metadata = take_out(meta_ptr);
         let spec = take_out(&spec_ptr);
         let mut pod = json!({
@@ -258,8 +259,7 @@ impl<'a> Injector<'a> {
             "spec": spec.unwrap_or_else(|| json!({})),
         });
 
-        let name = pod
-            .pointer("/metadata/name")
+        let name = pod::at(&pod, "/metadata/name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
             .unwrap_or(&owner.name)
@@ -280,7 +280,7 @@ impl<'a> Injector<'a> {
             report.outcome = Outcome::Skipped(why);
             result.objects.push(report);
             for (ptr, key) in [(meta_ptr, "metadata"), (spec_ptr.as_str(), "spec")] {
-                if let Some(slot) = obj.pointer_mut(ptr) {
+                if let Some(slot) = pod::at_mut(&mut obj, ptr) {
                     *slot = pod[key].take();
                 }
             }
@@ -300,10 +300,10 @@ impl<'a> Injector<'a> {
                 .get_mut(key)
                 .map_or_else(|| json!({}), Value::take)
         };
-        if let Some(slot) = obj.pointer_mut(meta_ptr) {
+        if let Some(slot) = pod::at_mut(&mut obj, meta_ptr) {
             *slot = take("metadata");
         }
-        if let Some(slot) = obj.pointer_mut(&spec_ptr) {
+        if let Some(slot) = pod::at_mut(&mut obj, &spec_ptr) {
             *slot = take("spec");
         }
         // The pipeline returns its pod typed (normalised, quantities canonical) and the rest
@@ -312,7 +312,7 @@ impl<'a> Injector<'a> {
         let before = (!self.legacy && cfg!(debug_assertions)).then(|| obj.clone());
         if self.legacy || before.is_some() {
             gotypes::normalize(&mut obj, gotypes::workload_type(kind));
-            if let Some(template) = obj.pointer_mut(template_ptr) {
+            if let Some(template) = pod::at_mut(&mut obj, template_ptr) {
                 crate::model::quantity::canonicalize_pod(template)
                     .map_err(|e| fail(PipelineError::Other(e.to_string())))?;
             }
@@ -331,17 +331,16 @@ impl<'a> Injector<'a> {
     /// `sidecar.istio.io/inject`. The configured policy and selectors do not apply here.
     fn skip_reason(&self, pod: &Value, owner: &Owner) -> Option<String> {
         let ns = policy::Namespace {
-            name: pod
-                .pointer("/metadata/namespace")
+            name: pod::at(pod, "/metadata/namespace")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string(),
             labels: StringMap::new(),
         };
         let p = policy::Pod {
-            labels: string_map(pod.pointer("/metadata/labels")),
-            annotations: string_map(pod.pointer("/metadata/annotations")),
-            host_network: pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)),
+            labels: string_map(pod::at(&pod, "/metadata/labels")),
+            annotations: string_map(pod::at(&pod, "/metadata/annotations")),
+            host_network: pod::at(&pod, "/spec/hostNetwork") == Some(&Value::Bool(true)),
             workload_kind: owner.kind.clone(),
             workload_labels: owner.labels.clone(),
             workload_annotations: owner.annotations.clone(),

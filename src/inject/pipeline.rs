@@ -199,7 +199,8 @@ pub fn inject_pod(
     let original = typed_pod(pod)?;
     let mut warnings = Vec::new();
     if let Some(policy) = original
-        .pointer("/spec/dnsPolicy")
+        .get("spec")
+        .and_then(|s| s.get("dnsPolicy"))
         .and_then(Value::as_str)
         .filter(|p| *p != "ClusterFirst")
     {

@@ -24,6 +24,56 @@ impl List {
     }
 }
 
+/// `value.pointer(ptr)` for the pipeline's fixed paths (`/spec/template`, …) without
+/// serde_json's copy of every token for unescaping. A pointer with an escape (`~`) or one
+/// that passes through an array takes serde_json's way.
+pub fn at<'a>(value: &'a Value, ptr: &str) -> Option<&'a Value> {
+    match walk_objects(value, ptr) {
+        Walk::Found(v) => Some(v),
+        Walk::Missing => None,
+        Walk::Other => value.pointer(ptr),
+    }
+}
+
+/// [`at`], mutable.
+pub fn at_mut<'a>(value: &'a mut Value, ptr: &str) -> Option<&'a mut Value> {
+    match walk_objects(value, ptr) {
+        Walk::Missing => return None,
+        Walk::Other => return value.pointer_mut(ptr),
+        Walk::Found(_) => {}
+    }
+    let mut v = value;
+    for token in ptr.split('/').skip(1) {
+        v = v.as_object_mut()?.get_mut(token)?;
+    }
+    Some(v)
+}
+
+enum Walk<'a> {
+    Found(&'a Value),
+    Missing,
+    /// Not a plain path through objects: serde_json decides.
+    Other,
+}
+
+fn walk_objects<'a>(value: &'a Value, ptr: &str) -> Walk<'a> {
+    if ptr.contains('~') || !(ptr.is_empty() || ptr.starts_with('/')) {
+        return Walk::Other;
+    }
+    let mut v = value;
+    for token in ptr.split('/').skip(1) {
+        v = match v {
+            Value::Object(m) => match m.get(token) {
+                Some(next) => next,
+                None => return Walk::Missing,
+            },
+            Value::Array(_) => return Walk::Other,
+            _ => return Walk::Missing,
+        };
+    }
+    Walk::Found(v)
+}
+
 /// A string-valued map in `metadata` (`annotations`, `labels`).
 pub fn meta_str<'a>(pod: &'a Value, map: &str, key: &str) -> Option<&'a str> {
     pod.get("metadata")?.get(map)?.get(key)?.as_str()
@@ -238,5 +288,23 @@ mod tests {
         assert_eq!(parse_bool("True"), Some(true));
         assert_eq!(parse_bool("0"), Some(false));
         assert_eq!(parse_bool("yes"), None);
+    }
+
+    /// `at`/`at_mut` answer as serde_json's `pointer`/`pointer_mut` on every pointer shape:
+    /// empty, root key, empty tokens, escapes, arrays, scalars on the way, no leading `/`.
+    #[test]
+    fn at_is_json_pointer() {
+        let doc = serde_json::json!({
+            "": {"x": 1}, "a": {"b": {"c": "d"}, "": 2}, "l": [{"n": "0"}, {"n": "1"}],
+            "s": "text", "m~n": 3, "p/q": 4
+        });
+        for ptr in [
+            "", "/", "//x", "/a", "/a/b", "/a/b/c", "/a/b/c/d", "/a/", "/a/z", "/l", "/l/1/n",
+            "/l/01", "/l/x", "/s", "/s/x", "/m~0n", "/p~1q", "/z", "a", "/a/b/",
+        ] {
+            assert_eq!(at(&doc, ptr), doc.pointer(ptr), "{ptr:?}");
+            let (mut mine, mut theirs) = (doc.clone(), doc.clone());
+            assert_eq!(at_mut(&mut mine, ptr), theirs.pointer_mut(ptr), "{ptr:?}");
+        }
     }
 }

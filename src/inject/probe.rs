@@ -117,7 +117,8 @@ pub fn dump_app_probers(pod: &Value, status_port: i64) -> Option<String> {
         }
         for (field, what) in HOOKS {
             if let Some(h) = c
-                .pointer(&format!("/lifecycle/{field}"))
+                .get("lifecycle")
+                .and_then(|l| l.get(field))
                 .filter(|h| h.is_object())
                 && let Some(j) = prober(h, &ports, status_port, false)
             {

@@ -45,8 +45,7 @@ impl InjectionStatus {
     /// The names the template pod (the merged template outputs) contributes.
     pub fn from_template_pod(template_pod: &Value, revision: &str) -> InjectionStatus {
         let names = |ptr: &str| -> Vec<String> {
-            template_pod
-                .pointer(ptr)
+            pod::at(template_pod, ptr)
                 .and_then(Value::as_array)
                 .map(|a| a.iter().map(|c| pod::name_of(c).to_string()).collect())
                 .unwrap_or_default()
