@@ -495,16 +495,36 @@ fn reread_nel(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Text that libyaml writes plain, as it is, in any block context: printable ASCII without
-/// space, starting with a letter, digit, `_` or `/` (so no indicator, `---` or `...`), and
-/// not ending in `:`. Past the first character only `: ` and ` #` are indicators in block
-/// context, and without spaces neither can occur, so `analyze` finds nothing in it.
+/// space, not starting with an indicator (`?`, `:` and `-` are indicators only before a
+/// space or at the end), `---` or `...`, and not ending in `:`. Past the first character
+/// only `: ` and ` #` are indicators in block context, and without spaces neither can
+/// occur, so `analyze` finds nothing in it.
 fn is_simple(s: &str) -> bool {
     let bytes = s.as_bytes();
-    bytes
-        .first()
-        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'/')
-        && bytes.last() != Some(&b':')
-        && bytes.iter().all(|&b| b.is_ascii_graphic())
+    let first_ok = match bytes {
+        [] => false,
+        [b'?' | b':' | b'-'] => false,
+        [b'-', b'-', b'-', ..] | [b'.', b'.', b'.', ..] => false,
+        [first, ..] => !matches!(
+            first,
+            b'#' | b','
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+        ),
+    };
+    first_ok && bytes.last() != Some(&b':') && bytes.iter().all(|&b| b.is_ascii_graphic())
 }
 
 /// `yaml_emitter_analyze_scalar`, keeping what block context needs.
@@ -641,7 +661,7 @@ mod tests {
     /// over every text of up to three characters from a set covering each class.
     #[test]
     fn simple_text_is_what_analysis_allows_plain() {
-        let alphabet: Vec<char> = "aZ09_/.-:#,[]{}&*!|>'\"%@`?~=+ \t\n\u{85}é"
+        let alphabet: Vec<char> = "aZ09_/.-:#,[]{}&*!|>'\"%@`?~=+$() \t\n\u{85}é"
             .chars()
             .collect();
         let mut texts = vec![String::new()];

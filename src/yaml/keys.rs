@@ -26,7 +26,17 @@ pub(super) fn sort<V>(entries: &mut Vec<(&String, V)>) {
 /// Whether keys in byte order (a map's own) are already in go-yaml's order: every key is
 /// [`is_simple`] and each pair compares the same by [`simple_order`]. Checked pair by pair
 /// so that the common case needs no copy and no sort.
-pub(super) fn in_order<'a>(mut keys: impl Iterator<Item = &'a String>) -> bool {
+pub(super) fn in_order<'a>(keys: impl Iterator<Item = &'a String> + Clone) -> bool {
+    // Byte order is go-yaml's order for keys without digits, non-ASCII and the non-letters
+    // that sort after a letter in bytes (0x5B-0x60 and 0x7B-0x7F): one pass, no comparisons.
+    let bytewise = |k: &String| {
+        k.bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_digit() && !matches!(b, b'['..=b'`' | b'{'..))
+    };
+    if keys.clone().all(bytewise) {
+        return true;
+    }
+    let mut keys = keys;
     let Some(mut prev) = keys.next() else {
         return true;
     };
