@@ -217,16 +217,12 @@ impl<'a> Injector<'a> {
         };
         // A Pod's workload is found through its controller, as the webhook does
         // (`truncate-canonical-name-custom-controller-pod` in Istio's suite).
-        let template_owner = if kind == WorkloadKind::Pod {
-            let found = super::admission::deploy_meta_from_pod(&obj);
-            Owner {
-                labels: owner.labels.clone(),
-                annotations: owner.annotations.clone(),
-                ..found
-            }
-        } else {
-            owner.clone()
-        };
+        let pod_owner = (kind == WorkloadKind::Pod).then(|| Owner {
+            labels: owner.labels.clone(),
+            annotations: owner.annotations.clone(),
+            ..super::admission::deploy_meta_from_pod(&obj)
+        });
+        let template_owner = pod_owner.as_ref().unwrap_or(&owner);
         let template_ptr = kind.pod_template_pointer();
         let meta_ptr = kind.inject_metadata_pointer();
         let object_name = format!(
@@ -287,9 +283,9 @@ impl<'a> Injector<'a> {
             return Ok(obj);
         }
         let injected = if self.legacy {
-            legacy::inject_pod(self.engine, &template_owner, &pod, &self.params)
+            legacy::inject_pod(self.engine, template_owner, &pod, &self.params)
         } else {
-            pipeline::inject_pod(self.engine, &template_owner, pod, &self.params)
+            pipeline::inject_pod(self.engine, template_owner, pod, &self.params)
         }
         .map_err(fail)?;
         let mut injected = injected;
