@@ -14,7 +14,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use gotmpl::{MethodHook, Value};
 
@@ -121,10 +121,17 @@ pub fn build(input: &TemplateInput) -> Value {
 /// Builds `SidecarTemplateData` with the configuration's parts taken from `constants`,
 /// which must have been built from the same `input.mesh` and `input.values`.
 pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
+    // A `map[string]string`: any value that is not a string leaves it empty, as decoding
+    // it into Go's type fails.
     let annotations: BTreeMap<String, String> = input
         .object_meta
         .get("annotations")
-        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .and_then(serde_json::Value::as_object)
+        .and_then(|a| {
+            a.iter()
+                .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default();
     map([
         (
@@ -291,18 +298,33 @@ enum Zero {
 struct Schema {
     /// (json name, zero, element schema for lists of structs)
     fields: &'static [(&'static str, Zero, Option<&'static Schema>)],
-    /// The zero-filled struct with Go field names, built once: every object converted for
-    /// every pod starts from a copy (reference-counted values) instead of a fresh build.
-    zeros: OnceLock<BTreeMap<Arc<str>, Value>>,
 }
 
 impl Schema {
-    fn zeros(&'static self) -> &'static BTreeMap<Arc<str>, Value> {
-        self.zeros.get_or_init(|| {
-            self.fields
+    /// The zero-filled struct with Go field names. Built once per thread: every object
+    /// converted for every pod starts from a copy (reference-counted values) instead of a
+    /// fresh build, and per thread so that the copies' reference counts are not shared
+    /// between the threads rendering pods side by side.
+    fn zeros(&'static self) -> BTreeMap<Arc<str>, Value> {
+        thread_local! {
+            static ZEROS: RefCell<Vec<(usize, BTreeMap<Arc<str>, Value>)>> =
+                const { RefCell::new(Vec::new()) };
+        }
+        let id = std::ptr::from_ref(self) as usize;
+        let cached = ZEROS.with(|z| {
+            z.borrow()
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, m)| m.clone())
+        });
+        cached.unwrap_or_else(|| {
+            let built: BTreeMap<Arc<str>, Value> = self
+                .fields
                 .iter()
                 .map(|(name, zero, _)| (go_name(name), zero_value(*zero)))
-                .collect()
+                .collect();
+            ZEROS.with(|z| z.borrow_mut().push((id, built.clone())));
+            built
         })
     }
 }
@@ -310,7 +332,6 @@ impl Schema {
 use Zero::*;
 
 static CONTAINER_PORT: Schema = Schema {
-    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("hostPort", Int, None),
@@ -321,7 +342,6 @@ static CONTAINER_PORT: Schema = Schema {
 };
 
 static RESOURCES: Schema = Schema {
-    zeros: OnceLock::new(),
     fields: &[
         ("limits", Map, None),
         ("requests", Map, None),
@@ -330,7 +350,6 @@ static RESOURCES: Schema = Schema {
 };
 
 static CONTAINER: Schema = Schema {
-    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("image", Str, None),
@@ -360,7 +379,6 @@ static CONTAINER: Schema = Schema {
 };
 
 static POD_SPEC: Schema = Schema {
-    zeros: OnceLock::new(),
     fields: &[
         ("volumes", List, None),
         ("initContainers", List, Some(&CONTAINER)),
@@ -406,7 +424,6 @@ static POD_SPEC: Schema = Schema {
 };
 
 static OBJECT_META: Schema = Schema {
-    zeros: OnceLock::new(),
     fields: &[
         ("name", Str, None),
         ("generateName", Str, None),
@@ -534,7 +551,7 @@ fn kube_with(
 ) -> Value {
     match v {
         serde_json::Value::Object(o) => {
-            let mut out = schema.map_or_else(BTreeMap::new, |sc| sc.zeros().clone());
+            let mut out = schema.map_or_else(BTreeMap::new, Schema::zeros);
             for (k, x) in o {
                 let field = schema.and_then(|sc| sc.fields.iter().find(|(n, _, _)| n == k));
                 let value = if MAP_FIELDS.contains(&k.as_str()) {
