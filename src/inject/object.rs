@@ -202,7 +202,7 @@ impl<'a> Injector<'a> {
         let mut obj = object;
         gotypes::normalize(&mut obj, gotypes::workload_type(kind));
         let str_at = |v: &Value, p: &str| {
-            pod::at(&v, p)
+            pod::at(v, p)
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string()
@@ -334,9 +334,9 @@ impl<'a> Injector<'a> {
             labels: StringMap::new(),
         };
         let p = policy::Pod {
-            labels: string_map(pod::at(&pod, "/metadata/labels")),
-            annotations: string_map(pod::at(&pod, "/metadata/annotations")),
-            host_network: pod::at(&pod, "/spec/hostNetwork") == Some(&Value::Bool(true)),
+            labels: string_map(pod::at(pod, "/metadata/labels")),
+            annotations: string_map(pod::at(pod, "/metadata/annotations")),
+            host_network: pod::at(pod, "/spec/hostNetwork") == Some(&Value::Bool(true)),
             workload_kind: owner.kind.clone(),
             workload_labels: owner.labels.clone(),
             workload_annotations: owner.annotations.clone(),

@@ -295,6 +295,9 @@ enum Zero {
     Struct(&'static Schema),
 }
 
+/// A Go struct's fields by Go name, as the template sees them.
+type GoStruct = BTreeMap<Arc<str>, Value>;
+
 struct Schema {
     /// (json name, zero, element schema for lists of structs)
     fields: &'static [(&'static str, Zero, Option<&'static Schema>)],
@@ -305,9 +308,9 @@ impl Schema {
     /// converted for every pod starts from a copy (reference-counted values) instead of a
     /// fresh build, and per thread so that the copies' reference counts are not shared
     /// between the threads rendering pods side by side.
-    fn zeros(&'static self) -> BTreeMap<Arc<str>, Value> {
+    fn zeros(&'static self) -> GoStruct {
         thread_local! {
-            static ZEROS: RefCell<Vec<(usize, BTreeMap<Arc<str>, Value>)>> =
+            static ZEROS: RefCell<Vec<(usize, GoStruct)>> =
                 const { RefCell::new(Vec::new()) };
         }
         let id = std::ptr::from_ref(self) as usize;
@@ -318,7 +321,7 @@ impl Schema {
                 .map(|(_, m)| m.clone())
         });
         cached.unwrap_or_else(|| {
-            let built: BTreeMap<Arc<str>, Value> = self
+            let built: GoStruct = self
                 .fields
                 .iter()
                 .map(|(name, zero, _)| (go_name(name), zero_value(*zero)))
