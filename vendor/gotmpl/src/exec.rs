@@ -33,6 +33,7 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Result, TemplateError};
+use crate::index::FuncIndex;
 use crate::parse::{BranchNode, CommandNode, Expr, ListNode, Node, Number, PipeNode, TemplateNode};
 use crate::value::Value;
 use crate::value::ValueFunc;
@@ -221,7 +222,7 @@ const DOLLAR_KEY: SmolStr = SmolStr::new_static("$");
 /// pipelines, resolving variables, calling functions, and writing output.
 /// Created internally by [`Template::execute`](crate::Template::execute).
 pub struct Executor<'a> {
-    funcs: &'a BTreeMap<String, ValueFunc>,
+    funcs: &'a FuncIndex,
     templates: &'a BTreeMap<String, Arc<ListNode>>,
     vars: VarScope,
     depth: usize,
@@ -229,6 +230,9 @@ pub struct Executor<'a> {
     range_iters_remaining: u64,
     methods: Option<MethodHook>,
     mutators: Arc<[String]>,
+    /// The arguments of the calls being evaluated, one slice per call (kubectl-inject
+    /// patch: a `Vec` per call was an allocation per call).
+    args: Vec<Value>,
 }
 
 /// Returns a short human-readable name for an expression, used in error messages.
@@ -321,8 +325,8 @@ impl<'a> Executor<'a> {
     /// `funcs` should contain all [built-in](crate::funcs::builtins) and
     /// user-defined functions. `templates` holds the named templates from
     /// `{{define}}` blocks.
-    pub fn new(
-        funcs: &'a BTreeMap<String, ValueFunc>,
+    pub(crate) fn new(
+        funcs: &'a FuncIndex,
         templates: &'a BTreeMap<String, Arc<ListNode>>,
     ) -> Self {
         Executor {
@@ -334,6 +338,7 @@ impl<'a> Executor<'a> {
             range_iters_remaining: DEFAULT_MAX_RANGE_ITERS,
             methods: None,
             mutators: Arc::from(Vec::new()),
+            args: Vec::new(),
         }
     }
 
@@ -790,23 +795,30 @@ impl<'a> Executor<'a> {
         arg_exprs: &[Expr],
         piped: Option<Value>,
     ) -> ExecResult<Value> {
-        let func = self
-            .funcs
+        let funcs: &'a FuncIndex = self.funcs;
+        let func = funcs
             .get(name)
             .ok_or_else(|| TemplateError::UndefinedFunction(name.to_string()))?;
 
-        let mut args: Vec<Value> =
-            Vec::with_capacity(arg_exprs.len() + usize::from(piped.is_some()));
+        let base = self.args.len();
         for expr in arg_exprs {
-            args.push(self.eval_expr(dot, expr)?);
+            match self.eval_expr(dot, expr) {
+                Ok(v) => self.args.push(v),
+                Err(e) => {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
+            }
         }
 
         // Piped value becomes the last argument (Go convention)
         if let Some(piped_val) = piped {
-            args.push(piped_val);
+            self.args.push(piped_val);
         }
 
-        let result = self.invoke_func(name, func, &args)?;
+        let result = self.invoke_func(name, func, &self.args[base..]);
+        self.args.truncate(base);
+        let result = result?;
         // kubectl-inject patch: Go maps are references, so `set $d "k" v` changes `$d`.
         // Our maps are values: write the function's result (the changed map) back into
         // the variable (or the variable's field) the first argument named.
@@ -924,7 +936,8 @@ impl<'a> Executor<'a> {
 
             Expr::Identifier(_, name) => {
                 // Bare identifier, could be a zero-arg function call
-                if let Some(func) = self.funcs.get(name.as_str()) {
+                let funcs: &'a FuncIndex = self.funcs;
+                if let Some(func) = funcs.get(name.as_str()) {
                     return self.invoke_func(name, func, &[]);
                 }
                 Err(TemplateError::UndefinedFunction(name.to_string()).into())
@@ -977,7 +990,7 @@ mod tests {
         let parser = Parser::new(template, "{{", "}}").unwrap();
         let (tree, defines) = parser.parse().unwrap();
 
-        let funcs = builtins();
+        let funcs = FuncIndex::new(&builtins());
         let mut templates: BTreeMap<String, Arc<ListNode>> = BTreeMap::new();
         for def in &defines {
             templates.insert(def.name.to_string(), Arc::new(def.body.clone()));
