@@ -213,6 +213,9 @@ impl VarScope {
 /// Caps attacker-controlled `{{range 10000000000}}` / nested-range DoS.
 pub(crate) const DEFAULT_MAX_RANGE_ITERS: u64 = 10_000_000;
 
+/// The value of a missing field, for [`Executor::walk_fields`] to point at.
+static NIL: Value = Value::Nil;
+
 /// Key used for the template's implicit `$` variable.
 const DOLLAR_KEY: SmolStr = SmolStr::new_static("$");
 
@@ -712,10 +715,10 @@ impl<'a> Executor<'a> {
         {
             if name.as_str() == "and" || name.as_str() == "or" {
                 let val = self.eval_short_circuit(dot, name, &cmd.args[1..], piped)?;
-                return self.walk_fields(val, fields);
+                return self.walk_fields(&val, fields);
             }
             let val = self.eval_function_call(dot, name, &cmd.args[1..], piped)?;
-            return self.walk_fields(val, fields);
+            return self.walk_fields(&val, fields);
         }
 
         // Non-function command: cannot accept piped values or extra arguments.
@@ -833,19 +836,19 @@ impl<'a> Executor<'a> {
         Ok(result)
     }
 
-    /// Walk a chain of field accesses on `val`.
-    fn walk_fields(&self, mut val: Value, fields: &[SmolStr]) -> ExecResult<Value> {
+    /// Walk a chain of field accesses from `start`.
+    fn walk_fields(&self, start: &Value, fields: &[SmolStr]) -> ExecResult<Value> {
         // kubectl-inject patch: Go distinguishes a missing map entry (an invalid value:
         // further fields give no value) from an entry holding nil (a nil interface: a
-        // further field is an error), and lets types have methods (the hook).
+        // further field is an error), and lets types have methods (the hook). The chain
+        // is walked by reference and only its result cloned (upstream cloned each step).
+        let mut cur = start;
         let mut nil_entry = false;
-        for field in fields {
+        for (i, field) in fields.iter().enumerate() {
             if let Some(hook) = &self.methods
-                && let Some(v) = hook(&val, field)
+                && let Some(v) = hook(cur, field)
             {
-                val = v;
-                nil_entry = false;
-                continue;
+                return self.walk_fields(&v, &fields[i + 1..]);
             }
             if nil_entry {
                 return Err(TemplateError::Exec(format!(
@@ -853,28 +856,31 @@ impl<'a> Executor<'a> {
                 ))
                 .into());
             }
-            // kubectl-inject patch: one map lookup per field (it was looked up twice).
-            let found = val.field(field).cloned();
-            nil_entry = matches!(found, Some(Value::Nil));
-            val = match found {
-                Some(v) => v,
-                None => self.field_missing(&val, field)?,
+            cur = match cur.field(field) {
+                Some(v) => {
+                    nil_entry = matches!(v, Value::Nil);
+                    v
+                }
+                None => {
+                    self.field_missing(cur, field)?;
+                    &NIL
+                }
             };
         }
-        Ok(val)
+        Ok(cur.clone())
     }
 
-    /// The value of a field `val` does not have, respecting missingkey option.
-    fn field_missing(&self, val: &Value, name: &str) -> ExecResult<Value> {
+    /// Checks a field `val` does not have, respecting missingkey option: its value is nil.
+    fn field_missing(&self, val: &Value, name: &str) -> ExecResult<()> {
         match val {
             Value::Map(_) => match self.missing_key {
                 MissingKey::Error => Err(TemplateError::MissingKey {
                     key: name.to_string(),
                 }
                 .into()),
-                _ => Ok(Value::Nil),
+                _ => Ok(()),
             },
-            Value::Nil => Ok(Value::Nil),
+            Value::Nil => Ok(()),
             _ => Err(TemplateError::Exec(format!(
                 "can't evaluate field {} in type {}",
                 name,
@@ -905,13 +911,12 @@ impl<'a> Executor<'a> {
         match expr {
             Expr::Dot(_) => Ok(dot.clone()),
 
-            Expr::Field(_, fields) => self.walk_fields(dot.clone(), fields),
+            Expr::Field(_, fields) => self.walk_fields(dot, fields),
 
             Expr::Variable(_, name, fields) => {
                 let val = self
                     .vars
                     .get(name)
-                    .cloned()
                     .ok_or_else(|| TemplateError::UndefinedVariable(name.to_string()))?;
                 self.walk_fields(val, fields)
             }
@@ -945,7 +950,7 @@ impl<'a> Executor<'a> {
 
             Expr::Chain(_, inner, fields) => {
                 let val = self.eval_expr(dot, inner)?;
-                self.walk_fields(val, fields)
+                self.walk_fields(&val, fields)
             }
         }
     }
