@@ -21,7 +21,6 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
@@ -163,49 +162,55 @@ type ExecResult<T> = core::result::Result<T, ExecSignal>;
 /// short identifiers coming from the parser (already stored as `SmolStr`)
 /// inline up to 22 bytes — avoiding the heap allocation and atomic refcount
 /// bump that `Arc<str>` would incur on every `set`/`assign`.
+///
+/// kubectl-inject patch: one vector of variables, each frame a suffix of it (from its
+/// mark), searched from the end; a frame was a `BTreeMap`, built and dropped for every
+/// `if`/`with` and range iteration while templates hold a handful of variables.
 struct VarScope {
-    frames: Vec<BTreeMap<SmolStr, Value>>,
+    vars: Vec<(SmolStr, Value)>,
+    /// Where each frame but the outermost starts in `vars`.
+    marks: Vec<usize>,
 }
 
 impl VarScope {
     fn new() -> Self {
         VarScope {
-            frames: vec![BTreeMap::new()],
+            vars: Vec::new(),
+            marks: Vec::new(),
         }
     }
 
     fn push(&mut self) {
-        self.frames.push(BTreeMap::new());
+        self.marks.push(self.vars.len());
     }
 
     fn pop(&mut self) {
-        self.frames.pop();
+        let mark = self.marks.pop().unwrap_or(0);
+        self.vars.truncate(mark);
     }
 
     fn set(&mut self, name: &SmolStr, val: Value) {
-        if let Some(frame) = self.frames.last_mut() {
-            frame.insert(name.clone(), val);
+        let frame = self.marks.last().copied().unwrap_or(0);
+        match self.vars[frame..].iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = val,
+            None => self.vars.push((name.clone(), val)),
         }
     }
 
     /// Set a variable in any existing scope (for assignment with =).
     fn assign(&mut self, name: &SmolStr, val: Value) {
-        for frame in self.frames.iter_mut().rev() {
-            if let Some(slot) = frame.get_mut(name.as_str()) {
-                *slot = val;
-                return;
-            }
+        match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = val,
+            None => self.set(name, val),
         }
-        self.set(name, val);
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
-        for frame in self.frames.iter().rev() {
-            if let Some(v) = frame.get(name) {
-                return Some(v);
-            }
-        }
-        None
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 }
 
