@@ -23,9 +23,12 @@ fn name_hash(s: &str) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        // Byte by byte: a copy of a variable length would be a call to memcpy.
+        let w = rest
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
     }
     h
 }
