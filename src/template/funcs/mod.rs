@@ -237,6 +237,34 @@ fn too_deep(v: &Value, left: usize) -> bool {
     }
 }
 
+/// Fails when a function's result `v` is larger or deeper than the bounds.
+fn check_bounds(label: &str, v: &Value, args: &[Value]) -> Result<(), TemplateError> {
+    let too_big = match v {
+        Value::String(x) => x.len() > MAX_STRING,
+        Value::List(l) => l.len() > MAX_ENTRIES,
+        Value::Map(m) => m.len() > MAX_ENTRIES,
+        _ => return Ok(()),
+    };
+    if too_big {
+        return Err(TemplateError::Exec(format!(
+            "result of {label} is larger than {MAX_STRING} bytes or {MAX_ENTRIES} entries; stopped"
+        )));
+    }
+    // An argument handed back as it is (`default`, `index`, `first`) nests no deeper than
+    // before the call: only new lists and maps need the walk.
+    let passed_through = args.iter().any(|a| match (a, v) {
+        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
+        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    });
+    if !passed_through && too_deep(v, MAX_DEPTH) {
+        return Err(TemplateError::Exec(format!(
+            "result of {label} nests lists or maps more than {MAX_DEPTH} deep; stopped"
+        )));
+    }
+    Ok(())
+}
+
 /// The whole function map for `set`: Go's builtins, sprig over them, then Istio's
 /// functions over sprig; every function's result is bounded in size.
 pub fn func_map(set: FuncSet) -> FuncMap {
@@ -249,22 +277,7 @@ pub fn func_map(set: FuncSet) -> FuncMap {
             let label = name.clone();
             let bounded: gotmpl::ValueFunc = Arc::new(move |args: &[Value]| {
                 let v = f(args)?;
-                let too_big = match &v {
-                    Value::String(x) => x.len() > MAX_STRING,
-                    Value::List(l) => l.len() > MAX_ENTRIES,
-                    Value::Map(m) => m.len() > MAX_ENTRIES,
-                    _ => false,
-                };
-                if too_big {
-                    return Err(TemplateError::Exec(format!(
-                        "result of {label} is larger than {MAX_STRING} bytes or {MAX_ENTRIES} entries; stopped"
-                    )));
-                }
-                if too_deep(&v, MAX_DEPTH) {
-                    return Err(TemplateError::Exec(format!(
-                        "result of {label} nests lists or maps more than {MAX_DEPTH} deep; stopped"
-                    )));
-                }
+                check_bounds(&label, &v, args)?;
                 Ok(v)
             });
             (name, bounded)

@@ -21,7 +21,6 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
@@ -33,6 +32,7 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Result, TemplateError};
+use crate::index::FuncIndex;
 use crate::parse::{BranchNode, CommandNode, Expr, ListNode, Node, Number, PipeNode, TemplateNode};
 use crate::value::Value;
 use crate::value::ValueFunc;
@@ -162,55 +162,64 @@ type ExecResult<T> = core::result::Result<T, ExecSignal>;
 /// short identifiers coming from the parser (already stored as `SmolStr`)
 /// inline up to 22 bytes — avoiding the heap allocation and atomic refcount
 /// bump that `Arc<str>` would incur on every `set`/`assign`.
+///
+/// kubectl-inject patch: one vector of variables, each frame a suffix of it (from its
+/// mark), searched from the end; a frame was a `BTreeMap`, built and dropped for every
+/// `if`/`with` and range iteration while templates hold a handful of variables.
 struct VarScope {
-    frames: Vec<BTreeMap<SmolStr, Value>>,
+    vars: Vec<(SmolStr, Value)>,
+    /// Where each frame but the outermost starts in `vars`.
+    marks: Vec<usize>,
 }
 
 impl VarScope {
     fn new() -> Self {
         VarScope {
-            frames: vec![BTreeMap::new()],
+            vars: Vec::new(),
+            marks: Vec::new(),
         }
     }
 
     fn push(&mut self) {
-        self.frames.push(BTreeMap::new());
+        self.marks.push(self.vars.len());
     }
 
     fn pop(&mut self) {
-        self.frames.pop();
+        let mark = self.marks.pop().unwrap_or(0);
+        self.vars.truncate(mark);
     }
 
     fn set(&mut self, name: &SmolStr, val: Value) {
-        if let Some(frame) = self.frames.last_mut() {
-            frame.insert(name.clone(), val);
+        let frame = self.marks.last().copied().unwrap_or(0);
+        match self.vars[frame..].iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = val,
+            None => self.vars.push((name.clone(), val)),
         }
     }
 
     /// Set a variable in any existing scope (for assignment with =).
     fn assign(&mut self, name: &SmolStr, val: Value) {
-        for frame in self.frames.iter_mut().rev() {
-            if let Some(slot) = frame.get_mut(name.as_str()) {
-                *slot = val;
-                return;
-            }
+        match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = val,
+            None => self.set(name, val),
         }
-        self.set(name, val);
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
-        for frame in self.frames.iter().rev() {
-            if let Some(v) = frame.get(name) {
-                return Some(v);
-            }
-        }
-        None
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 }
 
 /// Default per-execution iteration budget across all `{{range}}` loops.
 /// Caps attacker-controlled `{{range 10000000000}}` / nested-range DoS.
 pub(crate) const DEFAULT_MAX_RANGE_ITERS: u64 = 10_000_000;
+
+/// The value of a missing field, for [`Executor::walk_fields`] to point at.
+static NIL: Value = Value::Nil;
 
 /// Key used for the template's implicit `$` variable.
 const DOLLAR_KEY: SmolStr = SmolStr::new_static("$");
@@ -221,7 +230,7 @@ const DOLLAR_KEY: SmolStr = SmolStr::new_static("$");
 /// pipelines, resolving variables, calling functions, and writing output.
 /// Created internally by [`Template::execute`](crate::Template::execute).
 pub struct Executor<'a> {
-    funcs: &'a BTreeMap<String, ValueFunc>,
+    funcs: &'a FuncIndex,
     templates: &'a BTreeMap<String, Arc<ListNode>>,
     vars: VarScope,
     depth: usize,
@@ -229,6 +238,9 @@ pub struct Executor<'a> {
     range_iters_remaining: u64,
     methods: Option<MethodHook>,
     mutators: Arc<[String]>,
+    /// The arguments of the calls being evaluated, one slice per call (kubectl-inject
+    /// patch: a `Vec` per call was an allocation per call).
+    args: Vec<Value>,
 }
 
 /// Returns a short human-readable name for an expression, used in error messages.
@@ -321,8 +333,8 @@ impl<'a> Executor<'a> {
     /// `funcs` should contain all [built-in](crate::funcs::builtins) and
     /// user-defined functions. `templates` holds the named templates from
     /// `{{define}}` blocks.
-    pub fn new(
-        funcs: &'a BTreeMap<String, ValueFunc>,
+    pub(crate) fn new(
+        funcs: &'a FuncIndex,
         templates: &'a BTreeMap<String, Arc<ListNode>>,
     ) -> Self {
         Executor {
@@ -334,6 +346,7 @@ impl<'a> Executor<'a> {
             range_iters_remaining: DEFAULT_MAX_RANGE_ITERS,
             methods: None,
             mutators: Arc::from(Vec::new()),
+            args: Vec::new(),
         }
     }
 
@@ -707,10 +720,10 @@ impl<'a> Executor<'a> {
         {
             if name.as_str() == "and" || name.as_str() == "or" {
                 let val = self.eval_short_circuit(dot, name, &cmd.args[1..], piped)?;
-                return self.walk_fields(val, fields);
+                return self.walk_fields(&val, fields);
             }
             let val = self.eval_function_call(dot, name, &cmd.args[1..], piped)?;
-            return self.walk_fields(val, fields);
+            return self.walk_fields(&val, fields);
         }
 
         // Non-function command: cannot accept piped values or extra arguments.
@@ -790,23 +803,30 @@ impl<'a> Executor<'a> {
         arg_exprs: &[Expr],
         piped: Option<Value>,
     ) -> ExecResult<Value> {
-        let func = self
-            .funcs
+        let funcs: &'a FuncIndex = self.funcs;
+        let func = funcs
             .get(name)
             .ok_or_else(|| TemplateError::UndefinedFunction(name.to_string()))?;
 
-        let mut args: Vec<Value> =
-            Vec::with_capacity(arg_exprs.len() + usize::from(piped.is_some()));
+        let base = self.args.len();
         for expr in arg_exprs {
-            args.push(self.eval_expr(dot, expr)?);
+            match self.eval_expr(dot, expr) {
+                Ok(v) => self.args.push(v),
+                Err(e) => {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
+            }
         }
 
         // Piped value becomes the last argument (Go convention)
         if let Some(piped_val) = piped {
-            args.push(piped_val);
+            self.args.push(piped_val);
         }
 
-        let result = self.invoke_func(name, func, &args)?;
+        let result = self.invoke_func(name, func, &self.args[base..]);
+        self.args.truncate(base);
+        let result = result?;
         // kubectl-inject patch: Go maps are references, so `set $d "k" v` changes `$d`.
         // Our maps are values: write the function's result (the changed map) back into
         // the variable (or the variable's field) the first argument named.
@@ -821,19 +841,19 @@ impl<'a> Executor<'a> {
         Ok(result)
     }
 
-    /// Walk a chain of field accesses on `val`.
-    fn walk_fields(&self, mut val: Value, fields: &[SmolStr]) -> ExecResult<Value> {
+    /// Walk a chain of field accesses from `start`.
+    fn walk_fields(&self, start: &Value, fields: &[SmolStr]) -> ExecResult<Value> {
         // kubectl-inject patch: Go distinguishes a missing map entry (an invalid value:
         // further fields give no value) from an entry holding nil (a nil interface: a
-        // further field is an error), and lets types have methods (the hook).
+        // further field is an error), and lets types have methods (the hook). The chain
+        // is walked by reference and only its result cloned (upstream cloned each step).
+        let mut cur = start;
         let mut nil_entry = false;
-        for field in fields {
+        for (i, field) in fields.iter().enumerate() {
             if let Some(hook) = &self.methods
-                && let Some(v) = hook(&val, field)
+                && let Some(v) = hook(cur, field)
             {
-                val = v;
-                nil_entry = false;
-                continue;
+                return self.walk_fields(&v, &fields[i + 1..]);
             }
             if nil_entry {
                 return Err(TemplateError::Exec(format!(
@@ -841,28 +861,31 @@ impl<'a> Executor<'a> {
                 ))
                 .into());
             }
-            // kubectl-inject patch: one map lookup per field (it was looked up twice).
-            let found = val.field(field).cloned();
-            nil_entry = matches!(found, Some(Value::Nil));
-            val = match found {
-                Some(v) => v,
-                None => self.field_missing(&val, field)?,
+            cur = match cur.field(field) {
+                Some(v) => {
+                    nil_entry = matches!(v, Value::Nil);
+                    v
+                }
+                None => {
+                    self.field_missing(cur, field)?;
+                    &NIL
+                }
             };
         }
-        Ok(val)
+        Ok(cur.clone())
     }
 
-    /// The value of a field `val` does not have, respecting missingkey option.
-    fn field_missing(&self, val: &Value, name: &str) -> ExecResult<Value> {
+    /// Checks a field `val` does not have, respecting missingkey option: its value is nil.
+    fn field_missing(&self, val: &Value, name: &str) -> ExecResult<()> {
         match val {
             Value::Map(_) => match self.missing_key {
                 MissingKey::Error => Err(TemplateError::MissingKey {
                     key: name.to_string(),
                 }
                 .into()),
-                _ => Ok(Value::Nil),
+                _ => Ok(()),
             },
-            Value::Nil => Ok(Value::Nil),
+            Value::Nil => Ok(()),
             _ => Err(TemplateError::Exec(format!(
                 "can't evaluate field {} in type {}",
                 name,
@@ -893,13 +916,12 @@ impl<'a> Executor<'a> {
         match expr {
             Expr::Dot(_) => Ok(dot.clone()),
 
-            Expr::Field(_, fields) => self.walk_fields(dot.clone(), fields),
+            Expr::Field(_, fields) => self.walk_fields(dot, fields),
 
             Expr::Variable(_, name, fields) => {
                 let val = self
                     .vars
                     .get(name)
-                    .cloned()
                     .ok_or_else(|| TemplateError::UndefinedVariable(name.to_string()))?;
                 self.walk_fields(val, fields)
             }
@@ -924,7 +946,8 @@ impl<'a> Executor<'a> {
 
             Expr::Identifier(_, name) => {
                 // Bare identifier, could be a zero-arg function call
-                if let Some(func) = self.funcs.get(name.as_str()) {
+                let funcs: &'a FuncIndex = self.funcs;
+                if let Some(func) = funcs.get(name.as_str()) {
                     return self.invoke_func(name, func, &[]);
                 }
                 Err(TemplateError::UndefinedFunction(name.to_string()).into())
@@ -932,7 +955,7 @@ impl<'a> Executor<'a> {
 
             Expr::Chain(_, inner, fields) => {
                 let val = self.eval_expr(dot, inner)?;
-                self.walk_fields(val, fields)
+                self.walk_fields(&val, fields)
             }
         }
     }
@@ -977,7 +1000,7 @@ mod tests {
         let parser = Parser::new(template, "{{", "}}").unwrap();
         let (tree, defines) = parser.parse().unwrap();
 
-        let funcs = builtins();
+        let funcs = FuncIndex::new(&builtins());
         let mut templates: BTreeMap<String, Arc<ListNode>> = BTreeMap::new();
         for def in &defines {
             templates.insert(def.name.to_string(), Arc::new(def.body.clone()));

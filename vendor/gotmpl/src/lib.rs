@@ -26,6 +26,7 @@ pub(crate) mod error;
 pub(crate) mod exec;
 pub(crate) mod funcs;
 pub(crate) mod go;
+pub(crate) mod index;
 /// Parser, lexer, and AST node types for the Go template language.
 ///
 /// This module mirrors Go's `text/template/parse` package. Most users don't
@@ -73,6 +74,20 @@ fn shared_builtins() -> Arc<BTreeMap<String, ValueFunc>> {
 #[cfg(not(feature = "std"))]
 fn shared_builtins() -> Arc<BTreeMap<String, ValueFunc>> {
     Arc::new(builtins())
+}
+
+/// [`shared_builtins`] indexed (kubectl-inject patch).
+#[cfg(feature = "std")]
+fn shared_builtins_index() -> Arc<index::FuncIndex> {
+    use std::sync::LazyLock;
+    static INDEX: LazyLock<Arc<index::FuncIndex>> =
+        LazyLock::new(|| Arc::new(index::FuncIndex::new(&shared_builtins())));
+    INDEX.clone()
+}
+
+#[cfg(not(feature = "std"))]
+fn shared_builtins_index() -> Arc<index::FuncIndex> {
+    Arc::new(index::FuncIndex::new(&shared_builtins()))
 }
 
 fn col_for_offset(src: &str, offset: usize) -> usize {
@@ -146,6 +161,8 @@ pub struct Template {
     tree: Option<ListNode>,
     defines: BTreeMap<String, Arc<ListNode>>,
     funcs: Arc<BTreeMap<String, ValueFunc>>,
+    /// `funcs` indexed for the executor (kubectl-inject patch); rebuilt when they change.
+    func_index: Arc<index::FuncIndex>,
     left_delim: String,
     right_delim: String,
     missing_key: MissingKey,
@@ -200,6 +217,7 @@ impl Template {
             tree: None,
             defines: BTreeMap::new(),
             funcs: shared_builtins(),
+            func_index: shared_builtins_index(),
             left_delim: "{{".to_string(),
             right_delim: "}}".to_string(),
             missing_key: MissingKey::default(),
@@ -311,6 +329,7 @@ impl Template {
         f: impl Fn(&[Value]) -> Result<Value> + Send + Sync + 'static,
     ) -> Self {
         Arc::make_mut(&mut self.funcs).insert(name.to_string(), Arc::new(f));
+        self.func_index = Arc::new(index::FuncIndex::new(&self.funcs));
         self
     }
 
@@ -341,6 +360,7 @@ impl Template {
     #[must_use]
     pub fn funcs(mut self, func_map: FuncMap) -> Self {
         Arc::make_mut(&mut self.funcs).extend(func_map);
+        self.func_index = Arc::new(index::FuncIndex::new(&self.funcs));
         self
     }
 
@@ -759,7 +779,7 @@ impl Template {
     /// through so a new option cannot be forgotten on one of them.
     fn make_executor<'a>(
         &self,
-        funcs: &'a BTreeMap<String, ValueFunc>,
+        funcs: &'a index::FuncIndex,
         templates: &'a BTreeMap<String, Arc<ListNode>>,
     ) -> Executor<'a> {
         let mut executor = Executor::new(funcs, templates);
@@ -789,7 +809,7 @@ impl Template {
             error::TemplateError::Exec(format!("template {:?} has not been parsed", self.name))
         })?;
 
-        let mut executor = self.make_executor(&self.funcs, &self.defines);
+        let mut executor = self.make_executor(&self.func_index, &self.defines);
         executor.execute(writer, tree, data)
     }
 
@@ -815,7 +835,7 @@ impl Template {
             .get(name)
             .ok_or_else(|| error::TemplateError::UndefinedTemplate(name.to_string()))?;
 
-        let mut executor = self.make_executor(&self.funcs, &self.defines);
+        let mut executor = self.make_executor(&self.func_index, &self.defines);
         executor.execute(writer, tree.as_ref(), data)
     }
 
@@ -999,7 +1019,8 @@ impl Template {
         funcs: &BTreeMap<String, ValueFunc>,
         data: &Value,
     ) -> Result<()> {
-        let mut executor = self.make_executor(funcs, templates);
+        let funcs = index::FuncIndex::new(funcs);
+        let mut executor = self.make_executor(&funcs, templates);
         executor.execute(writer, entry, data)
     }
 }
@@ -1040,6 +1061,7 @@ impl Clone for Template {
             tree: self.tree.clone(),
             defines: self.defines.clone(),
             funcs: self.funcs.clone(),
+            func_index: self.func_index.clone(),
             left_delim: self.left_delim.clone(),
             right_delim: self.right_delim.clone(),
             missing_key: self.missing_key,
