@@ -49,7 +49,7 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
         let name = a.str(1)?;
         let found = match a.any(0) {
             Value::Map(meta) => match meta.get("Annotations") {
-                Some(Value::Map(ann)) => ann.get(name).map(go::sprint),
+                Some(Value::Map(ann)) => ann.get(name),
                 _ => None,
             },
             other => {
@@ -59,7 +59,11 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
                 )));
             }
         };
-        Ok(s(found.unwrap_or_else(|| go::sprint(a.any(2)))))
+        // fmt.Sprint of the value or the default: a string is returned as it is.
+        Ok(match found.unwrap_or(a.any(2)) {
+            v @ Value::String(_) => v.clone(),
+            v => s(go::sprint(v)),
+        })
     });
     reg(m, "valueOrDefault", |a| {
         a.exact(2)?;
@@ -87,7 +91,7 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
     });
     reg(m, "toYaml", |a| {
         a.exact(1)?;
-        Ok(s(to_yaml(a.any(0))))
+        Ok(remember(&YAML, a.any(0), |v| s(to_yaml(v))))
     });
     reg(m, "indent", |a| {
         a.exact(2)?;
@@ -151,7 +155,7 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
     });
     reg(m, "omitNil", |a| {
         a.exact(1)?;
-        Ok(omit_nil(a.any(0)))
+        Ok(remember(&OMIT_NIL, a.any(0), omit_nil))
     });
     reg(m, "otelResourceAttributes", |a| {
         a.exact(5)?;
@@ -206,6 +210,46 @@ fn proto_to_json_memo(v: &Value) -> String {
         let json = data::proto_to_json(v);
         *last.borrow_mut() = Some((Arc::clone(m), json.clone()));
         json
+    })
+}
+
+/// Results remembered per thread for the maps and lists a function last saw, by identity:
+/// the stock template passes the same shared `.Values` parts to `toYaml` and `omitNil` for
+/// every pod. Each entry holds its value, so a pointer compared cannot be reused by another.
+type Remembered<R> = RefCell<Vec<(Value, R)>>;
+
+thread_local! {
+    static YAML: Remembered<Value> = const { RefCell::new(Vec::new()) };
+    static OMIT_NIL: Remembered<Value> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many results each function keeps: a few constant arguments, then the oldest goes.
+const REMEMBERED: usize = 8;
+
+fn remember(
+    cache: &'static std::thread::LocalKey<Remembered<Value>>,
+    v: &Value,
+    f: fn(&Value) -> Value,
+) -> Value {
+    let same = |seen: &Value| match (seen, v) {
+        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    };
+    if !matches!(v, Value::Map(_) | Value::List(_)) {
+        return f(v);
+    }
+    cache.with(|c| {
+        if let Some((_, r)) = c.borrow().iter().find(|(seen, _)| same(seen)) {
+            return r.clone();
+        }
+        let r = f(v);
+        let mut c = c.borrow_mut();
+        if c.len() == REMEMBERED {
+            c.remove(0);
+        }
+        c.push((v.clone(), r.clone()));
+        r
     })
 }
 
@@ -383,6 +427,32 @@ mod tests {
         ] {
             assert_eq!(append_multus_network(existing, net), want);
         }
+    }
+
+    #[test]
+    fn remember_answers_by_identity_and_stays_bounded() {
+        thread_local! {
+            static CALLS: RefCell<usize> = const { RefCell::new(0) };
+            static CACHE: Remembered<Value> = const { RefCell::new(Vec::new()) };
+        }
+        fn counted(v: &Value) -> Value {
+            CALLS.with(|c| *c.borrow_mut() += 1);
+            s(go::sprint(v))
+        }
+        let map = |x: i64| go::from_json(&serde_json::json!({"x": x}), go::Numbers::IntegralInt);
+        let calls = || CALLS.with(|c| *c.borrow());
+        let a = map(1);
+        assert_eq!(remember(&CACHE, &a, counted), s("map[x:1]"));
+        assert_eq!(remember(&CACHE, &a.clone(), counted), s("map[x:1]"));
+        assert_eq!(calls(), 1, "the same map is answered from the cache");
+        // An equal map that is another value is computed again; so is a scalar.
+        remember(&CACHE, &map(1), counted);
+        remember(&CACHE, &Value::Int(3), counted);
+        assert_eq!(calls(), 3);
+        for i in 0..20 {
+            remember(&CACHE, &map(i), counted);
+        }
+        assert_eq!(CACHE.with(|c| c.borrow().len()), REMEMBERED);
     }
 
     #[test]

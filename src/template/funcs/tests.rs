@@ -17,6 +17,10 @@ fn functions_render_like_go() {
         "meta": {"Annotations": {"x": "y"}},
         "list": [1, 2, 2, 3],
         "f": 1000000.0,
+        "p": 15020.0,
+        "m": -999999.0,
+        "h": 123456.5,
+        "z": -0.0,
         "containers": [
             {"Name": "app", "Ports": [{"ContainerPort": 80, "Protocol": "TCP"}, {"ContainerPort": 53, "Protocol": "UDP"}]},
             {"Name": "istio-proxy", "Ports": [{"ContainerPort": 15090}]}
@@ -67,6 +71,10 @@ fn functions_render_like_go() {
         (
             r#"{{ .f }} {{ print .f }} {{ toJson .f }}"#,
             "1e+06 1e+06 1000000",
+        ),
+        (
+            r#"{{ .p }} {{ .m }} {{ .h }} {{ .z }} {{ annotation .meta "z" .p }} {{ print .m }}"#,
+            "15020 -999999 123456.5 -0 15020 -999999",
         ),
         (
             r#"{{ default "x" "" }} {{ default "x" 0 }} {{ default "x" "y" }}"#,

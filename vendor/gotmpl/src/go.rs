@@ -885,6 +885,12 @@ pub(crate) fn write_g_default(out: &mut String, f: f64, upper: bool) {
         out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
         return;
     }
+    // kubectl-inject patch: an integral value below 1e6 (a port, a count from Helm values)
+    // prints as the integer it is; finding the decimal exponent formats the float once more.
+    if f.fract() == 0.0 && f.abs() < 1e6 {
+        let _ = write!(out, "{}", f as i64);
+        return;
+    }
     let exp = decimal_exp(f);
     if !(-4..6).contains(&exp) {
         let raw = format!("{:e}", f);
