@@ -36,6 +36,7 @@ pub fn parse(text: &str) -> Option<Value> {
         s: text.as_bytes(),
         pos: 0,
         depth: 0,
+        items: Vec::new(),
     };
     p.document()
 }
@@ -132,6 +133,9 @@ struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
     depth: usize,
+    /// The items of the block sequences being read, innermost last: each sequence takes
+    /// its own off the end in one exact allocation instead of growing a Vec item by item.
+    items: Vec<Value>,
 }
 
 impl<'a> Parser<'a> {
@@ -401,7 +405,7 @@ impl<'a> Parser<'a> {
     /// A block sequence whose first `-` is at column `col` (`pos` there).
     fn block_sequence(&mut self, col: usize) -> Option<Value> {
         self.enter()?;
-        let mut items = Vec::new();
+        let start = self.items.len();
         loop {
             // At the `-` of an entry.
             self.pos += 1;
@@ -416,12 +420,16 @@ impl<'a> Parser<'a> {
                     match self.peek()? {
                         Next::Line(indent) if indent > col => {
                             self.pos += indent;
-                            items.push(self.block_node(col as isize, indent)?);
+                            let item = self.block_node(col as isize, indent)?;
+                            self.items.push(item);
                         }
-                        _ => items.push(Value::Null),
+                        _ => self.items.push(Value::Null),
                     }
                 }
-                _ => items.push(self.block_node(col as isize, item_col)?),
+                _ => {
+                    let item = self.block_node(col as isize, item_col)?;
+                    self.items.push(item);
+                }
             }
             match self.peek()? {
                 Next::End => break,
@@ -438,7 +446,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        Some(Value::Array(items))
+        Some(Value::Array(self.items.drain(start..).collect()))
     }
 
     /// A literal block scalar (`|`, `|-`, with an optional indentation indicator) in a block
