@@ -36,7 +36,8 @@ pub fn parse(text: &str) -> Option<Value> {
         s: text.as_bytes(),
         pos: 0,
         depth: 0,
-        items: Vec::new(),
+        // Enough for the longest list a sidecar template renders (its env) at once.
+        items: Vec::with_capacity(64),
     };
     p.document()
 }
