@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 /// How Go serialises one field.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 enum F {
     /// A non-pointer struct: always emitted, `{}` when empty.
     Obj(Ty),
@@ -640,35 +640,6 @@ pub(crate) fn workload_type(kind: crate::manifest::WorkloadKind) -> Ty {
 struct Sorted {
     fields: Box<[(&'static str, F)]>,
     required: usize,
-    /// Open-addressed index over `fields` by [`fx`] of the name (slot: field index + 1,
-    /// 0 empty): one hash and one string compare per key instead of a binary search's
-    /// several, for every key of every object normalised.
-    slots: Box<[u16]>,
-}
-
-impl Sorted {
-    fn field(&self, name: &str) -> Option<F> {
-        let mask = self.slots.len() - 1;
-        let mut i = fx(name) & mask;
-        loop {
-            let slot = usize::from(*self.slots.get(i)?);
-            if slot == 0 {
-                return None;
-            }
-            let (n, f) = self.fields.get(slot - 1)?;
-            if *n == name {
-                return Some(*f);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-}
-
-/// FxHash (rustc's) over the bytes: a few instructions a byte, enough for field names.
-fn fx(s: &str) -> usize {
-    s.bytes().fold(0u64, |h, b| {
-        (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
-    }) as usize
 }
 
 /// Whether a field absent from the input is present after the round trip.
@@ -687,20 +658,7 @@ fn sorted(ty: Ty) -> &'static Sorted {
         let mut fields: Box<[(&'static str, F)]> = fields(ty).into();
         fields.sort_unstable_by_key(|(name, _)| *name);
         let required = fields.iter().filter(|(_, f)| is_required(*f)).count();
-        let mut slots = vec![0u16; (fields.len() * 2).next_power_of_two().max(2)];
-        let mask = slots.len() - 1;
-        for (k, (name, _)) in fields.iter().enumerate() {
-            let mut i = fx(name) & mask;
-            while slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = u16::try_from(k + 1).unwrap_or(u16::MAX);
-        }
-        Sorted {
-            fields,
-            required,
-            slots: slots.into(),
-        }
+        Sorted { fields, required }
     })
 }
 
@@ -719,13 +677,14 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     // removed afterwards rather than paying for `retain` on every object.
     let mut dropped = Vec::new();
     for (key, v) in map.iter_mut() {
-        let kept = match table.field(key) {
-            Some(field) => {
+        let kept = match table.fields.binary_search_by_key(&key.as_str(), |(n, _)| n) {
+            Ok(i) => {
+                let field = table.fields.get(i).map_or(F::Keep, |(_, f)| *f);
                 present += usize::from(is_required(field));
                 keep(v, field)
             }
             // Unknown fields: Go would drop them; we keep them and drop only nulls.
-            None => !v.is_null(),
+            Err(_) => !v.is_null(),
         };
         if !kept {
             dropped.push(key.clone());
@@ -871,37 +830,6 @@ fn field_type(f: F) -> Ty {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    /// The hashed index finds every field of a type (as the field it is) and no other name.
-    #[test]
-    fn field_index_finds_exactly_the_schema() {
-        for ty in [
-            Ty::ObjectMeta,
-            Ty::Pod,
-            Ty::PodSpec,
-            Ty::Container,
-            Ty::Probe,
-            Ty::Volume,
-            Ty::SecurityContext,
-            Ty::Deployment,
-            Ty::CronJob,
-            Ty::DeploymentConfigSpec,
-            Ty::List,
-        ] {
-            let table = sorted(ty);
-            for (i, (name, _)) in table.fields.iter().enumerate() {
-                let found = table.field(name).map(|f| format!("{f:?}"));
-                let want = table.fields.get(i).map(|(_, f)| format!("{f:?}"));
-                assert_eq!(found, want, "{ty:?}.{name}");
-                for other in [format!("{name}x"), format!("x{name}"), name.to_uppercase()] {
-                    if !table.fields.iter().any(|(n, _)| *n == other) {
-                        assert!(table.field(&other).is_none(), "{ty:?}: {other}");
-                    }
-                }
-            }
-            assert!(table.field("").is_none() && table.field("noSuchField").is_none());
-        }
-    }
 
     #[test]
     fn go_round_trip_table() {
