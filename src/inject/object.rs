@@ -161,7 +161,7 @@ impl<'a> Injector<'a> {
         let kind = kube_inject_kind(doc.api_version(), doc.kind());
         let Document { at, raw, value } = doc;
         let mut result = DocResult {
-            at,
+            at: at.clone(),
             output: DocOutput::Raw(raw),
             objects: Vec::new(),
             warnings: Vec::new(),
@@ -174,7 +174,6 @@ impl<'a> Injector<'a> {
                     let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
                     // Items of kinds kube-inject does not register stay as they are.
                     if let Some(k) = kube_inject_kind(api, kind) {
-                        let at = result.at.clone();
                         *item = self.inject_object(&at, k, item.take(), &mut result)?;
                     }
                 }
@@ -184,7 +183,6 @@ impl<'a> Injector<'a> {
             return Ok(result);
         }
         if let Some(k) = kind {
-            let at = result.at.clone();
             let out = self.inject_object(&at, k, value, &mut result)?;
             result.output = DocOutput::Object(out);
         }

@@ -23,9 +23,10 @@ pub(super) fn sort<V>(entries: &mut Vec<(&String, V)>) {
     entries.extend(sorted.into_iter().map(|(_, entry)| entry));
 }
 
-/// Whether keys in byte order (a map's own) are already in go-yaml's order: every key is
-/// [`is_simple`] and each pair compares the same by [`simple_order`]. Checked pair by pair
-/// so that the common case needs no copy and no sort.
+/// Whether keys in byte order (a map's own) are already in go-yaml's order, so that the
+/// common case needs no copy and no sort: one pass over the bytes when no key has a byte
+/// that orders differently, else every key [`is_simple`] and each pair ordered by
+/// [`simple_order`].
 pub(super) fn in_order<'a>(keys: impl Iterator<Item = &'a String> + Clone) -> bool {
     // Byte order is go-yaml's order for keys without digits, non-ASCII and the non-letters
     // that sort after a letter in bytes (0x5B-0x60 and 0x7B-0x7F): one pass, no comparisons.
@@ -59,8 +60,8 @@ fn is_simple(key: &str) -> bool {
     key.bytes().all(|b| b.is_ascii() && !b.is_ascii_digit())
 }
 
-/// `less` restricted to [`is_simple`] keys, as an `Ordering`.
-/// Byte order but at the first difference, where a letter ranks after a non-letter.
+/// `less` restricted to [`is_simple`] keys, as an `Ordering`: byte order, except that at
+/// the first difference a letter ranks after a non-letter.
 fn simple_order(a: &str, b: &str) -> std::cmp::Ordering {
     let rank = |b: u8| (b.is_ascii_alphabetic(), b);
     match a.bytes().zip(b.bytes()).find(|(x, y)| x != y) {
