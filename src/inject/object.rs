@@ -149,7 +149,10 @@ impl<'a> Injector<'a> {
             let doc = manifest::parse_document(name, *d, raw.clone())?;
             let mut r = self.inject_document(doc)?;
             if as_text && let DocOutput::Object(v) = &r.output {
-                r.output = DocOutput::Raw(crate::yaml::to_string(v));
+                let text = DocOutput::Raw(crate::yaml::to_string(v));
+                if let DocOutput::Object(v) = std::mem::replace(&mut r.output, text) {
+                    crate::yaml::pool::recycle(v);
+                }
             }
             Ok((*i, r))
         })

@@ -244,7 +244,9 @@ pub fn inject_pod(
                 name: name.clone(),
                 message,
             })?;
-        let patch = match read_rendered(&name, &text)? {
+        let patch = read_rendered(&name, &text);
+        crate::yaml::pool::give_back(text);
+        let patch = match patch? {
             Value::Null => json!({}),
             p @ Value::Object(_) => p,
             _ => {
@@ -299,6 +301,8 @@ pub fn inject_pod(
             "internal error: post-processing left the pod not normalised".into(),
         ));
     }
+    crate::yaml::pool::recycle(original);
+    crate::yaml::pool::recycle(template_pod);
     Ok(Injected {
         pod: merged,
         warnings,

@@ -184,7 +184,7 @@ impl Template {
     pub fn render(&self, data: &Value) -> Result<String, TemplateError> {
         let mut out = Bounded {
             // Istio's sidecar template renders ~6 KB: grow once, not a dozen times.
-            buf: String::with_capacity(8 << 10),
+            buf: crate::yaml::pool::buffer(8 << 10),
             limit: self.limits.max_output,
             exceeded: false,
         };

@@ -31,15 +31,26 @@ pub fn parse(text: &str) -> Option<Value> {
     if !plain_characters(text.as_bytes()) {
         return None;
     }
+    thread_local! {
+        /// The items stack, kept for the next document: see [`super::pool::buffer`].
+        static ITEMS: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut items = ITEMS.with(|i| std::mem::take(&mut *i.borrow_mut()));
+    // Enough for the longest list a sidecar template renders (its env) at once.
+    items.reserve(64);
     let mut p = Parser {
         text,
         s: text.as_bytes(),
         pos: 0,
         depth: 0,
-        // Enough for the longest list a sidecar template renders (its env) at once.
-        items: Vec::with_capacity(64),
+        items,
     };
-    p.document()
+    let value = p.document();
+    let mut items = p.items;
+    // Left over only when the text was not read to its end.
+    items.clear();
+    ITEMS.with(|i| *i.borrow_mut() = items);
+    value
 }
 
 /// Collections nested deeper than this are left to serde_yaml (which stops at 128).
@@ -103,8 +114,8 @@ enum Scalar<'a> {
 impl Scalar<'_> {
     fn into_key(self) -> Option<String> {
         let key = match self {
-            Scalar::Plain(s) => s.to_owned(),
-            Scalar::Quoted(s) => s.into_owned(),
+            Scalar::Plain(s) | Scalar::Quoted(Cow::Borrowed(s)) => super::pool::string(s),
+            Scalar::Quoted(Cow::Owned(s)) => s,
         };
         // A merge key or serde_json's private marker keys would mean something else to
         // some reader; not worth being clever about.
@@ -117,7 +128,8 @@ impl Scalar<'_> {
     fn into_value(self) -> Option<Value> {
         match self {
             Scalar::Plain(s) => resolve(s),
-            Scalar::Quoted(s) => Some(Value::String(s.into_owned())),
+            Scalar::Quoted(Cow::Borrowed(s)) => Some(Value::String(super::pool::string(s))),
+            Scalar::Quoted(Cow::Owned(s)) => Some(Value::String(s)),
         }
     }
 }
@@ -824,7 +836,7 @@ fn resolve(s: &str) -> Option<Value> {
     // Only text starting like a number can be one: a cheap test before the ported rules.
     let first = s.as_bytes().first().copied().unwrap_or(0);
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return Some(Value::String(s.to_owned()));
+        return Some(Value::String(super::pool::string(s)));
     }
     if let Some(n) = parse_unsigned_int(s, u64::from_str_radix) {
         return Some(Value::Number(n.into()));
@@ -842,7 +854,7 @@ fn resolve(s: &str) -> Option<Value> {
     {
         return Some(Number::from_f64(f).map_or(Value::Null, Value::Number));
     }
-    Some(Value::String(s.to_owned()))
+    Some(Value::String(super::pool::string(s)))
 }
 
 type FromStrRadix<T> = fn(&str, u32) -> Result<T, std::num::ParseIntError>;

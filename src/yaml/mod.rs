@@ -22,6 +22,7 @@ mod emitter;
 pub mod fast;
 mod keys;
 mod number;
+pub mod pool;
 mod resolve;
 
 use serde_json::Value;
