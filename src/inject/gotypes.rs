@@ -9,6 +9,7 @@
 //! of. Fields it does not know keep their value (only `null` is dropped): unknown input is
 //! never silently lost, which is the one place we deliberately differ from Go (it drops them).
 
+use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
@@ -636,10 +637,9 @@ pub(crate) fn workload_type(kind: crate::manifest::WorkloadKind) -> Ty {
     }
 }
 
-/// A type's fields sorted by name, for lookups by key, and how many must be present.
+/// A type's fields sorted by name, in the order of an object's keys.
 struct Sorted {
     fields: Box<[(&'static str, F)]>,
-    required: usize,
 }
 
 /// Whether a field absent from the input is present after the round trip.
@@ -657,52 +657,78 @@ fn sorted(ty: Ty) -> &'static Sorted {
     SORTED[ty as usize].get_or_init(|| {
         let mut fields: Box<[(&'static str, F)]> = fields(ty).into();
         fields.sort_unstable_by_key(|(name, _)| *name);
-        let required = fields.iter().filter(|(_, f)| is_required(*f)).count();
-        Sorted { fields, required }
+        Sorted { fields }
     })
 }
 
 /// Applies Go's typed round trip to `value`, read as a `ty`.
 ///
-/// One pass over the object's own keys (a table lookup each), then the required fields only
-/// when some are absent: pods are normalised several times per injection, and looking up
-/// every field of the schema in every object dominated the cost.
+/// The object's keys and the type's fields are both in byte order, so one merged pass over
+/// the two finds each key's field and the required fields that are absent: pods are
+/// normalised several times per injection, and looking up every key in the table (or
+/// every field in the object) dominated the cost.
 pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     let Value::Object(map) = value else {
         return;
     };
-    let table = sorted(ty);
-    let mut present = 0;
-    // Drops are rare (an already normalised object has none), so they are collected and
-    // removed afterwards rather than paying for `retain` on every object.
+    let fields = &sorted(ty).fields;
+    let mut next = 0;
+    // Both are rare (an already normalised object has neither), so they are collected and
+    // applied afterwards rather than paying for `retain` on every object.
     let mut dropped = Vec::new();
+    let mut missing = Vec::new();
     for (key, v) in map.iter_mut() {
-        let kept = match table.fields.binary_search_by_key(&key.as_str(), |(n, _)| n) {
-            Ok(i) => {
-                let field = table.fields.get(i).map_or(F::Keep, |(_, f)| *f);
-                present += usize::from(is_required(field));
-                keep(v, field)
+        let mut field = None;
+        while let Some((name, f)) = fields.get(next) {
+            match by_name(name, key) {
+                Ordering::Less => {
+                    if is_required(*f) {
+                        missing.push((*name, *f));
+                    }
+                    next += 1;
+                }
+                Ordering::Equal => {
+                    field = Some(*f);
+                    next += 1;
+                    break;
+                }
+                Ordering::Greater => break,
             }
+        }
+        let kept = match field {
+            Some(field) => keep(v, field),
             // Unknown fields: Go would drop them; we keep them and drop only nulls.
-            Err(_) => !v.is_null(),
+            None => !v.is_null(),
         };
         if !kept {
             dropped.push(key.clone());
         }
     }
+    missing.extend(
+        fields
+            .get(next..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, f)| is_required(*f)),
+    );
     for key in dropped {
         map.remove(&key);
     }
-    if present < table.required {
-        for (name, field) in table.fields.iter() {
-            if is_required(*field) && !map.contains_key(*name) {
-                let mut v = zero(*field);
-                if let F::Obj(ty) = field {
-                    normalize(&mut v, *ty);
-                }
-                map.insert((*name).to_string(), v);
-            }
+    for (name, field) in missing {
+        let mut v = zero(field);
+        if let F::Obj(ty) = field {
+            normalize(&mut v, ty);
         }
+        map.insert(crate::yaml::pool::string(name), v);
+    }
+}
+
+/// Byte order of two names, deciding on the first byte without a call to `memcmp` when it
+/// differs, as it does for most pairs of field names.
+fn by_name(a: &str, b: &str) -> Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
     }
 }
 
