@@ -85,6 +85,12 @@ pub enum ManifestsError {
     Inject(#[from] InjectError),
 }
 
+/// Documents per unit of work of [`Injector::inject_all`]: enough for the reader's caches to
+/// pay, few enough that the threads finish together.
+const BATCH: usize = 32;
+/// A batch ends early past this much text, so large documents are not held parsed together.
+const BATCH_BYTES: usize = 256 << 10;
+
 /// Injects manifests with one engine and one set of parameters.
 pub struct Injector<'a> {
     engine: &'a dyn Engine,
@@ -145,17 +151,40 @@ impl<'a> Injector<'a> {
                 work.push((i, *name, d + 1, raw));
             }
         }
-        crate::par::try_map(&work, threads, |(i, name, d, raw)| {
-            let doc = manifest::parse_document(name, *d, raw.clone())?;
-            let mut r = self.inject_document(doc)?;
-            if as_text && let DocOutput::Object(v) = &r.output {
-                let text = DocOutput::Raw(crate::yaml::to_string(v));
-                if let DocOutput::Object(v) = std::mem::replace(&mut r.output, text) {
-                    crate::yaml::pool::recycle(v);
-                }
+        // Documents go to the threads in batches, each parsed in full before any is injected:
+        // the YAML reader then runs with its code and tables still in the caches, as it
+        // does when reading a file alone, instead of after each pod's injection evicted them.
+        let mut batches = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (n, (.., raw)) in work.iter().enumerate() {
+            if n - start == BATCH || bytes > BATCH_BYTES {
+                batches.push(&work[start..n]);
+                (start, bytes) = (n, 0);
             }
-            Ok((*i, r))
-        })
+            bytes += raw.len();
+        }
+        if start < work.len() {
+            batches.push(&work[start..]);
+        }
+        let done = crate::par::try_map(&batches, threads, |batch| {
+            let parsed: Vec<_> = batch
+                .iter()
+                .map(|(_, name, d, raw)| manifest::parse_document(name, *d, raw.clone()))
+                .collect();
+            let mut out = Vec::with_capacity(batch.len());
+            for ((i, ..), doc) in batch.iter().zip(parsed) {
+                let mut r = self.inject_document(doc?)?;
+                if as_text && let DocOutput::Object(v) = &r.output {
+                    let text = DocOutput::Raw(crate::yaml::to_string(v));
+                    if let DocOutput::Object(v) = std::mem::replace(&mut r.output, text) {
+                        crate::yaml::pool::recycle(v);
+                    }
+                }
+                out.push((*i, r));
+            }
+            Ok::<_, ManifestsError>(out)
+        })?;
+        Ok(done.into_iter().flatten().collect())
     }
 
     /// Injects one document.
@@ -375,4 +404,78 @@ fn string_map(v: Option<&Value>) -> StringMap {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inject::engine::{ConfigSource, Setup};
+
+    fn deployment(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      containers:\n      - name: app\n        image: app:1\n"
+        )
+    }
+
+    fn error_of(injector: &Injector, text: &str, threads: usize) -> String {
+        match injector.inject_all(&[("in.yaml", text)], Some(threads), true) {
+            Ok(_) => "no error".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn batches_keep_the_order_and_the_first_error_of_a_sequential_run() {
+        let setup = Setup::load(ConfigSource::default()).unwrap();
+        let injector = Injector::new(&setup, setup.params(true, None, false), setup.is_legacy());
+        // More documents than two batches hold, a ConfigMap among them.
+        let mut docs: Vec<String> = (0..2 * BATCH + 5)
+            .map(|i| deployment(&format!("d{i}")))
+            .collect();
+        docs[BATCH + 1] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into();
+        let text = docs.join("---\n");
+        let one = injector
+            .inject_all(&[("in.yaml", &text)], Some(1), true)
+            .unwrap();
+        let three = injector
+            .inject_all(&[("in.yaml", &text)], Some(3), true)
+            .unwrap();
+        assert_eq!(one.len(), docs.len());
+        for (n, ((_, a), (_, b))) in one.iter().zip(&three).enumerate() {
+            assert_eq!(a.at.index, n + 1);
+            assert_eq!((&a.at, &a.output), (&b.at, &b.output));
+        }
+        assert_eq!(
+            one[BATCH + 1].1.output,
+            DocOutput::Raw(docs[BATCH + 1].clone())
+        );
+
+        // In one batch: an object that cannot be injected (document 3) comes before a
+        // document that does not parse (document 4), though the batch parses first.
+        let unknown_template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  template:\n    metadata:\n      annotations:\n        inject.istio.io/templates: nope\n    spec:\n      containers:\n      - name: a\n";
+        let mut bad = docs.clone();
+        bad[2] = unknown_template.into();
+        bad[3] = "kind: [\n".into();
+        for threads in [1, 3] {
+            let err = error_of(&injector, &bad.join("---\n"), threads);
+            assert!(
+                err.starts_with("cannot inject in.yaml: document 3 (Deployment bad)"),
+                "{err}"
+            );
+        }
+        // Across batches: the later batch's error is not the one reported.
+        let mut bad = docs.clone();
+        bad[BATCH + 2] = unknown_template.into();
+        bad[2 * BATCH + 1] = "kind: [\n".into();
+        for threads in [1, 3] {
+            let err = error_of(&injector, &bad.join("---\n"), threads);
+            let want = format!("cannot inject in.yaml: document {}", BATCH + 3);
+            assert!(err.starts_with(&want), "{err}");
+        }
+        bad[3] = "kind: [\n".into();
+        assert!(
+            error_of(&injector, &bad.join("---\n"), 3)
+                .starts_with("in.yaml: document 4: invalid YAML")
+        );
+    }
 }
