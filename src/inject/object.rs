@@ -154,10 +154,15 @@ impl<'a> Injector<'a> {
         // Documents go to the threads in batches, each parsed in full before any is injected:
         // the YAML reader then runs with its code and tables still in the caches, as it
         // does when reading a file alone, instead of after each pod's injection evicted them.
+        // Batches shrink towards the end so that the threads run out of work together.
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
         let mut batches = Vec::new();
         let (mut start, mut bytes) = (0, 0);
         for (n, (.., raw)) in work.iter().enumerate() {
-            if n - start == BATCH || bytes > BATCH_BYTES {
+            let size = ((work.len() - start) / (2 * threads)).clamp(1, BATCH);
+            if n - start == size || bytes > BATCH_BYTES {
                 batches.push(&work[start..n]);
                 (start, bytes) = (n, 0);
             }
@@ -166,7 +171,7 @@ impl<'a> Injector<'a> {
         if start < work.len() {
             batches.push(&work[start..]);
         }
-        let done = crate::par::try_map(&batches, threads, |batch| {
+        let done = crate::par::try_map(&batches, Some(threads), |batch| {
             let parsed: Vec<_> = batch
                 .iter()
                 .map(|(_, name, d, raw)| manifest::parse_document(name, *d, raw.clone()))
