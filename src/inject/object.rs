@@ -320,7 +320,8 @@ impl<'a> Injector<'a> {
         let injected = if self.legacy {
             legacy::inject_pod(self.engine, template_owner, &pod, &self.params)
         } else {
-            pipeline::inject_pod(self.engine, template_owner, pod, &self.params)
+            // The pod's parts were normalised with the whole object above.
+            pipeline::inject_typed_pod(self.engine, template_owner, pod, &self.params)
         }
         .map_err(fail)?;
         let mut injected = injected;

@@ -196,7 +196,35 @@ pub fn inject_pod(
     pod: Value,
     params: &Params,
 ) -> Result<Injected, PipelineError> {
-    let original = typed_pod(pod)?;
+    let mut pod = pod;
+    gotypes::normalize(&mut pod, Ty::Pod);
+    inject_typed_pod(engine, owner, pod, params)
+}
+
+/// [`inject_pod`] for a pod whose metadata and spec are already in Go's typed form: the pod
+/// template of a workload normalised as a whole, which a second pass would only walk again.
+/// Debug builds (the golden suite) check that claim.
+pub(crate) fn inject_typed_pod(
+    engine: &dyn Engine,
+    owner: &Owner,
+    pod: Value,
+    params: &Params,
+) -> Result<Injected, PipelineError> {
+    if cfg!(debug_assertions) {
+        let mut typed = pod.clone();
+        gotypes::normalize(&mut typed, Ty::Pod);
+        if ["metadata", "spec"]
+            .iter()
+            .any(|k| typed.get(k) != pod.get(k))
+        {
+            return Err(PipelineError::Other(
+                "internal error: the pod given as typed was not normalised".into(),
+            ));
+        }
+    }
+    let mut original = pod;
+    crate::model::quantity::canonicalize_pod(&mut original)
+        .map_err(|e| PipelineError::Other(e.to_string()))?;
     let mut warnings = Vec::new();
     if let Some(policy) = original
         .get("spec")
