@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::gotypes::{self, Ty};
 use super::legacy;
-use super::pipeline::{self, Engine, Owner, Params, PipelineError};
+use super::pipeline::{self, Engine, Injected, Owner, Params, PipelineError};
 use super::pod;
 use crate::config::InjectorConfig;
 use crate::manifest::{self, DocRef, Document, ManifestError, WorkloadKind};
@@ -85,6 +85,55 @@ pub enum ManifestsError {
     Inject(#[from] InjectError),
 }
 
+/// A document between the two halves of its injection.
+struct Started {
+    result: DocResult,
+    body: Body,
+}
+
+enum Body {
+    /// Passed through as read.
+    Raw,
+    Object(Stage),
+    /// The list, and its workload items by position, each started or failed.
+    List(Value, Vec<(usize, Result<Stage, InjectError>)>),
+}
+
+/// An object between the two halves of its injection.
+enum Stage {
+    /// Nothing left to do: skipped, or injected by the legacy pipeline in one go.
+    Done(Done),
+    /// Its templates rendered: the object without its pod, where to put the pod back, and
+    /// the rendered pod.
+    Rendered(Box<(Value, Placing, pipeline::Rendered)>),
+}
+
+/// An object with its pod in place, and what its injection reports.
+struct Done {
+    obj: Value,
+    report: ObjectReport,
+    warnings: Vec<String>,
+}
+
+/// Where an injected pod goes, and what to call the object.
+struct Placing {
+    at: DocRef,
+    kind: WorkloadKind,
+    /// `Deployment default/web`.
+    object_name: String,
+    report: ObjectReport,
+}
+
+impl Placing {
+    fn fail(&self, error: PipelineError) -> InjectError {
+        InjectError {
+            at: self.at.clone(),
+            object: Some(self.object_name.clone()),
+            error,
+        }
+    }
+}
+
 /// Documents per unit of work of [`Injector::inject_all`]: enough for the reader's caches to
 /// pay, few enough that the threads finish together.
 const BATCH: usize = 32;
@@ -154,6 +203,7 @@ impl<'a> Injector<'a> {
         // Documents go to the threads in batches, each parsed in full before any is injected:
         // the YAML reader then runs with its code and tables still in the caches, as it
         // does when reading a file alone, instead of after each pod's injection evicted them.
+        // The template engine likewise renders a batch's pods in a row.
         // Batches shrink towards the end so that the threads run out of work together.
         let threads = threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -176,9 +226,15 @@ impl<'a> Injector<'a> {
                 .iter()
                 .map(|(_, name, d, raw)| manifest::parse_document(name, *d, raw.clone()))
                 .collect();
+            // The same for the templates: all are rendered before any pod is merged. Errors
+            // wait for their turn, so the first one in input order is the one returned.
+            let started: Vec<_> = parsed
+                .into_iter()
+                .map(|doc| Ok::<_, ManifestsError>(self.start_document(doc?)?))
+                .collect();
             let mut out = Vec::with_capacity(batch.len());
-            for ((i, ..), doc) in batch.iter().zip(parsed) {
-                let mut r = self.inject_document(doc?)?;
+            for ((i, ..), started) in batch.iter().zip(started) {
+                let mut r = self.finish_document(started?)?;
                 if as_text && let DocOutput::Object(v) = &r.output {
                     let text = DocOutput::Raw(crate::yaml::to_string(v));
                     if let DocOutput::Object(v) = std::mem::replace(&mut r.output, text) {
@@ -194,10 +250,15 @@ impl<'a> Injector<'a> {
 
     /// Injects one document.
     pub fn inject_document(&self, doc: Document) -> Result<DocResult, InjectError> {
+        self.finish_document(self.start_document(doc)?)
+    }
+
+    /// The first half of [`Injector::inject_document`]: its objects' templates rendered.
+    fn start_document(&self, doc: Document) -> Result<Started, InjectError> {
         let is_list = doc.api_version() == "v1" && doc.kind() == "List";
         let kind = kube_inject_kind(doc.api_version(), doc.kind());
         let Document { at, raw, value } = doc;
-        let mut result = DocResult {
+        let result = DocResult {
             at: at.clone(),
             output: DocOutput::Raw(raw),
             objects: Vec::new(),
@@ -205,35 +266,61 @@ impl<'a> Injector<'a> {
         };
         if is_list {
             let mut list = value;
-            if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
-                for item in items.iter_mut() {
+            let mut items = Vec::new();
+            if let Some(list_items) = list.get_mut("items").and_then(Value::as_array_mut) {
+                for (n, item) in list_items.iter_mut().enumerate() {
                     let api = item.get("apiVersion").and_then(Value::as_str).unwrap_or("");
                     let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
                     // Items of kinds kube-inject does not register stay as they are.
                     if let Some(k) = kube_inject_kind(api, kind) {
-                        *item = self.inject_object(&at, k, item.take(), &mut result)?;
+                        // An item's error waits for the items before it to be finished.
+                        items.push((n, self.start_object(&at, k, item.take())));
                     }
                 }
             }
-            gotypes::normalize(&mut list, Ty::List);
-            result.output = DocOutput::Object(list);
-            return Ok(result);
+            return Ok(Started {
+                result,
+                body: Body::List(list, items),
+            });
         }
-        if let Some(k) = kind {
-            let out = self.inject_object(&at, k, value, &mut result)?;
-            result.output = DocOutput::Object(out);
+        let body = match kind {
+            Some(k) => Body::Object(self.start_object(&at, k, value)?),
+            None => Body::Raw,
+        };
+        Ok(Started { result, body })
+    }
+
+    /// The second half of [`Injector::inject_document`]: merges, post-processing.
+    fn finish_document(&self, started: Started) -> Result<DocResult, InjectError> {
+        let Started { mut result, body } = started;
+        match body {
+            Body::Raw => {}
+            Body::Object(stage) => {
+                let out = self.finish_object(stage, &mut result)?;
+                result.output = DocOutput::Object(out);
+            }
+            Body::List(mut list, items) => {
+                for (n, stage) in items {
+                    let out = self.finish_object(stage?, &mut result)?;
+                    if let Some(slot) = list.get_mut("items").and_then(|i| i.get_mut(n)) {
+                        *slot = out;
+                    }
+                }
+                gotypes::normalize(&mut list, Ty::List);
+                result.output = DocOutput::Object(list);
+            }
         }
         Ok(result)
     }
 
-    /// Injects one workload object; the object is returned as Go re-emits it.
-    fn inject_object(
+    /// The first half of injecting one workload object: its templates rendered, or the whole
+    /// of it when it is skipped or goes through the legacy pipeline.
+    fn start_object(
         &self,
         at: &DocRef,
         kind: WorkloadKind,
         object: Value,
-        result: &mut DocResult,
-    ) -> Result<Value, InjectError> {
+    ) -> Result<Stage, InjectError> {
         let mut obj = object;
         gotypes::normalize(&mut obj, gotypes::workload_type(kind));
         let str_at = |v: &Value, p: &str| {
@@ -309,23 +396,63 @@ impl<'a> Injector<'a> {
 
         if let Some(why) = self.skip_reason(&pod, &owner) {
             report.outcome = Outcome::Skipped(why);
-            result.objects.push(report);
             for (ptr, key) in [(meta_ptr, "metadata"), (spec_ptr.as_str(), "spec")] {
                 if let Some(slot) = pod::at_mut(&mut obj, ptr) {
                     *slot = pod[key].take();
                 }
             }
-            return Ok(obj);
+            return Ok(Stage::Done(Done {
+                obj,
+                report,
+                warnings: Vec::new(),
+            }));
         }
-        let injected = if self.legacy {
-            legacy::inject_pod(self.engine, template_owner, &pod, &self.params)
-        } else {
-            // The pod's parts were normalised with the whole object above.
-            pipeline::inject_typed_pod(self.engine, template_owner, pod, &self.params)
+        let placing = Placing {
+            at: at.clone(),
+            kind,
+            object_name,
+            report,
+        };
+        if self.legacy {
+            return match legacy::inject_pod(self.engine, template_owner, &pod, &self.params) {
+                Ok(injected) => self.place(obj, placing, injected).map(Stage::Done),
+                Err(error) => Err(placing.fail(error)),
+            };
         }
-        .map_err(fail)?;
+        // The pod's parts were normalised with the whole object above.
+        match pipeline::render_typed_pod(self.engine, template_owner, pod, &self.params) {
+            Ok(rendered) => Ok(Stage::Rendered(Box::new((obj, placing, rendered)))),
+            Err(error) => Err(placing.fail(error)),
+        }
+    }
+
+    /// The second half of injecting one workload object: the object is returned as Go
+    /// re-emits it.
+    fn finish_object(&self, stage: Stage, result: &mut DocResult) -> Result<Value, InjectError> {
+        let mut done = match stage {
+            Stage::Done(done) => done,
+            Stage::Rendered(pending) => {
+                let (obj, placing, rendered) = *pending;
+                match pipeline::finish(rendered, &self.params) {
+                    Ok(injected) => self.place(obj, placing, injected)?,
+                    Err(error) => return Err(placing.fail(error)),
+                }
+            }
+        };
+        result.warnings.append(&mut done.warnings);
+        result.objects.push(done.report);
+        Ok(done.obj)
+    }
+
+    /// Puts the injected pod's parts in the object's place for them.
+    fn place(&self, obj: Value, placing: Placing, injected: Injected) -> Result<Done, InjectError> {
+        let mut obj = obj;
+        let kind = placing.kind;
+        let template_ptr = kind.pod_template_pointer();
+        let meta_ptr = kind.inject_metadata_pointer();
+        let spec_ptr = format!("{template_ptr}/spec");
+        let fail = |error| placing.fail(error);
         let mut injected = injected;
-        result.warnings.append(&mut injected.warnings);
         let mut take = |key: &str| {
             injected
                 .pod
@@ -354,8 +481,11 @@ impl<'a> Injector<'a> {
                 "internal error: the injected pod came back not normalised".into(),
             )));
         }
-        result.objects.push(report);
-        Ok(obj)
+        Ok(Done {
+            obj,
+            report: placing.report,
+            warnings: injected.warnings,
+        })
     }
 
     /// kube-inject's own checks, through the decision engine `explain` uses: host networking,
@@ -483,5 +613,40 @@ mod tests {
             error_of(&injector, &bad.join("---\n"), 3)
                 .starts_with("in.yaml: document 4: invalid YAML")
         );
+    }
+
+    #[test]
+    fn a_lists_items_report_in_order_though_rendered_before_merged() {
+        let setup = Setup::load(ConfigSource::default()).unwrap();
+        let injector = Injector::new(&setup, setup.params(true, None, false), setup.is_legacy());
+        let indent = |d: String| d.replace('\n', "\n    ");
+        let host = deployment("b").replace("    spec:\n", "    spec:\n      hostNetwork: true\n");
+        let list = format!(
+            "apiVersion: v1\nkind: List\nitems:\n  - {}\n  - {}\n  - {}\n",
+            indent(deployment("a")).trim_end(),
+            indent(host).trim_end(),
+            indent(deployment("c")).trim_end(),
+        );
+        let out = injector
+            .inject_all(&[("in.yaml", &list)], Some(1), true)
+            .unwrap();
+        let reports: Vec<_> = out[0]
+            .1
+            .objects
+            .iter()
+            .map(|o| (o.full_name.as_str(), o.outcome.clone()))
+            .collect();
+        assert_eq!(
+            reports,
+            [
+                ("a", Outcome::Injected),
+                ("b", Outcome::Skipped("host networking enabled".into())),
+                ("c", Outcome::Injected),
+            ]
+        );
+        let DocOutput::Raw(text) = &out[0].1.output else {
+            panic!("a List comes back as text");
+        };
+        assert_eq!(text.matches("name: istio-proxy").count(), 2, "{text}");
     }
 }

@@ -210,6 +210,28 @@ pub(crate) fn inject_typed_pod(
     pod: Value,
     params: &Params,
 ) -> Result<Injected, PipelineError> {
+    finish(render_typed_pod(engine, owner, pod, params)?, params)
+}
+
+/// A pod with its templates rendered and read, not yet merged: [`finish`] does the rest.
+/// Between the two, a batch of pods can have all its templates rendered in a row.
+pub(crate) struct Rendered {
+    original: Value,
+    stripped: Value,
+    patches: Vec<Value>,
+    native: bool,
+    settings: Settings,
+    proxy_envs: BTreeMap<String, String>,
+    warnings: Vec<String>,
+}
+
+/// The first half of [`inject_typed_pod`]: everything up to the templates' output.
+pub(crate) fn render_typed_pod(
+    engine: &dyn Engine,
+    owner: &Owner,
+    pod: Value,
+    params: &Params,
+) -> Result<Rendered, PipelineError> {
     if cfg!(debug_assertions) {
         let mut typed = pod.clone();
         gotypes::normalize(&mut typed, Ty::Pod);
@@ -286,6 +308,28 @@ pub(crate) fn inject_typed_pod(
         };
         patches.push(patch);
     }
+    Ok(Rendered {
+        original,
+        stripped,
+        patches,
+        native,
+        settings,
+        proxy_envs,
+        warnings,
+    })
+}
+
+/// The second half of [`inject_typed_pod`]: the merges and the post-processing.
+pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, PipelineError> {
+    let Rendered {
+        original,
+        stripped,
+        patches,
+        native,
+        settings,
+        proxy_envs,
+        warnings,
+    } = rendered;
     // What the templates added, by name only: see `names_only`.
     let mut template_pod = json!({});
     let mut merged = stripped;
