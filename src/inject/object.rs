@@ -91,6 +91,28 @@ struct Started {
     body: Body,
 }
 
+impl Started {
+    /// Reads its objects' rendered templates (see [`pipeline::Rendered::read`]).
+    fn read(&mut self) {
+        match &mut self.body {
+            Body::Raw => {}
+            Body::Object(stage) => stage.read(),
+            Body::List(_, items) => items
+                .iter_mut()
+                .filter_map(|(_, stage)| stage.as_mut().ok())
+                .for_each(Stage::read),
+        }
+    }
+}
+
+impl Stage {
+    fn read(&mut self) {
+        if let Stage::Rendered(pending) = self {
+            pending.2.read();
+        }
+    }
+}
+
 enum Body {
     /// Passed through as read.
     Raw,
@@ -228,10 +250,12 @@ impl<'a> Injector<'a> {
                 .collect();
             // The same for the templates: all are rendered before any pod is merged. Errors
             // wait for their turn, so the first one in input order is the one returned.
-            let started: Vec<_> = parsed
+            let mut started: Vec<_> = parsed
                 .into_iter()
                 .map(|doc| Ok::<_, ManifestsError>(self.start_document(doc?)?))
                 .collect();
+            // And their outputs are read in a row, by the YAML reader alone.
+            started.iter_mut().flatten().for_each(Started::read);
             let mut out = Vec::with_capacity(batch.len());
             for ((i, ..), started) in batch.iter().zip(started) {
                 let mut r = self.finish_document(started?)?;

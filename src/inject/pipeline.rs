@@ -218,11 +218,48 @@ pub(crate) fn inject_typed_pod(
 pub(crate) struct Rendered {
     original: Value,
     stripped: Value,
-    patches: Vec<Value>,
+    patches: Patches,
     native: bool,
     settings: Settings,
     proxy_envs: BTreeMap<String, String>,
     warnings: Vec<String>,
+}
+
+/// The templates' output: as rendered, then as read ([`Rendered::read`]).
+enum Patches {
+    Texts(Vec<(String, String)>),
+    Read(Result<Vec<Value>, PipelineError>),
+}
+
+impl Rendered {
+    /// Reads the rendered templates, if not done yet; an error waits for [`finish`]. Kept
+    /// apart from rendering so that a batch's outputs can be read in a row too.
+    pub(crate) fn read(&mut self) {
+        if let Patches::Texts(texts) = &mut self.patches {
+            let texts = std::mem::take(texts);
+            self.patches = Patches::Read(read_patches(texts));
+        }
+    }
+}
+
+/// Each template's output, read; each must be a mapping (or empty).
+fn read_patches(texts: Vec<(String, String)>) -> Result<Vec<Value>, PipelineError> {
+    let mut patches = Vec::with_capacity(texts.len());
+    for (name, text) in texts {
+        let patch = read_rendered(&name, &text);
+        crate::yaml::pool::give_back(text);
+        patches.push(match patch? {
+            Value::Null => json!({}),
+            p @ Value::Object(_) => p,
+            _ => {
+                return Err(PipelineError::Output {
+                    name,
+                    message: "the output is not a mapping".into(),
+                });
+            }
+        });
+    }
+    Ok(patches)
 }
 
 /// The first half of [`inject_typed_pod`]: everything up to the templates' output.
@@ -278,40 +315,38 @@ pub(crate) fn render_typed_pod(
         revision: &params.revision,
     };
     let names = engine.template_names();
-    // Every template renders over the same stripped pod, so all are rendered (and read)
-    // before the merges: the stripped pod then becomes the merge base without a copy.
-    let mut patches = Vec::new();
+    // Every template renders over the same stripped pod, so all are rendered (and read, see
+    // `Rendered::read`) before the merges: the stripped pod then becomes the merge base
+    // without a copy.
+    let mut texts = Vec::new();
     for name in select_templates(&original, params) {
-        if !names.contains(&name) {
-            return Err(PipelineError::UnknownTemplate {
-                name,
-                have: names.join(", "),
-            });
-        }
-        let text = engine
-            .render(&name, &input)
-            .map_err(|message| PipelineError::Render {
+        let text = if names.contains(&name) {
+            engine
+                .render(&name, &input)
+                .map_err(|message| PipelineError::Render {
+                    name: name.clone(),
+                    message,
+                })
+        } else {
+            Err(PipelineError::UnknownTemplate {
                 name: name.clone(),
-                message,
-            })?;
-        let patch = read_rendered(&name, &text);
-        crate::yaml::pool::give_back(text);
-        let patch = match patch? {
-            Value::Null => json!({}),
-            p @ Value::Object(_) => p,
-            _ => {
-                return Err(PipelineError::Output {
-                    name,
-                    message: "the output is not a mapping".into(),
-                });
-            }
+                have: names.join(", "),
+            })
         };
-        patches.push(patch);
+        match text {
+            Ok(text) => texts.push((name, text)),
+            Err(e) => {
+                // Istio reads each output before it turns to the next template: an earlier
+                // output that does not read is the error it meets first.
+                read_patches(texts)?;
+                return Err(e);
+            }
+        }
     }
     Ok(Rendered {
         original,
         stripped,
-        patches,
+        patches: Patches::Texts(texts),
         native,
         settings,
         proxy_envs,
@@ -330,6 +365,10 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
         proxy_envs,
         warnings,
     } = rendered;
+    let patches = match patches {
+        Patches::Read(read) => read?,
+        Patches::Texts(texts) => read_patches(texts)?,
+    };
     // What the templates added, by name only: see `names_only`.
     let mut template_pod = json!({});
     let mut merged = stripped;
@@ -718,6 +757,61 @@ mod tests {
             .iter()
             .map(pod::name_of)
             .collect()
+    }
+
+    /// Templates by name: `Ok` renders the text, `Err` fails rendering.
+    struct Templates(Vec<(&'static str, Result<&'static str, &'static str>)>);
+    impl Engine for Templates {
+        fn settings(&self, _: &Value) -> Result<Settings, String> {
+            Ok(Settings::default())
+        }
+        fn template_names(&self) -> Vec<String> {
+            self.0.iter().map(|(n, _)| n.to_string()).collect()
+        }
+        fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, String> {
+            match self.0.iter().find(|(n, _)| *n == name) {
+                Some((_, Ok(text))) => Ok(text.to_string()),
+                Some((_, Err(e))) => Err(e.to_string()),
+                None => Err("no such template".into()),
+            }
+        }
+        fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
+            None
+        }
+    }
+
+    #[test]
+    fn the_first_failing_template_in_order_is_the_error() {
+        let engine = Templates(vec![
+            ("list", Ok("- not a mapping\n")),
+            ("fails", Err("boom")),
+            ("fine", Ok("metadata: {}\n")),
+        ]);
+        let pod = |templates: &str| json!({"metadata": {"annotations": {"inject.istio.io/templates": templates}}, "spec": {"containers": [{"name": "app"}]}});
+        let error = |templates: &str| match inject_pod(
+            &engine,
+            &Owner::default(),
+            pod(templates),
+            &Params::default(),
+        ) {
+            Ok(_) => "injected".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let not_a_map = error("list");
+        assert!(not_a_map.contains("not a mapping"), "{not_a_map}");
+        // An output that does not read comes before a later template's failure...
+        assert_eq!(error("fine,list,fails"), not_a_map);
+        assert_eq!(error("list,nope"), not_a_map);
+        // ... and after an earlier one's.
+        let failed = error("fails");
+        assert!(failed.contains("boom"), "{failed}");
+        assert_eq!(error("fine,fails,list"), failed);
+        assert!(
+            error("nope,list").contains("\"nope\" not found"),
+            "{}",
+            error("nope,list")
+        );
+        assert_eq!(error("fine"), "injected");
     }
 
     #[test]
