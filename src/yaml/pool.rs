@@ -22,8 +22,8 @@ thread_local! {
     static BUFFERS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Buffers kept per thread: one per template being rendered at a time is the usual need.
-const MAX_BUFFERS: usize = 4;
+/// Buffers kept per thread: `inject` renders a batch of pods (32) before reading them.
+const MAX_BUFFERS: usize = 64;
 const MAX_BUFFER: usize = 256 << 10;
 
 /// An empty text buffer of at least `capacity` bytes.
