@@ -156,9 +156,9 @@ impl Placing {
     }
 }
 
-/// Documents per unit of work of [`Injector::inject_all`]: enough for the reader's caches to
-/// pay, few enough that the threads finish together.
-const BATCH: usize = 32;
+/// Documents per unit of work of [`Injector::inject_all`]: enough for the code's caches to
+/// pay, few enough that a batch's rendered pods stay in the core's own cache.
+const BATCH: usize = 16;
 /// A batch ends early past this much text, so large documents are not held parsed together.
 const BATCH_BYTES: usize = 256 << 10;
 

@@ -22,7 +22,7 @@ thread_local! {
     static BUFFERS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Buffers kept per thread: `inject` renders a batch of pods (32) before reading them.
+/// Buffers kept per thread: `inject` renders a batch of pods (up to 16) before reading them.
 const MAX_BUFFERS: usize = 64;
 const MAX_BUFFER: usize = 256 << 10;
 
