@@ -13,6 +13,15 @@ pub struct SplitError {
 
 /// Splits multi-document YAML. Empty documents are dropped, as kube-inject drops them.
 pub fn split_documents(text: &str) -> Result<Vec<String>, SplitError> {
+    if text.contains('\r') {
+        split_lines(text)
+    } else {
+        split_lf(text)
+    }
+}
+
+/// The split line by line, each line re-terminated.
+fn split_lines(text: &str) -> Result<Vec<String>, SplitError> {
     let mut docs = Vec::new();
     let mut current = String::new();
     for (n, line) in text.lines().enumerate() {
@@ -38,6 +47,40 @@ pub fn split_documents(text: &str) -> Result<Vec<String>, SplitError> {
     Ok(docs)
 }
 
+/// The same split for text without CR, copying each document at once: with `\n` line ends
+/// only, a document is its text as it stands (plus a final `\n` when the text lacks one).
+fn split_lf(text: &str) -> Result<Vec<String>, SplitError> {
+    let mut docs = Vec::new();
+    let mut push = |doc: &str| {
+        if !doc.is_empty() {
+            let mut d = String::with_capacity(doc.len() + 1);
+            d.push_str(doc);
+            if !d.ends_with('\n') {
+                d.push('\n');
+            }
+            docs.push(d);
+        }
+    };
+    let (mut start, mut at) = (0, 0);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        if let Some(after) = content.strip_prefix("---") {
+            let rest = after.trim();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return Err(SplitError {
+                    line: n + 1,
+                    rest: rest.to_string(),
+                });
+            }
+            push(text.get(start..at).unwrap_or_default());
+            start = at + line.len();
+        }
+        at += line.len();
+    }
+    push(text.get(start..).unwrap_or_default());
+    Ok(docs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +95,26 @@ mod tests {
     fn drops_empty_documents_and_normalises_line_ends() {
         let docs = split_documents("---\n---\r\na: 1\r\nb: 2").unwrap();
         assert_eq!(docs, vec!["a: 1\nb: 2\n"]);
+    }
+
+    #[test]
+    fn text_without_cr_splits_as_line_by_line() {
+        for text in [
+            "",
+            "\n",
+            "a: 1",
+            "a: 1\n---\nb: 2\n--- # c\nc: '---'\n",
+            "---\n---\na: 1\nb: 2",
+            "\n---\na: 1\n",
+            "a: 1\n\n\n---\n\n",
+            "a: |\n  x\n  ---y\n---\n",
+            "a\n--- b\n",
+            "a\n---\tx\n",
+            "a\n---",
+            "---a\n",
+        ] {
+            assert_eq!(split_lf(text), split_lines(text), "{text:?}");
+        }
     }
 
     #[test]
