@@ -20,19 +20,28 @@ pub fn split_documents(text: &str) -> Result<Vec<String>, SplitError> {
     }
 }
 
+/// Whether line `n` (0-based, without its line end) separates documents; an error when it
+/// starts like a separator but has more after it.
+fn is_separator(line: &str, n: usize) -> Result<bool, SplitError> {
+    let Some(after) = line.strip_prefix("---") else {
+        return Ok(false);
+    };
+    let rest = after.trim();
+    if !rest.is_empty() && !rest.starts_with('#') {
+        return Err(SplitError {
+            line: n + 1,
+            rest: rest.to_string(),
+        });
+    }
+    Ok(true)
+}
+
 /// The split line by line, each line re-terminated.
 fn split_lines(text: &str) -> Result<Vec<String>, SplitError> {
     let mut docs = Vec::new();
     let mut current = String::new();
     for (n, line) in text.lines().enumerate() {
-        if let Some(after) = line.strip_prefix("---") {
-            let rest = after.trim();
-            if !rest.is_empty() && !rest.starts_with('#') {
-                return Err(SplitError {
-                    line: n + 1,
-                    rest: rest.to_string(),
-                });
-            }
+        if is_separator(line, n)? {
             if !current.is_empty() {
                 docs.push(std::mem::take(&mut current));
             }
@@ -63,15 +72,7 @@ fn split_lf(text: &str) -> Result<Vec<String>, SplitError> {
     };
     let (mut start, mut at) = (0, 0);
     for (n, line) in text.split_inclusive('\n').enumerate() {
-        let content = line.strip_suffix('\n').unwrap_or(line);
-        if let Some(after) = content.strip_prefix("---") {
-            let rest = after.trim();
-            if !rest.is_empty() && !rest.starts_with('#') {
-                return Err(SplitError {
-                    line: n + 1,
-                    rest: rest.to_string(),
-                });
-            }
+        if is_separator(line.strip_suffix('\n').unwrap_or(line), n)? {
             push(text.get(start..at).unwrap_or_default());
             start = at + line.len();
         }
