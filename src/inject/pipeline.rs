@@ -213,7 +213,8 @@ pub(crate) fn inject_typed_pod(
     finish(render_typed_pod(engine, owner, pod, params)?, params)
 }
 
-/// A pod with its templates rendered and read, not yet merged: [`finish`] does the rest.
+/// A pod with its templates rendered, not yet merged: [`finish`] does the rest (reading
+/// the output first, unless [`Rendered::read`] already has).
 /// Between the two, a batch of pods can have all its templates rendered in a row.
 pub(crate) struct Rendered {
     original: Value,
