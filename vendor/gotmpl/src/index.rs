@@ -34,21 +34,28 @@ fn name_hash(s: &str) -> u64 {
 }
 
 /// Open addressing with linear probing, at most half full; the slot is the hash's top
-/// bits. Entries are only added (and all dropped by `clear`).
+/// bits. Built once with all its entries.
 struct Table<T> {
     slots: Vec<Option<(u64, T)>>,
-    len: usize,
     shift: u32,
 }
 
 impl<T> Table<T> {
-    fn with_capacity(n: usize) -> Self {
-        let cap = (n * 2).next_power_of_two().max(16);
-        Table {
+    fn new(entries: impl ExactSizeIterator<Item = (u64, T)>) -> Self {
+        let cap = (entries.len() * 2).next_power_of_two().max(16);
+        let mut table = Table {
             slots: (0..cap).map(|_| None).collect(),
-            len: 0,
             shift: 64 - cap.trailing_zeros(),
+        };
+        let mask = cap - 1;
+        for (h, t) in entries {
+            let mut i = (h >> table.shift) as usize;
+            while table.slots[i].is_some() {
+                i = (i + 1) & mask;
+            }
+            table.slots[i] = Some((h, t));
         }
+        table
     }
 
     fn get(&self, h: u64, eq: impl Fn(&T) -> bool) -> Option<&T> {
@@ -62,24 +69,6 @@ impl<T> Table<T> {
             }
         }
     }
-
-    /// Adds `t`; the caller knows it is not there yet.
-    fn insert(&mut self, h: u64, t: T) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let old = core::mem::take(&mut self.slots);
-            *self = Table::with_capacity(old.len());
-            for (h, t) in old.into_iter().flatten() {
-                self.insert(h, t);
-            }
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = (h >> self.shift) as usize;
-        while self.slots[i].is_some() {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = Some((h, t));
-        self.len += 1;
-    }
 }
 
 /// The function map, indexed for lookup by name on every call.
@@ -87,11 +76,9 @@ pub(crate) struct FuncIndex(Table<(String, ValueFunc)>);
 
 impl FuncIndex {
     pub(crate) fn new(funcs: &BTreeMap<String, ValueFunc>) -> Self {
-        let mut t = Table::with_capacity(funcs.len());
-        for (name, f) in funcs {
-            t.insert(name_hash(name), (name.clone(), Arc::clone(f)));
-        }
-        FuncIndex(t)
+        FuncIndex(Table::new(funcs.iter().map(|(name, f)| {
+            (name_hash(name), (name.clone(), Arc::clone(f)))
+        })))
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&ValueFunc> {
