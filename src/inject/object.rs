@@ -91,6 +91,23 @@ struct Started {
     body: Body,
 }
 
+enum Body {
+    /// Passed through as read.
+    Raw,
+    Object(Stage),
+    /// The list, and its workload items by position, each started or failed.
+    List(Value, Vec<(usize, Result<Stage, InjectError>)>),
+}
+
+/// An object between the two halves of its injection.
+enum Stage {
+    /// Nothing left to do: skipped, or injected by the legacy pipeline in one go.
+    Done(Done),
+    /// Its templates rendered: the object without its pod, where to put the pod back, and
+    /// the rendered pod.
+    Rendered(Box<(Value, Placing, pipeline::Rendered)>),
+}
+
 impl Started {
     /// Reads its objects' rendered templates (see [`pipeline::Rendered::read`]).
     fn read(&mut self) {
@@ -111,23 +128,6 @@ impl Stage {
             pending.2.read();
         }
     }
-}
-
-enum Body {
-    /// Passed through as read.
-    Raw,
-    Object(Stage),
-    /// The list, and its workload items by position, each started or failed.
-    List(Value, Vec<(usize, Result<Stage, InjectError>)>),
-}
-
-/// An object between the two halves of its injection.
-enum Stage {
-    /// Nothing left to do: skipped, or injected by the legacy pipeline in one go.
-    Done(Done),
-    /// Its templates rendered: the object without its pod, where to put the pod back, and
-    /// the rendered pod.
-    Rendered(Box<(Value, Placing, pipeline::Rendered)>),
 }
 
 /// An object with its pod in place, and what its injection reports.
@@ -420,11 +420,7 @@ impl<'a> Injector<'a> {
 
         if let Some(why) = self.skip_reason(&pod, &owner) {
             report.outcome = Outcome::Skipped(why);
-            for (ptr, key) in [(meta_ptr, "metadata"), (spec_ptr.as_str(), "spec")] {
-                if let Some(slot) = pod::at_mut(&mut obj, ptr) {
-                    *slot = pod[key].take();
-                }
-            }
+            put_pod(&mut obj, kind, &mut pod);
             return Ok(Stage::Done(Done {
                 obj,
                 report,
@@ -473,22 +469,9 @@ impl<'a> Injector<'a> {
         let mut obj = obj;
         let kind = placing.kind;
         let template_ptr = kind.pod_template_pointer();
-        let meta_ptr = kind.inject_metadata_pointer();
-        let spec_ptr = format!("{template_ptr}/spec");
         let fail = |error| placing.fail(error);
         let mut injected = injected;
-        let mut take = |key: &str| {
-            injected
-                .pod
-                .get_mut(key)
-                .map_or_else(|| json!({}), Value::take)
-        };
-        if let Some(slot) = pod::at_mut(&mut obj, meta_ptr) {
-            *slot = take("metadata");
-        }
-        if let Some(slot) = pod::at_mut(&mut obj, &spec_ptr) {
-            *slot = take("spec");
-        }
+        put_pod(&mut obj, kind, &mut injected.pod);
         // The pipeline returns its pod typed (normalised, quantities canonical) and the rest
         // of the object was normalised above, so only the legacy pipeline's pod needs the
         // whole object done again. Debug builds (the test suite) check that claim.
@@ -554,6 +537,20 @@ fn kube_inject_kind(api_version: &str, kind: &str) -> Option<WorkloadKind> {
     WorkloadKind::from_type_meta(api_version, kind)
         .or((api_version == "v1" && kind == "DeploymentConfig")
             .then_some(WorkloadKind::DeploymentConfig))
+}
+
+/// Moves a pod's `metadata` and `spec` (`{}` when absent) into the places `kind` has for
+/// them in `obj`.
+fn put_pod(obj: &mut Value, kind: WorkloadKind, pod: &mut Value) {
+    let spec_ptr = format!("{}/spec", kind.pod_template_pointer());
+    for (ptr, key) in [
+        (kind.inject_metadata_pointer(), "metadata"),
+        (&spec_ptr, "spec"),
+    ] {
+        if let Some(slot) = pod::at_mut(obj, ptr) {
+            *slot = pod.get_mut(key).map_or_else(|| json!({}), Value::take);
+        }
+    }
 }
 
 fn string_map(v: Option<&Value>) -> StringMap {
