@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::cli::{ExplainArgs, InputArgs, OutputFormat, PolicyArgs};
 use crate::config::InjectorConfig;
+use crate::config::release::Release;
 use crate::manifest::{
     ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents, parse_type_name,
 };
@@ -336,7 +337,13 @@ pub(super) fn evaluate_documents(
         mode: policy.mode,
         namespace_condition: policy.namespace_condition,
         pod_condition: policy.pod_condition,
-        compat: policy.compat,
+        compat: crate::policy::compat_for(
+            policy.compat,
+            policy
+                .release
+                .istio_version
+                .map_or_else(Release::newest, Release::of),
+        ),
     };
     let engine = Engine::new(&config, &config_source, &webhooks, options)?;
     let items = subjects

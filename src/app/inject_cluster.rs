@@ -17,6 +17,8 @@ pub(super) struct Found {
     pub config: (String, String),
     pub values: Option<(String, String)>,
     pub mesh: Option<(String, String)>,
+    /// The injector ConfigMap's labels (they may name the Istio release).
+    pub labels: crate::model::StringMap,
 }
 
 /// True when a kubeconfig (or in-cluster credentials) could point at a cluster.
@@ -83,5 +85,14 @@ fn read(args: &InjectArgs) -> Result<Option<Found>, ClusterError> {
         config: (source(&injector, "config"), config),
         values: key(&cm, "values").map(|text| (source(&injector, "values"), text)),
         mesh,
+        labels: cm
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }))
 }

@@ -14,6 +14,7 @@ use super::gotypes::{self, Ty};
 use super::pod::{self, CORE_DUMP, INIT, List, Move, PROXY, VALIDATION};
 use super::status::{self, InjectionStatus, Overrides};
 use super::{merge, probe, prometheus, validate};
+use crate::config::release::{Change, Release};
 
 /// What the pipeline needs to know from the mesh, the values and the pod's
 /// `proxy.istio.io/config`, computed per pod by the engine.
@@ -29,6 +30,9 @@ pub struct Settings {
     pub hold_application: bool,
     /// `values.sidecarInjectorWebhook.rewriteAppHTTPProbe` (default true).
     pub rewrite_probes: bool,
+    /// tcpSocket probes are rewritten too (istiod's `REWRITE_TCP_PROBES`, Istio ≤ 1.18;
+    /// always since).
+    pub rewrite_tcp_probes: bool,
     /// `values.global.multiCluster.clusterName`.
     pub cluster: String,
     /// `values.global.network`.
@@ -43,6 +47,7 @@ impl Default for Settings {
             tproxy: false,
             hold_application: false,
             rewrite_probes: true,
+            rewrite_tcp_probes: true,
             cluster: String::new(),
             network: String::new(),
         }
@@ -102,6 +107,8 @@ pub struct Params {
     pub injected_annotations: BTreeMap<String, String>,
     /// Cluster and network from the webhook URL path, overriding the values.
     pub proxy_envs: BTreeMap<String, String>,
+    /// The Istio release whose behaviour to reproduce.
+    pub release: Release,
 }
 
 /// Why a pod could not be injected.
@@ -143,8 +150,12 @@ pub fn select_templates(pod: &Value, params: &Params) -> Vec<String> {
         .collect()
 }
 
-/// Whether this pod gets native sidecars: the annotation wins over the global mode.
-pub fn native_sidecars(pod: &Value, global: bool) -> bool {
+/// Whether this pod gets native sidecars: the annotation wins over the global mode (from
+/// `Change::NativeSidecarAnnotation` on).
+pub fn native_sidecars(pod: &Value, global: bool, release: Release) -> bool {
+    if !release.has(Change::NativeSidecarAnnotation) {
+        return global;
+    }
     match pod::annotation(pod, "sidecar.istio.io/nativeSidecar") {
         Some("true") => true,
         Some("false") => false,
@@ -307,7 +318,7 @@ pub(crate) fn render_typed_pod(
     let status_port = settings.status_port.to_string();
     let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
         .map_err(PipelineError::Other)?;
-    let native = native_sidecars(&original, params.native_sidecars);
+    let native = native_sidecars(&original, params.native_sidecars, params.release);
 
     let input = RenderInput {
         owner,
@@ -684,6 +695,7 @@ fn post_process(
     probe::apply_rewrite(
         pod,
         settings.rewrite_probes,
+        settings.rewrite_tcp_probes,
         settings.status_port,
         previously_injected,
     );
@@ -883,9 +895,14 @@ mod tests {
     fn native_annotation_overrides_global() {
         let on = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "true"}}});
         let off = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "false"}}});
-        assert!(native_sidecars(&on, false));
-        assert!(!native_sidecars(&off, true));
-        assert!(native_sidecars(&json!({}), true));
+        let newest = Release::newest();
+        assert!(native_sidecars(&on, false, newest));
+        assert!(!native_sidecars(&off, true, newest));
+        assert!(native_sidecars(&json!({}), true, newest));
+        // Before the annotation existed only the global setting counts.
+        let old = Release::of("1.22.8".parse().unwrap());
+        assert!(!native_sidecars(&on, false, old));
+        assert!(native_sidecars(&off, true, old));
     }
 
     #[test]

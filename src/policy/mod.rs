@@ -39,6 +39,7 @@ pub use selector::{Selector, SelectorError};
 use serde::Serialize;
 
 use crate::cli::{Compat, Mode, NamespaceCondition, PodCondition};
+use crate::config::release::{Change, Release};
 use crate::config::{InjectionPolicy, InjectorConfig};
 use crate::model::webhook::NAMESPACE_NAME_LABEL;
 use crate::model::{StringMap, WebhookConfiguration};
@@ -313,6 +314,16 @@ enum InjectValue {
     No,
     /// Not accepted by this Istio version; falls back to the default (current semantics).
     Invalid,
+}
+
+/// How `sidecar.istio.io/inject` is read: `--compat` when given, else as `release` reads it
+/// (`Change::StrictInjectValue`).
+pub fn compat_for(explicit: Option<Compat>, release: Release) -> Compat {
+    explicit.unwrap_or(if release.has(Change::StrictInjectValue) {
+        Compat::Current
+    } else {
+        Compat::Legacy
+    })
 }
 
 fn parse_inject_value(value: &str, compat: Compat) -> InjectValue {
