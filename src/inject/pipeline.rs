@@ -230,6 +230,9 @@ pub(crate) fn inject_typed_pod(
 pub(crate) struct Rendered {
     original: Value,
     stripped: Value,
+    /// Strip and override re-insertion changed nothing (no previous injection, no recorded
+    /// overrides): the stripped pod can be the merge base as it is.
+    stripped_is_original: bool,
     patches: Patches,
     native: bool,
     settings: Settings,
@@ -318,6 +321,8 @@ pub(crate) fn render_typed_pod(
     let status_port = settings.status_port.to_string();
     let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
         .map_err(PipelineError::Other)?;
+    let stripped_is_original = status::previous(&original).is_none()
+        && pod::annotation(&original, status::OVERRIDES).is_none();
     let native = native_sidecars(&original, params.native_sidecars, params.release);
 
     let input = RenderInput {
@@ -328,8 +333,8 @@ pub(crate) fn render_typed_pod(
     };
     let names = engine.template_names();
     // Every template renders over the same stripped pod, so all are rendered (and read, see
-    // `Rendered::read`) before the merges: the stripped pod then becomes the merge base
-    // without a copy.
+    // `Rendered::read`) before the merges: the stripped pod, when it equals the original,
+    // then becomes the merge base without a copy.
     let mut texts = Vec::new();
     for name in select_templates(&original, params) {
         let text = if names.contains(&name) {
@@ -358,6 +363,7 @@ pub(crate) fn render_typed_pod(
     Ok(Rendered {
         original,
         stripped,
+        stripped_is_original,
         patches: Patches::Texts(texts),
         native,
         settings,
@@ -371,6 +377,7 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
     let Rendered {
         original,
         stripped,
+        stripped_is_original,
         patches,
         native,
         settings,
@@ -383,7 +390,16 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
     };
     // What the templates added, by name only: see `names_only`.
     let mut template_pod = json!({});
-    let mut merged = stripped;
+    // Istio merges the templates onto the pod as it came (`mergedPod = params.pod` in
+    // `RunTemplate`); the stripped pod only feeds the template data. On a re-injection the
+    // old proxy's fields the new template does not set (an env entry such as JWT_POLICY, a
+    // volume) therefore survive the merge.
+    let mut merged = if stripped_is_original {
+        stripped
+    } else {
+        crate::yaml::pool::recycle(stripped);
+        original.clone()
+    };
     for patch in patches {
         template_pod = merge::merge_pod(std::mem::take(&mut template_pod), names_only(&patch))
             .map_err(|e| PipelineError::Other(format!("failed applying injection overlay: {e}")))?;
@@ -825,6 +841,58 @@ mod tests {
             error("nope,list")
         );
         assert_eq!(error("fine"), "injected");
+    }
+
+    /// Istio merges the templates onto the pod as it came, not onto the stripped pod: on a
+    /// re-injection an env entry only the old proxy has survives (first, where it was),
+    /// while the template's values win for the entries both have.
+    #[test]
+    fn reinjection_merges_onto_the_pod_as_it_came() {
+        let engine = Templates(vec![(
+            "sidecar",
+            Ok(
+                "spec:\n  containers:\n  - name: istio-proxy\n    env:\n    - name: SHARED\n      value: new\n    - name: ADDED\n      value: \"1\"\n",
+            ),
+        )]);
+        let proxy_env = |pod: &Value| -> Vec<(String, String)> {
+            pod::sidecar(pod)
+                .and_then(|c| c["env"].as_array())
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap_or("").to_string(),
+                        e["value"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        };
+        let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+        let injected = json!({
+            "metadata": {"annotations": {status::STATUS: r#"{"containers":["istio-proxy"],"revision":"default"}"#}},
+            "spec": {"containers": [
+                {"name": "app"},
+                {"name": "istio-proxy", "env": [
+                    {"name": "STALE", "value": "old"},
+                    {"name": "SHARED", "value": "old"},
+                ]},
+            ]}
+        });
+        let again = inject_pod(&engine, &Owner::default(), injected, &Params::default()).unwrap();
+        assert_eq!(
+            proxy_env(&again.pod),
+            [
+                pair("STALE", "old"),
+                pair("SHARED", "new"),
+                pair("ADDED", "1")
+            ]
+        );
+        let fresh = json!({"spec": {"containers": [{"name": "app"}]}});
+        let first = inject_pod(&engine, &Owner::default(), fresh, &Params::default()).unwrap();
+        assert_eq!(
+            proxy_env(&first.pod),
+            [pair("SHARED", "new"), pair("ADDED", "1")]
+        );
     }
 
     #[test]

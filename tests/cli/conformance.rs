@@ -388,6 +388,80 @@ fn normalise_redacts_version_and_trims() {
     );
 }
 
+/// Re-injecting an already-injected Deployment with native sidecars off, with the current
+/// release (a case Istio's current suite lacks: its only re-injection case has native
+/// sidecars on). Input: the current suite's `merge-probers.yaml`, whose old `istio-proxy`
+/// carries `JWT_POLICY=third-party-jwt`, a variable today's template no longer writes, and
+/// `--concurrency 2` in its args; configuration `hold-app`, as Istio's case uses.
+///
+/// The expectation (`testdata/conformance/reinjection/merge-probers-native-off.yaml.injected`)
+/// follows from Istio's `RunTemplate` and `reapplyOverwrittenContainers`, unchanged in
+/// current Istio:
+/// - the templates render over the stripped pod (old `istio-proxy` and `istio-init` removed,
+///   so `ISTIO_META_APP_CONTAINERS` is `hello,world,new` and `ISTIO_META_POD_PORTS` lists
+///   8008 too), but are merged onto the pod as it came (`mergedPod = params.pod`);
+/// - that strategic merge meets the old `istio-proxy` by name: `env` merges by name, so
+///   `JWT_POLICY`, absent from the template, stays, and apimachinery's
+///   `normalizeElementOrder` keeps it where it was, first; the template's new variables
+///   (`ISTIO_CPU_LIMIT`, `GOMEMLIMIT`) take their template positions among the others;
+///   `args` has no merge strategy, so the template's replace the old ones (no
+///   `--concurrency`);
+/// - `reapplyOverwrittenContainers` skips `istio-proxy` and `istio-init`: the old status
+///   record lists them, so the old container is not laid over the result (unlike the
+///   native case, where `istio-proxy` moved to the init containers is not in the old
+///   record's `initContainers` and is laid over again).
+///
+/// Cross-checks: the `env` names come out in exactly the order of Istio's own golden for
+/// the native case of this input (the same merge, after the move); and the goldens of
+/// Istio 1.22.8 `[43]`, 1.24.6 `[46]` and 1.26.8 `[47]` (the same Go code, native off) keep
+/// `JWT_POLICY` in the same way — they pass in `istio_golden_suites_of_every_release`.
+/// Before the fix the templates were merged onto the stripped pod and `JWT_POLICY` was
+/// lost; the rest of the output was the same.
+#[test]
+fn reinjection_without_native_sidecars_keeps_the_old_proxy_fields() {
+    let Some(shared) =
+        util::shared("conformance::reinjection_without_native_sidecars_keeps_the_old_proxy_fields")
+    else {
+        return;
+    };
+    let data = shared.join(SUITE);
+    let rendered = data.join("rendered/hold-app");
+    let out = util::bin()
+        .arg("inject")
+        .arg("-f")
+        .arg(data.join("pkg/kube/inject/testdata/inject/merge-probers.yaml"))
+        .arg("--injectConfigFile")
+        .arg(rendered.join("config.yaml"))
+        .arg("--valuesFile")
+        .arg(rendered.join("values.json"))
+        .arg("--meshConfigFile")
+        .arg(rendered.join("mesh.yaml"))
+        .arg("--native-sidecars=false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = String::from_utf8(out.stdout).unwrap();
+    let want = util::read(&util::testdata(
+        "conformance/reinjection/merge-probers-native-off.yaml.injected",
+    ));
+    assert_eq!(got, want, "{}", first_difference(&got, &want));
+    // The facts the expectation rests on, spelled out.
+    let env_names: Vec<&str> = got
+        .lines()
+        .skip_while(|l| l.trim() != "env:")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("image:"))
+        .filter_map(|l| l.trim().strip_prefix("- name: "))
+        .collect();
+    assert_eq!(env_names.first(), Some(&"JWT_POLICY"), "{env_names:?}");
+    assert!(got.contains("value: hello,world,new"));
+    assert!(!got.contains("--concurrency"));
+}
+
 /// Without `--istio-version`, the release is read from the configuration as a cluster's
 /// would carry it, said on stderr, and reproduces that release's golden: the values'
 /// `global.tag` (Istio's suites have `latest`, so a copy names the release), and the
