@@ -57,8 +57,14 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         Some(p) => parse_values(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
         None => serde_json::json!({}),
     };
+    // A config file that does not parse names no release; it is an error only where it is
+    // used (a template named in it).
     let labels = match &args.inject_config_file {
-        Some(cfg) => release::configmap_labels(&fs_err::read_to_string(cfg)?),
+        Some(cfg) => {
+            InjectorConfig::parse(&cfg.display().to_string(), &fs_err::read_to_string(cfg)?)
+                .ok()
+                .and_then(|c| c.configmap_labels)
+        }
         None => None,
     };
     let chosen = release::detect(&release::Clues {

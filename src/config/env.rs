@@ -1,9 +1,10 @@
 //! istiod's process environment as injection templates read it (`env KEY DEFAULT`).
 //!
 //! Templates of Istio 1.17 to 1.26 read some of istiod's settings from its environment
-//! instead of from the values; istioctl reads them from the shell it runs in. `inject`
-//! defines that environment instead: the settings below, each from its flag or istiod's
-//! default, and `--env KEY=VALUE` for any other. The user's shell is never read.
+//! instead of from the values, and the injector reads its feature switches from it;
+//! istioctl reads them from the shell it runs in. `inject` defines that environment
+//! instead: the settings below, each from its flag or istiod's default, and
+//! `--env KEY=VALUE` for any other. The user's shell is never read.
 //!
 //! Pure.
 
@@ -11,6 +12,10 @@ use std::collections::BTreeMap;
 
 /// The setting `--native-sidecars` drives, read by Go and by the 1.19–1.26 templates.
 pub const NATIVE_SIDECARS: &str = "ENABLE_NATIVE_SIDECARS";
+
+/// istiod's feature switch for rewriting tcpSocket probes (Istio ≤ 1.18; default true):
+/// read by the injector, not by templates.
+pub const REWRITE_TCP_PROBES: &str = "REWRITE_TCP_PROBES";
 
 /// istiod's settings that stock templates read through `env`, with istiod's defaults:
 /// `(name, default, who reads it)`. `ENABLE_NATIVE_SIDECARS` comes from its flag.

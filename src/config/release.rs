@@ -348,21 +348,6 @@ const VERSION_LABELS: [&str; 3] = [
     "operator.istio.io/version",
 ];
 
-/// The labels of a whole ConfigMap given as configuration text; `None` for anything else.
-pub fn configmap_labels(text: &str) -> Option<StringMap> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
-    if value.get("kind").and_then(|k| k.as_str()) != Some("ConfigMap") {
-        return None;
-    }
-    let labels = value.get("metadata")?.get("labels")?.as_mapping()?;
-    Some(
-        labels
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
-            .collect(),
-    )
-}
-
 /// A revision named after a release: `1-24`, `1-24-6`, `1-24-6-distroless`.
 fn revision_version(rev: &str) -> Option<Version> {
     let parts: Vec<&str> = rev.split('-').collect();

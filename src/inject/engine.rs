@@ -17,8 +17,6 @@ use crate::model::StringMap;
 use crate::template::{FuncSet, Host, Template, TemplateError, data};
 
 const PROXY_CONFIG: &str = "proxy.istio.io/config";
-/// istiod's feature switch for rewriting tcpSocket probes (Istio ≤ 1.18).
-const REWRITE_TCP_PROBES: &str = "REWRITE_TCP_PROBES";
 
 /// The configuration texts, each `(source name, text)`; `None` means the embedded default.
 #[derive(Debug, Clone, Default)]
@@ -96,15 +94,11 @@ impl Setup {
             .unwrap_or_else(|| (embedded::SOURCE.into(), embedded::VALUES.into()));
         let values = parse_values(&values_name, &values_text)
             .map_err(|e| SetupError::Values(e.to_string()))?;
-        // A whole ConfigMap given as the config file carries its labels too.
-        let file_labels = src
-            .inject_config
-            .as_ref()
-            .and_then(|(_, text)| release::configmap_labels(text));
         let chosen = release::detect(&Clues {
             flag: src.istio_version,
             values: Some(&values),
-            labels: src.labels.as_ref().or(file_labels.as_ref()),
+            // A whole ConfigMap given as the config file carries its labels too.
+            labels: src.labels.as_ref().or(config.configmap_labels.as_ref()),
             revision: src.revision.as_deref(),
             embedded: src.inject_config.is_none() && src.values.is_none(),
         });
@@ -245,7 +239,7 @@ impl Engine for Setup {
             rewrite_tcp_probes: self.release.release.has(Change::TcpProbesAlwaysRewritten)
                 || self
                     .env
-                    .get(REWRITE_TCP_PROBES)
+                    .get(crate::config::env::REWRITE_TCP_PROBES)
                     .and_then(|v| pod::parse_bool(v))
                     .unwrap_or(true),
             cluster: s("/global/multiCluster/clusterName"),
