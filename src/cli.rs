@@ -419,8 +419,8 @@ pub struct CleanupArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReleaseArgs {
     /// The Istio release whose behaviour to reproduce (`1.24`, `1.24.6`). Default: the
-    /// release the injector configuration names (values global.tag, the ConfigMap's
-    /// version labels, a revision such as 1-24-6), else the newest behaviour.
+    /// release the injector configuration names (the values' global.tag for `inject`; the
+    /// ConfigMap's version labels; a revision such as 1-24-6), else the newest behaviour.
     #[arg(long, value_name = "X.Y[.Z]")]
     pub istio_version: Option<crate::config::release::Version>,
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::cli::{ExplainArgs, InputArgs, OutputFormat, PolicyArgs};
 use crate::config::InjectorConfig;
-use crate::config::release::Release;
+use crate::config::release;
 use crate::manifest::{
     ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents, parse_type_name,
 };
@@ -333,17 +333,20 @@ pub(super) fn evaluate_documents(
         Some(text) => parse_label_list(text).context("--namespace-labels")?,
         None => Default::default(),
     };
+    // The release sets how `sidecar.istio.io/inject` is read: --istio-version, else the
+    // injector ConfigMap's version labels or a revision named after a release.
+    let release = release::detect(&release::Clues {
+        flag: policy.release.istio_version,
+        labels: config.configmap_labels.as_ref(),
+        revision: policy.revision.as_deref(),
+        ..release::Clues::default()
+    })
+    .release;
     let options = Options {
         mode: policy.mode,
         namespace_condition: policy.namespace_condition,
         pod_condition: policy.pod_condition,
-        compat: crate::policy::compat_for(
-            policy.compat,
-            policy
-                .release
-                .istio_version
-                .map_or_else(Release::newest, Release::of),
-        ),
+        compat: crate::policy::compat_for(policy.compat, release),
     };
     let engine = Engine::new(&config, &config_source, &webhooks, options)?;
     let items = subjects

@@ -123,7 +123,10 @@ fn visit(g: &mut Gathered, base: &str, value: &Value, default_ns: &str) -> Resul
                 )
             })?;
             let source = format!("{at}: data.config");
-            let config = InjectorConfig::parse(&source, text)?;
+            let mut config = InjectorConfig::parse(&source, text)?;
+            // Its labels may name the Istio release, which decides how values are read.
+            config.configmap_labels =
+                string_map(value.pointer("/metadata/labels"), "metadata.labels", &field).ok();
             g.configs.push((source, config));
         }
         _ => match WorkloadKind::from_kind(kind) {

@@ -548,3 +548,19 @@ fn why_not_for_ignored_namespaces_and_revision_only_installs() {
         d.reason
     );
 }
+
+#[test]
+fn compat_follows_the_release_unless_given() {
+    use crate::config::release::Release;
+    let release = |v: &str| Release::of(v.parse().unwrap());
+    for (explicit, r, want) in [
+        (None, Release::newest(), Compat::Current),
+        (None, release("1.27.0"), Compat::Current),
+        (None, release("1.26.8"), Compat::Legacy),
+        (None, release("1.17"), Compat::Legacy),
+        (Some(Compat::Current), release("1.22"), Compat::Current),
+        (Some(Compat::Legacy), Release::newest(), Compat::Legacy),
+    ] {
+        assert_eq!(compat_for(explicit, r), want, "{explicit:?} {r}");
+    }
+}

@@ -548,3 +548,48 @@ fn the_release_is_read_from_the_configuration() {
     );
     assert_ne!(got, want);
 }
+
+/// `explain` reads `sidecar.istio.io/inject` as the injector's release does: the release
+/// from the injector ConfigMap's version label in the input, `--istio-version` over it, and
+/// `--compat` over both.
+#[test]
+fn explain_reads_inject_values_as_the_release_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.yaml");
+    let write = |version: &str| {
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\n  namespace: istio-system\n  labels:\n    app.kubernetes.io/version: \"{version}\"\ndata:\n  config: |\n    policy: disabled\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: web\n  annotations:\n    sidecar.istio.io/inject: \"YES\"\nspec:\n  containers:\n  - name: app\n    image: app\n"
+        );
+        std::fs::write(&input, text).unwrap();
+    };
+    let inject = |extra: &[&str]| -> bool {
+        let out = util::bin()
+            .args([
+                "explain",
+                "-o",
+                "json",
+                "--namespace-labels",
+                "istio-injection=enabled",
+                "-f",
+            ])
+            .arg(&input)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["inject"].as_bool().unwrap()
+    };
+    // Istio <= 1.26 read "YES" as yes; >= 1.27 only "true", else the policy (disabled here).
+    write("1.24.6");
+    assert!(inject(&[]));
+    assert!(!inject(&["--istio-version", "1.27"]));
+    assert!(!inject(&["--compat", "current"]));
+    write("1.28.0");
+    assert!(!inject(&[]));
+    assert!(inject(&["--istio-version", "1.26"]));
+}
