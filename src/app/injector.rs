@@ -13,7 +13,7 @@ use crate::health::{self, Input, Report, Status};
 use crate::report;
 
 use super::Outcome;
-use super::live::{connect, is_injector_configuration};
+use super::gather_live::{connect, is_injector_configuration};
 
 pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
     let cluster = connect(&args.kube)?;

@@ -3,13 +3,15 @@
 mod check;
 mod cleanup;
 mod explain;
+mod gather;
+mod gather_live;
 mod inject;
 mod inject_cluster;
 mod injector;
 mod input;
-mod live;
-mod live_cmd;
+mod prompt;
 mod render;
+mod templates;
 mod uninstall;
 
 use std::process::ExitCode;

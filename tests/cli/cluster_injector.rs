@@ -19,7 +19,7 @@ fn mwc(name: &str, rev: &str, hooks: &str) -> String {
 }
 
 fn check(args: &[&str]) -> (Option<i32>, Value, String) {
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "--injector", "-o", "json"])
         .args(args)
         .output()
@@ -106,7 +106,7 @@ fn injector_health_finds_a_missing_service_and_overlaps() {
     );
 
     // The readable layout, linkerd-style.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "--injector", "-r", "hc1"])
         .output()
         .expect("runs");
@@ -125,7 +125,7 @@ fn injector_health_without_rights_is_an_error() {
         return;
     }
     let ctx = std::env::var("KUBECTL_INJECT_TEST_USER_CONTEXT").expect("user context");
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "--injector", "--context", &ctx])
         .output()
         .expect("runs");

@@ -167,7 +167,7 @@ fn neutralise(mwc: &mut Value, name: &str, rev: &str) {
 }
 
 fn check_json(args: &[&str]) -> (Option<i32>, Value, String) {
-    let out = util::bin()
+    let out = util::cluster_bin()
         .arg("check")
         .args(args)
         .args(["-o", "json"])
@@ -217,10 +217,22 @@ fn check_live_decides_and_finds_drift() {
         item(&r, "Pod", "injected")["pods"][0]["revision"],
         "default"
     );
-    assert_eq!(item(&r, "Pod", "stale")["drift"], "1 stale");
+    assert_eq!(item(&r, "Pod", "stale")["drift"], "1 stale revision");
     assert_eq!(
-        item(&r, "Pod", "stale")["pods"][0]["drift"],
-        "stale: revision canary → default"
+        item(&r, "Pod", "stale")["pods"][0]["drift"]["kind"],
+        "stale-revision"
+    );
+    assert_eq!(
+        item(&r, "Pod", "stale")["pods"][0]["drift"]["message"],
+        "stale revision: injected by revision canary, now revision default's webhook is called"
+    );
+    assert_eq!(
+        item(&r, "Pod", "stale")["remedy"],
+        "pods were created before the policy or configuration changed: re-create the pod (a bare pod is injected only when created): `kubectl get pod stale -n live-on -o yaml | kubectl replace --force -f -`"
+    );
+    assert_eq!(
+        web["remedy"],
+        "pods were created before the policy or configuration changed: restart it: `kubectl rollout restart deployment/web -n live-on`"
     );
     let ns = &r["namespaces"][0];
     assert_eq!(ns["namespace"], "live-on");
@@ -258,7 +270,7 @@ fn explain_live_workload_summarises_its_pods() {
         return;
     }
     scenario();
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["explain", "deploy/web", "-n", "live-on", "-o", "json"])
         .output()
         .expect("runs");
@@ -281,22 +293,26 @@ fn explain_live_workload_summarises_its_pods() {
     );
     assert_eq!(r["drift"], "2 missing sidecar");
 
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["explain", "pod/stale", "-n", "live-on"])
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.starts_with("Pod live-on/stale: will be injected (decided by policy)"),
+        text.starts_with("Pod live-on/stale: will be injected (decided by policy, revision default (live-istio-sidecar-injector))"),
         "{text}"
     );
     assert!(text.contains("stale: injected, revision canary, image docker.io/istio/proxyv2:1.24.0, added istio-init,istio-proxy"), "{text}");
     assert!(
-        text.contains("‼ stale: revision canary → default — restart it"),
+        text.contains("  ‼ stale revision: injected by revision canary, now revision default's webhook is called\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  remedy: pods were created before the policy or configuration changed: re-create the pod"),
         "{text}"
     );
 
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["explain", "deploy/absent", "-n", "live-on"])
         .output()
         .expect("runs");
@@ -314,7 +330,7 @@ fn a_user_who_may_read_nothing_gets_a_clear_forbidden_error() {
     }
     scenario();
     let ctx = std::env::var("KUBECTL_INJECT_TEST_USER_CONTEXT").expect("user context");
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "-n", "live-on", "--context", &ctx])
         .output()
         .expect("runs");
