@@ -37,6 +37,8 @@ pub enum Kind {
     ClusterRole,
     ClusterRoleBinding,
     MutatingWebhookConfiguration,
+    /// Read by name only (the injector's serving secrets), never listed.
+    Secret,
 }
 
 impl Kind {
@@ -83,6 +85,7 @@ impl Kind {
                 "mutatingwebhookconfigurations",
                 false,
             ),
+            Kind::Secret => ("", "v1", "Secret", "secrets", true),
         }
     }
 
