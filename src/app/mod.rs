@@ -11,6 +11,7 @@ mod live;
 mod live_cmd;
 mod render;
 mod uninstall;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -47,5 +48,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
