@@ -55,7 +55,18 @@ pub enum Command {
     /// Undo injection: namespace labels, restart of injected workloads, stripping manifests.
     #[command(after_help = EXIT_CODES)]
     Cleanup(CleanupArgs),
+    /// Prove the prediction against the real webhook: send the pod a workload would create
+    /// as a server-side dry run and compare what the API server returns with the prediction.
+    #[command(after_help = VERIFY_EXIT_CODES)]
+    Verify(VerifyArgs),
 }
+
+const VERIFY_EXIT_CODES: &str = "\
+Exit codes:
+  0  the webhook's answer matches the prediction
+  1  it differs (the differences are printed)
+  2  error: the API server refused the dry run (its message is printed: a webhook that is
+     down, a denial), bad input, unreachable cluster";
 
 /// How to reach a cluster, and which namespaces to look at (kubectl's flags).
 #[derive(Debug, Clone, Default, Args)]
@@ -371,6 +382,31 @@ pub struct UninstallArgs {
     /// Output format of the report.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The workload or pod in the cluster: `TYPE/NAME` (deploy/web, sts/db, job/pi, pod/x).
+    #[arg(value_name = "TYPE/NAME")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The injector revision whose ConfigMaps make the prediction (default: the default
+    /// revision's `istio-sidecar-injector`).
+    #[arg(short = 'r', long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// Whether the cluster's injector makes native sidecars: `true` (Kubernetes ≥ 1.33,
+    /// Istio's own detection) or `false` for older clusters.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub native_sidecars: bool,
+    /// Output format: readable text by default, or json/yaml.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// The control-plane namespace (where the injector's ConfigMaps are).
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod prompt;
 mod render;
 mod templates;
 mod uninstall;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -49,5 +50,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }

@@ -332,6 +332,46 @@ impl Cluster {
         }
     }
 
+    /// A server-side dry-run create (`dryRun=All`): the object as the API server would store
+    /// it after defaulting and every admission webhook (a webhook with `sideEffects: None`
+    /// is called), nothing persisted. A rejection (a webhook that denies, or cannot be
+    /// reached under `failurePolicy: Fail`) is an error carrying the API server's message.
+    pub fn dry_run_create(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        object: &Value,
+    ) -> Result<Value, ClusterError> {
+        let scope = Scope::Namespace(namespace);
+        let api = self.api(kind, scope);
+        let params = kube::api::PostParams {
+            dry_run: true,
+            field_manager: None,
+        };
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                object
+                    .pointer("/metadata/generateName")
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or("");
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        let obj: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| ClusterError::Api {
+                verb: "create",
+                resource: kind.resource(),
+                scope: what.clone(),
+                code: 0,
+                message: format!("not a valid object: {e}"),
+            })?;
+        self.runtime
+            .block_on(api.create(&params, &obj))
+            .map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("create", kind, what, e))
+    }
+
     fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
         let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut v {

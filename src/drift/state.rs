@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::{Difference, describe};
 use crate::inject::status::InjectionStatus;
 use crate::manifest::WorkloadKind;
 use crate::model::istio::{PROXY_CONTAINER, STATUS_ANNOTATION};
@@ -43,18 +44,19 @@ impl DriftKind {
     }
 }
 
-/// One pod's drift: its kind, a sentence, and for a stale template what changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One pod's drift: its kind, a sentence, and for a stale template what changed (from the
+/// running pod to what its injector makes now).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drift {
     pub kind: DriftKind,
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<String>,
+    pub changes: Vec<Difference>,
 }
 
 /// What a running pod carries of an injection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodState {
     pub name: String,
@@ -78,14 +80,14 @@ pub struct PodState {
 pub trait TemplateCheck {
     /// `Ok(changes)` (empty when the pod matches); `Err(why)` when it cannot be compared
     /// (the revision's configuration was not read, the render failed).
-    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<String>, String>;
+    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, String>;
 }
 
 /// A check for when no configuration can be rendered: says why, once per pod.
 pub struct NoTemplateCheck(pub String);
 
 impl TemplateCheck for NoTemplateCheck {
-    fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<String>, String> {
+    fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, String> {
         Err(self.0.clone())
     }
 }
@@ -185,7 +187,7 @@ pub fn pod_state(
                     Ok(changes) if changes.is_empty() => None,
                     Ok(changes) => Some(Drift {
                         kind: DriftKind::StaleTemplate,
-                        message: format!("stale template: {}", changes.join("; ")),
+                        message: format!("stale template: {}", describe(&changes)),
                         changes,
                     }),
                     Err(why) => {
@@ -333,9 +335,9 @@ mod tests {
         }
     }
 
-    struct Fixed(Vec<String>);
+    struct Fixed(Vec<Difference>);
     impl TemplateCheck for Fixed {
-        fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<String>, String> {
+        fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, String> {
             Ok(self.0.clone())
         }
     }
@@ -370,7 +372,13 @@ mod tests {
             kind(&pod_state(&injected("canary"), Some(&canary), &mut same)),
             None
         );
-        let mut changed = Fixed(vec!["istio-proxy env ISTIO_META_X added".into()]);
+        let mut changed = Fixed(vec![Difference {
+            kind: super::super::Change::Added,
+            path: "spec.containers[istio-proxy].env[ISTIO_META_X]".into(),
+            words: "istio-proxy env ISTIO_META_X added".into(),
+            actual: None,
+            predicted: Some(json!("1")),
+        }]);
         let s = pod_state(&injected("canary"), Some(&canary), &mut changed);
         assert_eq!(
             s.drift.as_ref().unwrap().message,

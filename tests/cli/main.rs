@@ -20,4 +20,5 @@ mod inject;
 mod kubectl;
 mod template;
 mod uninstall;
+mod verify_webhook;
 mod yaml;
