@@ -13,6 +13,7 @@ mod cluster_injector;
 mod cluster_live;
 mod cluster_oracle;
 mod cluster_requests;
+mod cluster_revisions;
 mod cluster_smoke;
 mod conformance;
 mod explain;
