@@ -280,19 +280,35 @@ fn live(args: &CheckArgs) -> Result<Outcome> {
     )?
     .is_some();
     if !workloads.readable && !pods_read {
-        report::warnings(&warnings);
+        // Nothing could be read: one error saying so (and what else was forbidden), not a
+        // warning per request before it.
+        let (forbidden, other): (Vec<&String>, Vec<&String>) = warnings
+            .iter()
+            .partition(|w| w.starts_with("forbidden: cannot "));
+        report::warnings(&other.into_iter().cloned().collect::<Vec<_>>());
+        let also: Vec<&str> = forbidden
+            .iter()
+            .filter_map(|w| {
+                let rest = w.strip_prefix("forbidden: cannot ")?;
+                rest.split(": ").next()
+            })
+            .collect();
         let where_ = match scope {
             Scope::Namespace(ns) => format!("in namespace {ns:?}"),
             Scope::All => "in any namespace".to_string(),
         };
-        return Err(anyhow::anyhow!(
-            "forbidden: cannot list any workload or pod {where_}"
-        ))
-        .hint(match scope {
-            Scope::Namespace(ns) => {
-                format!("see what you may read: `kubectl auth can-i --list -n {ns}`")
+        let mut err = anyhow::anyhow!("forbidden: cannot list any workload or pod {where_}");
+        if !also.is_empty() {
+            err = anyhow::anyhow!("forbidden: {}", also.join("; ")).context(err.to_string());
+        }
+        return Err(err).hint(match scope {
+            Scope::Namespace(ns) => format!(
+                "see what you may read: `kubectl auth can-i list pods -n {ns}` and `kubectl auth can-i --list -n {ns}`"
+            ),
+            Scope::All => {
+                "see what you may read: `kubectl auth can-i list pods -A` and `kubectl auth can-i --list`"
+                    .to_string()
             }
-            Scope::All => "see what you may read: `kubectl auth can-i --list`".to_string(),
         });
     }
 

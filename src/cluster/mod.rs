@@ -41,6 +41,17 @@ pub enum ClusterError {
         scope: String,
         message: String,
     },
+    #[error(
+        "the server at {server} answered {code} {phrase} to {method} {path} ({body}): is this a Kubernetes API server?"
+    )]
+    NotKubernetes {
+        server: String,
+        method: &'static str,
+        path: String,
+        code: u16,
+        phrase: String,
+        body: String,
+    },
     #[error("{verb} {resource}{scope}: {message}")]
     Api {
         verb: &'static str,
@@ -189,9 +200,37 @@ impl Cluster {
         }
     }
 
-    fn error(&self, verb: &'static str, kind: Kind, scope: String, e: kube::Error) -> ClusterError {
+    fn error(
+        &self,
+        verb: &'static str,
+        kind: Kind,
+        scope: String,
+        path: String,
+        e: kube::Error,
+    ) -> ClusterError {
         let resource = kind.resource();
         match e {
+            // Not a Kubernetes `Status`: a proxy, a web server, the wrong port.
+            kube::Error::Api(status) if status.reason == "Failed to parse error data" => {
+                let text = status.message.trim();
+                let excerpt: String = text.chars().take(120).collect();
+                ClusterError::NotKubernetes {
+                    server: self.server.clone(),
+                    method: method_of(verb),
+                    path,
+                    code: status.code,
+                    phrase: http::StatusCode::from_u16(status.code)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                        .to_string(),
+                    body: if excerpt.is_empty() {
+                        "no body".into()
+                    } else {
+                        format!("body {excerpt:?}")
+                    },
+                }
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 verb,
                 resource,
@@ -253,10 +292,13 @@ impl Cluster {
             params = params.labels(sel);
         }
         loop {
-            let page = self
-                .runtime
-                .block_on(api.list(&params))
-                .map_err(|e| self.error("list", kind, scope.describe(kind), e))?;
+            let page = self.runtime.block_on(api.list(&params)).map_err(|e| {
+                let ns = match scope {
+                    Scope::Namespace(ns) => Some(ns),
+                    Scope::All => None,
+                };
+                self.error("list", kind, scope.describe(kind), path(kind, ns, None), e)
+            })?;
             let next = page.metadata.continue_.filter(|c| !c.is_empty());
             each_page(
                 page.items
@@ -284,7 +326,7 @@ impl Cluster {
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
         match self.runtime.block_on(api.get_opt(name)) {
             Ok(obj) => Ok(obj.map(|o| self.to_json(kind, o))),
-            Err(e) => Err(self.error("get", kind, what, e)),
+            Err(e) => Err(self.error("get", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -307,7 +349,7 @@ impl Cluster {
         self.runtime
             .block_on(api.patch(name, &params, &Patch::Merge(patch)))
             .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("patch", kind, what, e))
+            .map_err(|e| self.error("patch", kind, what, path(kind, namespace, Some(name)), e))
     }
 
     /// Deletes an object; `Ok(false)` when it was already gone.
@@ -328,7 +370,7 @@ impl Cluster {
         match self.runtime.block_on(api.delete(name, &params)) {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(self.error("delete", kind, what, e)),
+            Err(e) => Err(self.error("delete", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -369,7 +411,7 @@ impl Cluster {
         self.runtime
             .block_on(api.create(&params, &obj))
             .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("create", kind, what, e))
+            .map_err(|e| self.error("create", kind, what, path(kind, Some(namespace), None), e))
     }
 
     fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
@@ -427,6 +469,35 @@ impl crate::plan::Executor for Cluster {
     }
 }
 
+/// The HTTP method of a verb, for messages about what the server answered.
+fn method_of(verb: &str) -> &'static str {
+    match verb {
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        "create" => "POST",
+        _ => "GET",
+    }
+}
+
+/// The request path of a kind (in a namespace, of one object), as kubectl's `-v 6` shows it.
+fn path(kind: Kind, namespace: Option<&str>, name: Option<&str>) -> String {
+    let mut p = if kind.group().is_empty() {
+        format!("/api/{}", kind.version())
+    } else {
+        format!("/apis/{}/{}", kind.group(), kind.version())
+    };
+    if let (true, Some(ns)) = (kind.namespaced(), namespace) {
+        p.push_str(&format!("/namespaces/{ns}"));
+    }
+    p.push('/');
+    p.push_str(kind.plural());
+    if let Some(n) = name {
+        p.push('/');
+        p.push_str(n);
+    }
+    p
+}
+
 fn name_scope(name: &str) -> String {
     format!(" {name:?}")
 }
@@ -448,6 +519,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_paths_as_kubectl_shows_them() {
+        assert_eq!(path(Kind::Namespace, None, None), "/api/v1/namespaces");
+        assert_eq!(
+            path(Kind::Pod, Some("web"), None),
+            "/api/v1/namespaces/web/pods"
+        );
+        assert_eq!(
+            path(Kind::Deployment, Some("web"), Some("x")),
+            "/apis/apps/v1/namespaces/web/deployments/x"
+        );
+        assert_eq!(
+            path(
+                Kind::MutatingWebhookConfiguration,
+                Some("ignored"),
+                Some("m")
+            ),
+            "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/m"
+        );
+    }
 
     #[test]
     fn scope_wording() {

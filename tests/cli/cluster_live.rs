@@ -345,13 +345,18 @@ fn a_user_who_may_read_nothing_gets_a_clear_forbidden_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());
+    // One error, not a warning per forbidden request; the hint names the namespace.
+    assert!(!stderr.contains("warning:"), "{stderr}");
     assert!(
-        stderr.contains("warning: forbidden: cannot list pods in namespace \"live-on\""),
+        stderr.starts_with("error: forbidden: cannot list any workload or pod in namespace \"live-on\"\n  Caused by: forbidden: list mutatingwebhookconfigurations.admissionregistration.k8s.io; list configmaps in namespace \"istio-system\"; get namespaces \"live-on\";"),
         "{stderr}"
     );
     assert!(
-        stderr
-            .contains("error: forbidden: cannot list any workload or pod in namespace \"live-on\""),
+        stderr.contains("list pods in namespace \"live-on\"\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("hint: see what you may read: `kubectl auth can-i list pods -n live-on` and `kubectl auth can-i --list -n live-on`\n"),
         "{stderr}"
     );
 }
