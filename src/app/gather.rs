@@ -85,7 +85,10 @@ pub(super) fn from_files(
         let mut probe = kube.clone();
         probe.request_timeout = probe.request_timeout.min(std::time::Duration::from_secs(5));
         match Cluster::connect(&probe) {
-            Ok(c) => Some(c),
+            Ok(mut c) => {
+                super::gather_live::observe(&mut c, kube);
+                Some(c)
+            }
             Err(e) => {
                 warnings.push(format!(
                     "cannot read the cluster ({e}); deciding on the input, flags and defaults only (--offline skips the cluster)"

@@ -33,7 +33,10 @@ pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
     let mut kube = args.kube.clone();
     kube.request_timeout = kube.request_timeout.min(std::time::Duration::from_secs(5));
     let cluster = match Cluster::connect(&kube) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            super::gather_live::observe(&mut c, &kube);
+            c
+        }
         Err(e) => return Ok(unreadable(&e.to_string())),
     };
     let mut facts = Facts::new();

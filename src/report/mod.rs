@@ -12,6 +12,7 @@ pub mod decision;
 mod error;
 pub mod output;
 mod printer;
+pub mod progress;
 pub mod table;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};

@@ -7,6 +7,7 @@ mod util;
 
 mod check;
 mod cleanup;
+mod cluster_connect;
 mod cluster_faults;
 mod cluster_inject;
 mod cluster_injector;
