@@ -251,8 +251,9 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Objects to check in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z, ns/web) or a TYPE.
-    #[arg(value_name = "TYPE/NAME")]
+    /// What to check, in kubectl's forms: `TYPE/NAME…` (pod/x, deploy/y,
+    /// deployment.apps/z, ns/web) or `TYPE[,TYPE…] [NAME…]` (deploy web api, deploy,sts).
+    #[arg(value_name = "TYPE[/NAME]")]
     pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
@@ -285,9 +286,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The object to explain in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z).
-    #[arg(value_name = "TYPE/NAME")]
-    pub target: Option<String>,
+    /// The object to explain, in kubectl's forms: `TYPE/NAME` (pod/x, deploy/y,
+    /// deployment.apps/z) or `TYPE NAME`; with -f, it picks objects of the input.
+    #[arg(value_name = "TYPE[/NAME]")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
     #[command(flatten)]
@@ -420,9 +422,10 @@ pub struct UninstallArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The workload or pod in the cluster: `TYPE/NAME` (deploy/web, sts/db, job/pi, pod/x).
-    #[arg(value_name = "TYPE/NAME")]
-    pub target: Option<String>,
+    /// The workload or pod, in kubectl's forms: `TYPE/NAME` (deploy/web, sts/db, job/pi,
+    /// pod/x) or `TYPE NAME`.
+    #[arg(value_name = "TYPE[/NAME]")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
     #[command(flatten)]

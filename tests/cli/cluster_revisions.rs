@@ -505,3 +505,43 @@ fn piped_explain_reads_the_cluster_and_offline_says_what_it_assumed() {
         "{text}"
     );
 }
+
+/// kubectl's resource forms against the cluster: `ns/NAME` checks that namespace,
+/// `TYPE NAME` explains that object.
+#[test]
+fn kubectl_resource_forms_against_the_cluster() {
+    if !cluster("kubectl_resource_forms_against_the_cluster") {
+        return;
+    }
+    scenario();
+    let (_, by_ns, _) = check(&["ns/rv-tagged"]);
+    let (_, by_flag, _) = check(&["-n", "rv-tagged"]);
+    assert_eq!(by_ns["items"], by_flag["items"]);
+    let (_, two, _) = check(&["ns/rv-tagged", "ns/rv-hostnet"]);
+    let names: Vec<&str> = two["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert_eq!(names, ["hostnet", "tagged"]);
+    let out = util::cluster_bin()
+        .args([
+            "explain",
+            "deploy",
+            "web",
+            "-n",
+            "rv-canary",
+            "--istio-namespace",
+            NS,
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("Deployment rv-canary/web: will be injected"),
+        "{text}"
+    );
+    assert!(text.contains("  pods (2):\n"), "{text}");
+}

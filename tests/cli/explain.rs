@@ -249,7 +249,7 @@ fn errors_exit_2() {
                 case("per-pod-opt-in").display().to_string(),
                 "deploy/nope".into(),
             ],
-            "error: deploy/nope is not in the input\n\nhint: the input holds: pod/opted-in, pod/plain, pod/annotated-only, deployment/misplaced\n",
+            "error: deployment/nope is not in the input\n\nhint: the input holds: pod/opted-in, pod/plain, pod/annotated-only, deployment/misplaced\n",
         ),
         (
             vec![
@@ -257,7 +257,7 @@ fn errors_exit_2() {
                 case("per-pod-opt-in").display().to_string(),
                 "ns/web".into(),
             ],
-            "error: ns/web: namespaces can only be checked against a cluster\n",
+            "error: namespace web is not in the input\n",
         ),
         (
             // Live mode with an unreadable kubeconfig: a clear error, never a fake answer.
