@@ -199,14 +199,17 @@ pub struct PolicyArgs {
     pub pod_condition: PodCondition,
     /// How `sidecar.istio.io/inject` values are read: `current` (Istio ≥ 1.27: exactly
     /// "true"/"false", anything else falls back to the policy) or `legacy` (Istio ≤ 1.26:
-    /// y/yes/true/on in any case are yes, any other value is no).
-    #[arg(long, value_name = "COMPAT", default_value = "current", value_parser = choice::<Compat>())]
-    pub compat: Compat,
+    /// y/yes/true/on in any case are yes, any other value is no). Default: as the injector's
+    /// Istio release reads them (see --istio-version), else `current`.
+    #[arg(long, value_name = "COMPAT", value_parser = choice::<Compat>())]
+    pub compat: Option<Compat>,
     /// Never read the cluster: decide on the input, flags and documented defaults only
     /// (without it, -f input is completed with the namespaces, webhooks and injector
     /// configuration of the kubeconfig's cluster when one is configured).
     #[arg(long, visible_alias = "ignore-cluster")]
     pub offline: bool,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
 }
 
 /// A clap parser for a domain choice, with each value's help from the domain type.
@@ -343,9 +346,10 @@ pub struct InjectArgs {
     #[arg(short = 'r', long, value_name = "REV")]
     pub revision: Option<String>,
     /// Native sidecars (istio-proxy as an init container with restartPolicy: Always):
-    /// `true` (the default, as on Kubernetes ≥ 1.33) or `false` to mirror an older cluster.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub native_sidecars: bool,
+    /// `true` (the default, as on Kubernetes ≥ 1.33) or `false` to mirror an older cluster
+    /// (or an Istio before 1.27, where istiod's ENABLE_NATIVE_SIDECARS defaults to false).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub native_sidecars: Option<bool>,
     /// Rewrite the input files in place (atomically) instead of printing.
     #[arg(short = 'i', long)]
     pub in_place: bool,
@@ -373,6 +377,15 @@ pub struct InjectArgs {
     /// istiod's COMPLIANCE_POLICY (e.g. `fips-140-3`), which istioctl has no flag for.
     #[arg(long, value_name = "POLICY", hide = true)]
     pub compliance_policy: Option<String>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// A variable of istiod's environment, as templates read it with `env` and as the
+    /// injector reads its feature switches (`REWRITE_TCP_PROBES=false` for Istio ≤ 1.18).
+    /// Repeatable. Defined: ENABLE_NATIVE_SIDECARS (from --native-sidecars),
+    /// PILOT_ENABLE_INBOUND_PASSTHROUGH=true, ENABLE_LEGACY_FSGROUP_INJECTION=false; the
+    /// shell's environment is never read.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -472,4 +485,14 @@ pub struct CleanupArgs {
     /// Output format of the report.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+/// Which Istio release to reproduce: shared by the commands that decide or inject.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReleaseArgs {
+    /// The Istio release whose behaviour to reproduce (`1.24`, `1.24.6`). Default: the
+    /// release the injector configuration names (the values' global.tag, the ConfigMap's
+    /// version labels, a revision such as 1-24-6), else the newest behaviour.
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub istio_version: Option<crate::config::release::Version>,
 }

@@ -10,18 +10,34 @@ use serde_json::Value;
 
 use super::{InputSource, Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
+use crate::config::release::Change;
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
 use crate::report::{self, Hint};
 
+/// `--native-sidecars` when not given: on, as istiod ≥ 1.27 on Kubernetes ≥ 1.33.
+pub(super) const NATIVE_SIDECARS_DEFAULT: bool = true;
+
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let (setup, revision) = load_setup(args)?;
     report::stderr(&format!("using {}\n", setup.describe()));
+    let chosen = setup.release();
+    report::stderr(&format!("{chosen}\n"));
+    let release = chosen.release;
+    if args.native_sidecars.is_none()
+        && release.has(Change::NativeSidecarSupport)
+        && !release.has(Change::NativeSidecarsByDefault)
+    {
+        report::stderr(&format!(
+            "note: istiod of Istio {release} leaves native sidecars off unless ENABLE_NATIVE_SIDECARS=true; they are on here (the default of --native-sidecars): --native-sidecars=false matches a default {release} install\n"
+        ));
+    }
+    let native = args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT);
     if let Some(path) = &args.admission_review {
-        let params = setup.params(args.native_sidecars, revision.as_deref(), true);
+        let params = setup.params(native, revision.as_deref(), true);
         return admission_review(&setup, &params, path);
     }
-    let params = setup.params(args.native_sidecars, revision.as_deref(), false);
+    let params = setup.params(native, revision.as_deref(), false);
     if args.input.filenames.is_empty() {
         bail!(
             anyhow::anyhow!("no input given")
@@ -94,6 +110,13 @@ fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
         mesh: read(&args.mesh_config_file)?,
         values: read(&args.values_file)?,
         compliance_policy: args.compliance_policy.clone().unwrap_or_default(),
+        istio_version: args.release.istio_version,
+        labels: None,
+        revision: args.revision.clone(),
+        env: crate::config::env::injector_env(
+            args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT),
+            &args.env,
+        )?,
     };
     let mut revision = args.revision.clone();
     // No files: the cluster's ConfigMaps when one is configured and reachable.
@@ -105,6 +128,8 @@ fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
         sources.inject_config = Some(found.config);
         sources.values = found.values;
         sources.mesh = found.mesh;
+        sources.labels = found.labels;
+        sources.revision = Some(found.revision.clone());
         revision = Some(found.revision);
     }
     let setup = Setup::load(sources)

@@ -23,6 +23,8 @@ pub(super) struct Found {
     pub values: Option<(String, String)>,
     pub mesh: Option<(String, String)>,
     pub revision: String,
+    /// The injector ConfigMap's labels (they may name the Istio release).
+    pub labels: Option<crate::model::StringMap>,
 }
 
 pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
@@ -84,6 +86,7 @@ pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
             .mesh(&revision)
             .map(|m| (format!("{} (mesh)", m.value.0), m.value.1.clone())),
         revision,
+        labels: injector.value.config.configmap_labels.clone(),
     }))
 }
 

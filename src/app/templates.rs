@@ -55,7 +55,11 @@ pub(super) fn revision_setup(facts: &Facts, revision: &str) -> Result<Setup, Str
             .clone()
             .map(|v| (format!("{name} (values)"), v)),
         mesh: facts.mesh(revision).map(|m| m.value.clone()),
-        compliance_policy: String::new(),
+        // The release, as inject finds it: the values' tag, the ConfigMap's labels, the
+        // revision's name.
+        labels: injector.value.config.configmap_labels.clone(),
+        revision: Some(revision.to_string()),
+        ..ConfigSource::default()
     };
     Setup::load(source).map_err(|e| format!("revision {revision}'s configuration: {e}"))
 }

@@ -303,10 +303,19 @@ impl Facts {
                                 .into(),
                         )
                     })?;
-                    let config = InjectorConfig::parse(
+                    let mut config = InjectorConfig::parse(
                         &format!("{at} ({shown}): data.config"),
                         &config_text,
                     )?;
+                    // The ConfigMap's labels may name the Istio release (`config::release`).
+                    config.configmap_labels = value
+                        .pointer("/metadata/labels")
+                        .and_then(Value::as_object)
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                                .collect()
+                        });
                     let injector = InjectorFacts {
                         name: shown,
                         config,

@@ -810,3 +810,19 @@ fn hints_that_depend_on_assumed_labels_say_so() {
     let d = e.decide(&labelled, &Pod::default());
     assert_eq!(d.hint, None);
 }
+
+#[test]
+fn compat_follows_the_release_unless_given() {
+    use crate::config::release::Release;
+    let release = |v: &str| Release::of(v.parse().unwrap());
+    for (explicit, r, want) in [
+        (None, Release::newest(), Compat::Current),
+        (None, release("1.27.0"), Compat::Current),
+        (None, release("1.26.8"), Compat::Legacy),
+        (None, release("1.17"), Compat::Legacy),
+        (Some(Compat::Current), release("1.22"), Compat::Current),
+        (Some(Compat::Legacy), Release::newest(), Compat::Legacy),
+    ] {
+        assert_eq!(Compat::for_release(explicit, r), want, "{explicit:?} {r}");
+    }
+}
