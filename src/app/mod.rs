@@ -2,6 +2,7 @@
 
 mod check;
 mod cleanup;
+mod complete;
 mod explain;
 mod inject;
 mod inject_cluster;
@@ -18,6 +19,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+pub use complete::run as complete;
 pub use input::{InputSource, read_inputs};
 
 /// How a command that did not fail ended.
@@ -47,5 +49,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
+        Command::Completion(args) => complete::script(&args),
     }
 }

@@ -14,6 +14,7 @@ mod cluster_live;
 mod cluster_oracle;
 mod cluster_requests;
 mod cluster_smoke;
+mod completion;
 mod conformance;
 mod explain;
 mod inject;
