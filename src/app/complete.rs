@@ -115,26 +115,27 @@ fn lookup(pending: &Pending) -> Vec<Candidate> {
 
 /// The kube flags given on the line, parsed by the same clap definitions as the commands'
 /// (so every connection flag applies), with [`TIMEOUT`] unless `--request-timeout` is given.
+/// A flag clap rejects (a bad duration, `-A` with `-n`) is left out, the others still apply.
 fn kube_args(given: &[GivenFlag]) -> KubeArgs {
     let cmd = KubeArgs::augment_args(clap::Command::new("kube").no_binary_name(true));
-    let mut words = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
     for flag in given {
         let Some(arg) = cmd.get_arguments().find(|a| a.get_id() == flag.id.as_str()) else {
             continue;
         };
-        match (arg.get_long(), arg.get_short(), &flag.value) {
-            (Some(long), _, Some(v)) => words.push(format!("--{long}={v}")),
-            (Some(long), _, None) => words.push(format!("--{long}")),
-            (None, Some(short), Some(v)) => words.extend([format!("-{short}"), v.clone()]),
-            (None, Some(short), None) => words.push(format!("-{short}")),
-            (None, None, _) => {}
+        let words = match (arg.get_long(), arg.get_short(), &flag.value) {
+            (Some(long), _, Some(v)) => vec![format!("--{long}={v}")],
+            (Some(long), _, None) => vec![format!("--{long}")],
+            (None, Some(short), Some(v)) => vec![format!("-{short}"), v.clone()],
+            (None, Some(short), None) => vec![format!("-{short}")],
+            (None, None, _) => continue,
+        };
+        let tried: Vec<String> = kept.iter().cloned().chain(words).collect();
+        if cmd.clone().try_get_matches_from(&tried).is_ok() {
+            kept = tried;
         }
     }
-    let matches = cmd
-        .clone()
-        .try_get_matches_from(&words)
-        .or_else(|_| cmd.clone().try_get_matches_from(Vec::<String>::new()));
-    let Ok(matches) = matches else {
+    let Ok(matches) = cmd.clone().try_get_matches_from(&kept) else {
         return KubeArgs {
             request_timeout: TIMEOUT,
             chunk_size: 500,
@@ -350,8 +351,16 @@ mod tests {
 
         let kube = kube_args(&[given("request_timeout", Some("2m"))]);
         assert_eq!(kube.request_timeout, Duration::from_secs(120));
-        // A value clap rejects: the defaults, never an error.
-        let kube = kube_args(&[given("request_timeout", Some("soon"))]);
+        // A flag clap rejects is left out, never an error; the others still apply.
+        let kube = kube_args(&[
+            given("request_timeout", Some("soon")),
+            given("context", Some("prod")),
+            given("namespace", Some("web")),
+            given("all_namespaces", None),
+        ]);
         assert_eq!(kube.request_timeout, TIMEOUT);
+        assert_eq!(kube.context.as_deref(), Some("prod"));
+        assert_eq!(kube.namespace.as_deref(), Some("web"));
+        assert!(!kube.all_namespaces);
     }
 }
