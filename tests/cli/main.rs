@@ -16,6 +16,7 @@ mod cluster_requests;
 mod cluster_smoke;
 mod completion;
 mod conformance;
+mod dist;
 mod explain;
 mod inject;
 mod kubectl;
