@@ -20,7 +20,8 @@ use super::Outcome;
 use crate::cli::{Cli, CompletionArgs, KubeArgs};
 use crate::cluster::{Cluster, Kind, Scope};
 use crate::completion::{self, Answer, Candidate, GivenFlag, Lookup, Pending};
-use crate::model::webhook::REV_LABEL;
+use crate::facts::RevisionInfo;
+use crate::model::WebhookConfiguration;
 use crate::report;
 
 /// How long one cluster request of a completion may take when `--request-timeout` is not on
@@ -188,9 +189,8 @@ fn names(
         .collect()
 }
 
-/// The revisions the injector's webhook configurations serve (`istio.io/rev`, `default`
-/// when unlabelled) and the revision tags (`istio-revision-tag-TAG`, labelled
-/// `istio.io/tag`), each tag described by the revision it points to.
+/// The revisions the injector's webhook configurations serve and the revision tags, as the
+/// rest of the tool reads them (`facts::RevisionInfo`), each tag described by its revision.
 fn revisions(cluster: &Cluster) -> Vec<Candidate> {
     let Ok(mwcs) = cluster.list(Kind::MutatingWebhookConfiguration, Scope::All, None) else {
         return Vec::new();
@@ -199,31 +199,22 @@ fn revisions(cluster: &Cluster) -> Vec<Candidate> {
 }
 
 fn revision_candidates(mwcs: &[Value]) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = Vec::new();
-    for mwc in mwcs
+    let webhooks: Vec<WebhookConfiguration> = mwcs
         .iter()
-        .filter(|m| super::live::is_injector_configuration(m))
-    {
-        let label = |key: &str| {
-            mwc.pointer("/metadata/labels")
-                .and_then(|l| l.get(key))
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty())
-        };
-        let rev = label(REV_LABEL).unwrap_or("default");
-        let name = mwc
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let tag = label("istio.io/tag").or_else(|| name.strip_prefix("istio-revision-tag-"));
-        let candidate = match tag {
-            Some(tag) => Candidate::new(tag, format!("revision tag of {rev}")),
-            None => Candidate::new(rev, "revision"),
-        };
-        if !out.iter().any(|c| c.value == candidate.value) {
-            out.push(candidate);
-        }
-    }
+        .filter(|m| super::gather_live::is_injector_configuration(m))
+        .filter_map(|m| WebhookConfiguration::from_value("the cluster", m).ok())
+        .collect();
+    let info = RevisionInfo::from_webhooks(&webhooks, std::iter::empty());
+    let mut out: Vec<Candidate> = info
+        .revisions
+        .iter()
+        .map(|rev| Candidate::new(rev, "revision"))
+        .chain(
+            info.tags
+                .iter()
+                .map(|(tag, rev)| Candidate::new(tag, format!("revision tag of {rev}"))),
+        )
+        .collect();
     out.sort_by(|a, b| a.value.cmp(&b.value));
     out
 }
@@ -297,7 +288,7 @@ mod tests {
             ),
             mwc(
                 "istio-revision-tag-stable",
-                json!({"istio.io/rev": "1-20"}),
+                json!({"istio.io/rev": "1-20", "istio.io/tag": "stable"}),
                 "rev.object.sidecar-injector.istio.io",
             ),
             // Not the injector's: ignored.
@@ -317,7 +308,9 @@ mod tests {
             .into_iter()
             .map(|c| (c.value, c.description))
             .collect();
+        // A tag's revision is a revision too, even when its own webhook is gone (1-20).
         let want = [
+            ("1-20", "revision"),
             ("canary", "revision"),
             ("default", "revision"),
             ("prod", "revision tag of canary"),

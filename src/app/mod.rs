@@ -4,14 +4,17 @@ mod check;
 mod cleanup;
 mod complete;
 mod explain;
+mod gather;
+mod gather_live;
 mod inject;
 mod inject_cluster;
 mod injector;
 mod input;
-mod live;
-mod live_cmd;
+mod prompt;
 mod render;
+mod templates;
 mod uninstall;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Completion(args) => complete::script(&args),
     }
 }

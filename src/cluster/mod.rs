@@ -18,121 +18,13 @@ use crate::cli::KubeArgs;
 /// The `User-Agent` of every request, so audit logs and servers can tell who called.
 pub const USER_AGENT: &str = concat!("kubectl-inject/", env!("CARGO_PKG_VERSION"));
 
-/// The kinds the tool reads or changes, with their API coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Namespace,
-    Pod,
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    ReplicaSet,
-    ReplicationController,
-    Job,
-    CronJob,
-    ConfigMap,
-    Service,
-    Endpoints,
-    ServiceAccount,
-    ClusterRole,
-    ClusterRoleBinding,
-    MutatingWebhookConfiguration,
-}
+pub use crate::model::kind::Kind;
 
-impl Kind {
-    /// (group, version, kind, plural, namespaced)
-    fn coordinates(self) -> (&'static str, &'static str, &'static str, &'static str, bool) {
-        match self {
-            Kind::Namespace => ("", "v1", "Namespace", "namespaces", false),
-            Kind::Pod => ("", "v1", "Pod", "pods", true),
-            Kind::Deployment => ("apps", "v1", "Deployment", "deployments", true),
-            Kind::StatefulSet => ("apps", "v1", "StatefulSet", "statefulsets", true),
-            Kind::DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets", true),
-            Kind::ReplicaSet => ("apps", "v1", "ReplicaSet", "replicasets", true),
-            Kind::ReplicationController => (
-                "",
-                "v1",
-                "ReplicationController",
-                "replicationcontrollers",
-                true,
-            ),
-            Kind::Job => ("batch", "v1", "Job", "jobs", true),
-            Kind::CronJob => ("batch", "v1", "CronJob", "cronjobs", true),
-            Kind::ConfigMap => ("", "v1", "ConfigMap", "configmaps", true),
-            Kind::Service => ("", "v1", "Service", "services", true),
-            Kind::Endpoints => ("", "v1", "Endpoints", "endpoints", true),
-            Kind::ServiceAccount => ("", "v1", "ServiceAccount", "serviceaccounts", true),
-            Kind::ClusterRole => (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "ClusterRole",
-                "clusterroles",
-                false,
-            ),
-            Kind::ClusterRoleBinding => (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "ClusterRoleBinding",
-                "clusterrolebindings",
-                false,
-            ),
-            Kind::MutatingWebhookConfiguration => (
-                "admissionregistration.k8s.io",
-                "v1",
-                "MutatingWebhookConfiguration",
-                "mutatingwebhookconfigurations",
-                false,
-            ),
-        }
-    }
-
-    pub fn kind(self) -> &'static str {
-        self.coordinates().2
-    }
-
-    /// The resource name used in RBAC and in messages (`pods`, `deployments.apps`).
-    pub fn resource(self) -> String {
-        let (group, _, _, plural, _) = self.coordinates();
-        if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{plural}.{group}")
-        }
-    }
-
-    pub fn namespaced(self) -> bool {
-        self.coordinates().4
-    }
-
-    fn api_version(self) -> String {
-        let (group, version, ..) = self.coordinates();
-        if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        }
-    }
-
-    fn api_resource(self) -> ApiResource {
-        let (group, version, kind, plural, _) = self.coordinates();
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-    }
-
-    /// The cluster kind for a workload kind of the manifest model, where one exists.
-    pub fn from_workload(kind: crate::manifest::WorkloadKind) -> Option<Kind> {
-        use crate::manifest::WorkloadKind as W;
-        Some(match kind {
-            W::Pod => Kind::Pod,
-            W::Deployment => Kind::Deployment,
-            W::StatefulSet => Kind::StatefulSet,
-            W::DaemonSet => Kind::DaemonSet,
-            W::ReplicaSet => Kind::ReplicaSet,
-            W::ReplicationController => Kind::ReplicationController,
-            W::Job => Kind::Job,
-            W::CronJob => Kind::CronJob,
-            W::DeploymentConfig => return None,
-        })
-    }
+fn api_resource(kind: Kind) -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(kind.group(), kind.version(), kind.kind()),
+        kind.plural(),
+    )
 }
 
 /// A failed cluster operation, saying exactly what was attempted.
@@ -148,6 +40,17 @@ pub enum ClusterError {
         resource: String,
         scope: String,
         message: String,
+    },
+    #[error(
+        "the server at {server} answered {code} {phrase} to {method} {path} ({body}): is this a Kubernetes API server?"
+    )]
+    NotKubernetes {
+        server: String,
+        method: &'static str,
+        path: String,
+        code: u16,
+        phrase: String,
+        body: String,
     },
     #[error("{verb} {resource}{scope}: {message}")]
     Api {
@@ -183,6 +86,8 @@ pub struct Cluster {
     runtime: tokio::runtime::Runtime,
     client: kube::Client,
     server: String,
+    /// The kubeconfig context in use (`--context`, else the current one), for messages.
+    context: String,
     default_namespace: String,
     /// LIST page size (`--chunk-size`, 500 by default: 10,000 pods cost 20 requests).
     page_size: u32,
@@ -234,6 +139,17 @@ impl Cluster {
                     .map_err(|e| ClusterError::Config(e.to_string())),
             }
         })?;
+        let context = match (&args.context, &args.kubeconfig) {
+            (Some(c), _) => c.clone(),
+            (None, Some(path)) => Kubeconfig::read_from(path)
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_default(),
+            (None, None) => Kubeconfig::read()
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_else(|| "in-cluster".into()),
+        };
         let server = config.cluster_url.to_string();
         let default_namespace = config.default_namespace.clone();
         let mut config = config;
@@ -254,6 +170,7 @@ impl Cluster {
             runtime,
             client,
             server,
+            context,
             default_namespace,
             page_size: args.chunk_size.max(1),
         })
@@ -268,8 +185,13 @@ impl Cluster {
         &self.server
     }
 
+    /// The kubeconfig context in use.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
     fn api(&self, kind: Kind, scope: Scope<'_>) -> Api<DynamicObject> {
-        let ar = kind.api_resource();
+        let ar = api_resource(kind);
         match scope {
             Scope::Namespace(ns) if kind.namespaced() => {
                 Api::namespaced_with(self.client.clone(), ns, &ar)
@@ -278,9 +200,37 @@ impl Cluster {
         }
     }
 
-    fn error(&self, verb: &'static str, kind: Kind, scope: String, e: kube::Error) -> ClusterError {
+    fn error(
+        &self,
+        verb: &'static str,
+        kind: Kind,
+        scope: String,
+        path: String,
+        e: kube::Error,
+    ) -> ClusterError {
         let resource = kind.resource();
         match e {
+            // Not a Kubernetes `Status`: a proxy, a web server, the wrong port.
+            kube::Error::Api(status) if status.reason == "Failed to parse error data" => {
+                let text = status.message.trim();
+                let excerpt: String = text.chars().take(120).collect();
+                ClusterError::NotKubernetes {
+                    server: self.server.clone(),
+                    method: method_of(verb),
+                    path,
+                    code: status.code,
+                    phrase: http::StatusCode::from_u16(status.code)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                        .to_string(),
+                    body: if excerpt.is_empty() {
+                        "no body".into()
+                    } else {
+                        format!("body {excerpt:?}")
+                    },
+                }
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 verb,
                 resource,
@@ -319,26 +269,49 @@ impl Cluster {
         scope: Scope<'_>,
         label_selector: Option<&str>,
     ) -> Result<Vec<Value>, ClusterError> {
-        let api = self.api(kind, scope);
         let mut out = Vec::new();
+        self.list_pages(kind, scope, label_selector, |page| {
+            out.extend(page);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Every object of a kind in a scope, handed to `each_page` one page (`--chunk-size`
+    /// objects) at a time as it arrives, so a caller can keep only what it needs of each.
+    pub fn list_pages(
+        &self,
+        kind: Kind,
+        scope: Scope<'_>,
+        label_selector: Option<&str>,
+        mut each_page: impl FnMut(Vec<Value>) -> Result<(), ClusterError>,
+    ) -> Result<(), ClusterError> {
+        let api = self.api(kind, scope);
         let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
             params = params.labels(sel);
         }
         loop {
-            let page = self
-                .runtime
-                .block_on(api.list(&params))
-                .map_err(|e| self.error("list", kind, scope.describe(kind), e))?;
-            for item in page.items {
-                out.push(self.to_json(kind, item));
-            }
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            let page = self.runtime.block_on(api.list(&params)).map_err(|e| {
+                let ns = match scope {
+                    Scope::Namespace(ns) => Some(ns),
+                    Scope::All => None,
+                };
+                self.error("list", kind, scope.describe(kind), path(kind, ns, None), e)
+            })?;
+            let next = page.metadata.continue_.filter(|c| !c.is_empty());
+            each_page(
+                page.items
+                    .into_iter()
+                    .map(|item| self.to_json(kind, item))
+                    .collect(),
+            )?;
+            match next {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// One object, or `None` when it does not exist.
@@ -353,7 +326,7 @@ impl Cluster {
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
         match self.runtime.block_on(api.get_opt(name)) {
             Ok(obj) => Ok(obj.map(|o| self.to_json(kind, o))),
-            Err(e) => Err(self.error("get", kind, what, e)),
+            Err(e) => Err(self.error("get", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -376,7 +349,7 @@ impl Cluster {
         self.runtime
             .block_on(api.patch(name, &params, &Patch::Merge(patch)))
             .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("patch", kind, what, e))
+            .map_err(|e| self.error("patch", kind, what, path(kind, namespace, Some(name)), e))
     }
 
     /// Deletes an object; `Ok(false)` when it was already gone.
@@ -397,8 +370,48 @@ impl Cluster {
         match self.runtime.block_on(api.delete(name, &params)) {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(self.error("delete", kind, what, e)),
+            Err(e) => Err(self.error("delete", kind, what, path(kind, namespace, Some(name)), e)),
         }
+    }
+
+    /// A server-side dry-run create (`dryRun=All`): the object as the API server would store
+    /// it after defaulting and every admission webhook (a webhook with `sideEffects: None`
+    /// is called), nothing persisted. A rejection (a webhook that denies, or cannot be
+    /// reached under `failurePolicy: Fail`) is an error carrying the API server's message.
+    pub fn dry_run_create(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        object: &Value,
+    ) -> Result<Value, ClusterError> {
+        let scope = Scope::Namespace(namespace);
+        let api = self.api(kind, scope);
+        let params = kube::api::PostParams {
+            dry_run: true,
+            field_manager: None,
+        };
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                object
+                    .pointer("/metadata/generateName")
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or("");
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        let obj: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| ClusterError::Api {
+                verb: "create",
+                resource: kind.resource(),
+                scope: what.clone(),
+                code: 0,
+                message: format!("not a valid object: {e}"),
+            })?;
+        self.runtime
+            .block_on(api.create(&params, &obj))
+            .map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("create", kind, what, path(kind, Some(namespace), None), e))
     }
 
     fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
@@ -409,6 +422,80 @@ impl Cluster {
         }
         v
     }
+}
+
+/// The plans of `uninstall` and `cleanup`, carried out against this cluster.
+impl crate::plan::Executor for Cluster {
+    fn delete(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<bool, String> {
+        Cluster::delete(
+            self,
+            t.kind,
+            t.namespace.as_deref(),
+            &t.name,
+            server_dry_run,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    fn remove_namespace_labels(&mut self, ns: &str, server_dry_run: bool) -> Result<(), String> {
+        // A JSON merge patch that sets only those labels to null: nothing else is touched,
+        // and there is no read-modify-write to race with.
+        let labels: serde_json::Map<String, Value> = crate::plan::cleanup::NAMESPACE_LABELS
+            .iter()
+            .map(|k| (k.to_string(), Value::Null))
+            .collect();
+        let patch = serde_json::json!({"metadata": {"labels": labels}});
+        self.merge_patch(Kind::Namespace, None, ns, &patch, server_dry_run)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn restart(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<(), String> {
+        // What `kubectl rollout restart` does: a new restartedAt on the pod template.
+        let now = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let patch = serde_json::json!({"spec": {"template": {"metadata": {"annotations": {
+            crate::model::istio::RESTARTED_AT: now}}}}});
+        self.merge_patch(
+            t.kind,
+            t.namespace.as_deref(),
+            &t.name,
+            &patch,
+            server_dry_run,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// The HTTP method of a verb, for messages about what the server answered.
+fn method_of(verb: &str) -> &'static str {
+    match verb {
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        "create" => "POST",
+        _ => "GET",
+    }
+}
+
+/// The request path of a kind (in a namespace, of one object), as kubectl's `-v 6` shows it.
+fn path(kind: Kind, namespace: Option<&str>, name: Option<&str>) -> String {
+    let mut p = if kind.group().is_empty() {
+        format!("/api/{}", kind.version())
+    } else {
+        format!("/apis/{}/{}", kind.group(), kind.version())
+    };
+    if let (true, Some(ns)) = (kind.namespaced(), namespace) {
+        p.push_str(&format!("/namespaces/{ns}"));
+    }
+    p.push('/');
+    p.push_str(kind.plural());
+    if let Some(n) = name {
+        p.push('/');
+        p.push_str(n);
+    }
+    p
 }
 
 fn name_scope(name: &str) -> String {
@@ -434,18 +521,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resources_are_named_as_rbac_names_them() {
-        assert_eq!(Kind::Pod.resource(), "pods");
-        assert_eq!(Kind::Deployment.resource(), "deployments.apps");
+    fn request_paths_as_kubectl_shows_them() {
+        assert_eq!(path(Kind::Namespace, None, None), "/api/v1/namespaces");
         assert_eq!(
-            Kind::MutatingWebhookConfiguration.resource(),
-            "mutatingwebhookconfigurations.admissionregistration.k8s.io"
+            path(Kind::Pod, Some("web"), None),
+            "/api/v1/namespaces/web/pods"
         );
         assert_eq!(
-            Kind::ClusterRole.api_version(),
-            "rbac.authorization.k8s.io/v1"
+            path(Kind::Deployment, Some("web"), Some("x")),
+            "/apis/apps/v1/namespaces/web/deployments/x"
         );
-        assert!(!Kind::Namespace.namespaced());
+        assert_eq!(
+            path(
+                Kind::MutatingWebhookConfiguration,
+                Some("ignored"),
+                Some("m")
+            ),
+            "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/m"
+        );
     }
 
     #[test]
