@@ -59,6 +59,39 @@ pub enum Command {
     /// as a server-side dry run and compare what the API server returns with the prediction.
     #[command(after_help = VERIFY_EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Print the shell completion script for `kubectl-inject` (bash, zsh, fish, powershell,
+    /// elvish).
+    ///
+    /// `source <(kubectl-inject completion bash)` completes `kubectl-inject …`. For
+    /// `kubectl inject …`, kubectl (≥ 1.26) runs `kubectl_complete-inject`, shipped beside the
+    /// plugin: put it on PATH too (see the README).
+    Completion(CompletionArgs),
+}
+
+/// The hidden entry point of Cobra's completion protocol, which kubectl runs through
+/// `kubectl_complete-inject`: `kubectl-inject __complete WORD…`, the words typed after
+/// `kubectl inject`, the last one being completed. Not a clap subcommand: the words are taken
+/// raw (any flag, even an invalid one), and it stays out of `--help` and the scripts.
+pub const COMPLETE: &str = "__complete";
+
+/// The words to complete when the process runs as `kubectl-inject __complete WORD…`.
+pub fn complete_words(args: &[std::ffi::OsString]) -> Option<Vec<String>> {
+    match args {
+        [_, first, words @ ..] if first == COMPLETE => Some(
+            words
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const VERIFY_EXIT_CODES: &str = "\

@@ -2,6 +2,7 @@
 
 mod check;
 mod cleanup;
+mod complete;
 mod explain;
 mod gather;
 mod gather_live;
@@ -21,6 +22,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+pub use complete::run as complete;
 pub use input::{InputSource, read_inputs};
 
 /// How a command that did not fail ended.
@@ -51,5 +53,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Completion(args) => complete::script(&args),
     }
 }
