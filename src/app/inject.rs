@@ -99,7 +99,7 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
 /// `kubectl get cm … -o jsonpath`, else the cluster's ConfigMaps of the revision, else the
 /// embedded default. Also the revision injected as (`-r`, a tag resolved to its revision by
 /// the cluster).
-fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
+pub(super) fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
     let read = |p: &Option<PathBuf>| -> Result<Option<(String, String)>> {
         p.as_ref()
             .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
