@@ -84,15 +84,15 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
                 diagnostics.push_str(&format!(
                     "  {} {}/{}: {} by {}: {}\n",
                     e.subject.kind,
-                    e.subject.namespace,
-                    e.subject.name,
+                    report::escape(&e.subject.namespace),
+                    report::escape(&e.subject.name),
                     if e.decision.inject {
                         "injected"
                     } else {
                         "skipped"
                     },
                     e.decision.decided_by,
-                    e.decision.reason
+                    report::escape(&e.decision.reason)
                 ));
             }
             outcome = Outcome::No;
@@ -116,12 +116,12 @@ fn table(items: &[Evaluated], wide: bool) -> String {
     ];
     for e in items {
         rows.push(vec![
-            e.subject.namespace.clone(),
+            report::escape(&e.subject.namespace).into_owned(),
             e.subject.kind.as_str().to_string(),
-            e.subject.name.clone(),
+            report::escape(&e.subject.name).into_owned(),
             if e.decision.inject { "yes" } else { "no" }.to_string(),
             e.decision.decided_by.as_str().to_string(),
-            e.decision.reason.clone(),
+            report::escape(&e.decision.reason).into_owned(),
         ]);
     }
     let columns = if wide { 6 } else { 5 };
@@ -141,7 +141,7 @@ fn table(items: &[Evaluated], wide: bool) -> String {
             let padded = if last {
                 cell.clone()
             } else {
-                format!("{cell:<width$}   ")
+                format!("{}   ", report::pad(cell, *width))
             };
             // Color only the answer, and only after padding: widths count visible characters.
             if c == 3 && i > 0 {

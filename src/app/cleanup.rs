@@ -8,7 +8,8 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::inject::{render_yaml, write_in_place};
+use super::inject::render_yaml;
+use super::inplace::write_in_place;
 use super::live::controller_of;
 use super::{Outcome, read_inputs};
 use crate::cli::{CleanupArgs, DryRun, OutputFormat};
@@ -31,15 +32,11 @@ pub fn run(args: &CleanupArgs) -> Result<Outcome> {
 /// `cleanup -f`: every document is stripped before anything is printed or written; one
 /// object that cannot be stripped fails the whole run (exit 2) and nothing is written.
 fn manifests(args: &CleanupArgs) -> Result<Outcome> {
-    let inputs = read_inputs(&args.input)?;
-    if args.in_place
-        && let Some(stdin) = inputs.iter().find(|i| i.path.is_none())
-    {
-        bail!(
-            anyhow::anyhow!("--in-place cannot rewrite {}", stdin.name)
-                .hint("drop --in-place to print the result, or pass files with -f")
-        );
-    }
+    let inputs = if args.in_place {
+        super::input::read_inputs_to_rewrite(&args.input)?
+    } else {
+        read_inputs(&args.input)?
+    };
     let mut results: Vec<(usize, DocResult)> = Vec::new();
     let mut reports: Vec<StripReport> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
@@ -106,16 +103,25 @@ fn print_report(format: OutputFormat, reports: &[StripReport], dry: bool) -> Res
             let mut out = String::new();
             let verb = if dry { "would be stripped" } else { "stripped" };
             for r in reports {
-                let what = format!("{} {:?}", r.kind.to_ascii_lowercase(), r.name);
+                let what = format!(
+                    "{} \"{}\"",
+                    report::escape(&r.kind.to_ascii_lowercase()),
+                    report::escape(&r.name)
+                );
                 if r.stripped {
-                    out.push_str(&format!("{what} {verb}: {}\n", r.changes.join(", ")));
+                    out.push_str(&format!(
+                        "{what} {verb}: {}\n",
+                        report::escape(&r.changes.join(", "))
+                    ));
                 } else {
                     out.push_str(&format!("{what} unchanged: not injected\n"));
                 }
                 for w in &r.warnings {
                     out.push_str(&format!(
-                        "warning: {}: document {}: {w}\n",
-                        r.source, r.document
+                        "warning: {}: document {}: {}\n",
+                        report::escape(&r.source),
+                        r.document,
+                        report::escape(w)
                     ));
                 }
             }
@@ -254,7 +260,13 @@ fn live(args: &CleanupArgs) -> Result<Outcome> {
         OutputFormat::Name => report
             .changes
             .iter()
-            .map(|c| format!("{}/{}\n", c.kind.to_ascii_lowercase(), c.name))
+            .map(|c| {
+                format!(
+                    "{}/{}\n",
+                    c.kind.to_ascii_lowercase(),
+                    report::escape(&c.name)
+                )
+            })
             .collect(),
         OutputFormat::Table | OutputFormat::Wide => change_table(&report.changes),
     };
@@ -405,10 +417,10 @@ fn change_table(changes: &[Change]) -> String {
     for c in changes {
         rows.push([
             c.kind.to_string(),
-            c.namespace.clone().unwrap_or_else(|| "-".into()),
-            c.name.clone(),
+            report::escape(c.namespace.as_deref().unwrap_or("-")).into_owned(),
+            report::escape(&c.name).into_owned(),
             c.action.clone(),
-            c.detail.clone().unwrap_or_default(),
+            report::escape(c.detail.as_deref().unwrap_or_default()).into_owned(),
         ]);
     }
     let mut widths = [0usize; 5];
@@ -422,7 +434,7 @@ fn change_table(changes: &[Change]) -> String {
         let line: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, w)| report::pad(c, w))
             .collect();
         out.push_str(line.join("   ").trim_end());
         out.push('\n');

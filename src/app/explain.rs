@@ -89,7 +89,11 @@ pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
         Some((group, _)) => format!(".{group}"),
         None => String::new(),
     };
-    format!("{}{group}/{name}", kind.as_str().to_ascii_lowercase())
+    format!(
+        "{}{group}/{}",
+        kind.as_str().to_ascii_lowercase(),
+        crate::report::escape(name)
+    )
 }
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
@@ -181,7 +185,10 @@ pub(super) fn render_text(e: &Evaluated) -> String {
     };
     let mut out = format!(
         "{} {}/{}: {verdict} (decided by {})\n",
-        s.kind, s.namespace, s.name, d.decided_by
+        s.kind,
+        crate::report::escape(&s.namespace),
+        crate::report::escape(&s.name),
+        d.decided_by
     );
     let width = d
         .steps
@@ -191,7 +198,11 @@ pub(super) fn render_text(e: &Evaluated) -> String {
         .unwrap_or(0);
     for st in &d.steps {
         let glyph = if st.matched { "✔" } else { "✘" };
-        let line = format!("{glyph} {:<width$}  {}", st.rule.as_str(), st.detail);
+        let line = format!(
+            "{glyph} {}  {}",
+            crate::report::pad(st.rule.as_str(), width),
+            crate::report::escape(&st.detail)
+        );
         if st.decided {
             let marked = format!("{line}  ← decided");
             let marked = if d.inject {
@@ -205,10 +216,18 @@ pub(super) fn render_text(e: &Evaluated) -> String {
         }
     }
     for f in &d.findings {
-        out.push_str(&format!("  {} {}\n", "note:".yellow().bold(), f.message));
+        out.push_str(&format!(
+            "  {} {}\n",
+            "note:".yellow().bold(),
+            crate::report::escape(&f.message)
+        ));
     }
     if let Some(h) = &d.hint {
-        out.push_str(&format!("  {} {h}\n", "hint:".cyan().bold()));
+        out.push_str(&format!(
+            "  {} {}\n",
+            "hint:".cyan().bold(),
+            crate::report::escape(h)
+        ));
     }
     out
 }

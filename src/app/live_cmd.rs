@@ -373,7 +373,7 @@ fn format_table(rows: &[Vec<String>]) -> String {
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| crate::report::escape(s).chars().count())
                 .max()
                 .unwrap_or(0)
         })
@@ -382,10 +382,11 @@ fn format_table(rows: &[Vec<String>]) -> String {
     for r in rows {
         let last = r.len().saturating_sub(1);
         for (c, cell) in r.iter().enumerate() {
+            let cell = &crate::report::escape(cell);
             if c == last {
                 out.push_str(cell);
             } else {
-                let pad = widths[c] - cell.chars().count() + 3;
+                let pad = widths[c].saturating_sub(cell.chars().count()) + 3;
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad));
             }

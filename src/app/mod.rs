@@ -6,6 +6,7 @@ mod explain;
 mod inject;
 mod inject_cluster;
 mod injector;
+mod inplace;
 mod input;
 mod live;
 mod live_cmd;

@@ -441,7 +441,8 @@ fn table(actions: &[Action]) -> String {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
-                line.push_str(&format!("{cell:<w$}   "));
+                line.push_str(&crate::report::pad(cell, w));
+                line.push_str("   ");
             }
         }
         out.push_str(line.trim_end());

@@ -5,7 +5,9 @@
 
 pub mod color;
 mod error;
+mod escape;
 mod printer;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};
+pub use escape::{cell, escape, escape_lines, pad};
 pub use printer::{BrokenPipe, stderr, stdout, stdout_parts};

@@ -17,6 +17,7 @@ mod cluster_smoke;
 mod conformance;
 mod explain;
 mod inject;
+mod input;
 mod kubectl;
 mod template;
 mod uninstall;
