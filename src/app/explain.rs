@@ -293,6 +293,10 @@ pub(super) fn evaluate(
     for src in read_inputs(input)? {
         docs.extend(parse_documents(&src.name, &src.text)?);
     }
+    // Typed as Kubernetes decodes them, as inject does: one answer for one file.
+    for d in &docs {
+        crate::inject::validate::document(d)?;
+    }
     evaluate_documents(&docs, policy, namespace)
 }
 
