@@ -305,7 +305,8 @@ pub(crate) fn render_typed_pod(
 
     let proxy_envs = proxy_envs(&original, &settings, params);
     let status_port = settings.status_port.to_string();
-    let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
+    let stripped = status::strip(&original, &status_port)
+        .and_then(status::reinsert_overrides)
         .map_err(PipelineError::Other)?;
     let native = native_sidecars(&original, params.native_sidecars);
 
