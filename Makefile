@@ -1,7 +1,7 @@
 # kubectl-inject — the targets CI and developers share. `make test` is the whole suite.
 CARGO ?= cargo
 
-.PHONY: build release demo fmt lint test unit golden bench bench-cluster clean
+.PHONY: build release demo fmt lint test unit golden bench bench-cluster clean fuzz
 
 build:
 	$(CARGO) build
@@ -18,6 +18,8 @@ fmt:
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
+	# The fuzz crate type-checks on stable (its bodies are tested in cargo test).
+	$(CARGO) check --quiet --manifest-path fuzz/Cargo.toml --bins
 
 # Everything: unit, CLI, differential (goref), conformance and cluster tests. Installs and
 # builds what it needs once (scripts/test-deps.sh), then runs cargo test against a fresh
@@ -37,6 +39,12 @@ bench:
 # Live check -A on 10,000 pods over 200 namespaces on the test API server.
 bench-cluster:
 	scripts/bench-cluster.sh
+
+# Every fuzz target for FUZZ_SECONDS each (cargo-fuzz, nightly): executions and findings
+# per target. Findings go to fuzz/artifacts/; fixed ones become testdata/fuzz/ regressions.
+FUZZ_SECONDS ?= 600
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

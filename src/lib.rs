@@ -11,6 +11,7 @@ pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod fuzzing;
 pub mod health;
 pub mod inject;
 pub mod manifest;
