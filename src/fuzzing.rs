@@ -44,6 +44,11 @@ pub fn manifest_split_parse(data: &[u8]) {
         let emitted = crate::yaml::to_string(&doc.value);
         let back = crate::yaml::kube::from_str(&emitted)
             .unwrap_or_else(|e| panic!("emitted YAML does not read back: {e}\n{emitted}"));
+        // Go's output folds NEL (U+0085) as a line break, and the emitter writes what Go
+        // writes: such strings come back changed by design (yaml::emitter's reread_nel).
+        if doc.value.to_string().contains('\u{85}') {
+            continue;
+        }
         assert!(
             same_json(&back, &doc.value),
             "emitted YAML reads back differently:\n{emitted}\nwas {}\nnow {back}",

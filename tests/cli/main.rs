@@ -5,6 +5,7 @@
 
 mod util;
 
+mod badinput;
 mod check;
 mod cleanup;
 mod cluster_faults;

@@ -84,13 +84,26 @@ fn documents_read_as_kubectl_reads_them() {
             (v["name"].as_str().unwrap().to_string(), v["go"].clone())
         })
         .collect();
+    let refused: BTreeMap<String, String> = util::read(&util::testdata("yaml/read/refused.txt"))
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(' '))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    // Go's answer for a refused document may vary between runs (a map key written twice
+    // through different spellings wins at random): only that Go reads it counts.
+    let same_answer = |name: &str, a: Option<&Value>, b: &Value| match a {
+        Some(a) if refused.contains_key(name) => a.get("ok").is_some() == b.get("ok").is_some(),
+        Some(a) => a == b,
+        None => false,
+    };
     match goyaml() {
         Some(bin) => {
             let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
             let mut stale = Vec::new();
             for (name, text) in &corpus {
                 let live = run_go(&bin, text);
-                if stored.get(name) != Some(&live) {
+                if !same_answer(name, stored.get(name), &live) {
                     stale.push(name.clone());
                     stored.insert(name.clone(), live);
                 }
@@ -114,12 +127,6 @@ fn documents_read_as_kubectl_reads_them() {
             "goyaml not built (scripts/goyaml.sh): comparing with the stored answers only",
         ),
     }
-    let refused: BTreeMap<String, String> = util::read(&util::testdata("yaml/read/refused.txt"))
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| l.split_once(' '))
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
     let mut problems = Vec::new();
     for (name, text) in &corpus {
         let Some(go) = stored.get(name) else {
