@@ -171,10 +171,7 @@ impl Walker {
             // Follows symlinks; a dangling one matters only when it would have been read.
             let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
-                Err(e) if !wanted => {
-                    let _ = e;
-                    continue;
-                }
+                Err(_) if !wanted => continue,
                 Err(e) => {
                     return Err(anyhow::Error::new(e).context(format!(
                         "reading {}",

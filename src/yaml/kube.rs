@@ -94,6 +94,7 @@ pub fn from_str(text: &str) -> Result<Value, ReadError> {
         alias_nodes: 0,
         text,
         slash_escapes: text.contains("\\/"),
+        cursor: (0, 0),
     };
     b.document()
 }
@@ -146,6 +147,9 @@ struct Builder<'a> {
     /// The text holds `\/`: double-quoted scalars are checked for that escape, which
     /// go-yaml v2 refuses and the parser underneath accepts.
     slash_escapes: bool,
+    /// `(character index, byte offset)` of the last scalar checked: scalars come in text
+    /// order, so finding the next one's byte offset continues from here (linear overall).
+    cursor: (usize, usize),
     /// Values by anchor id (ids start at 1; 0 is "no anchor").
     anchors: Vec<Option<Value>>,
     depth: usize,
@@ -255,10 +259,18 @@ impl Builder<'_> {
 
     /// go-yaml v2 knows no `\/` escape: the double-quoted scalar starting at `mark`
     /// (a character index) is read again from the text to find one.
-    fn check_escapes(&self, mark: &Marker) -> Result<(), ReadError> {
-        let Some((start, _)) = self.text.char_indices().nth(mark.index()) else {
+    fn check_escapes(&mut self, mark: &Marker) -> Result<(), ReadError> {
+        let want = mark.index();
+        if want < self.cursor.0 {
+            self.cursor = (0, 0);
+        }
+        let (from_char, from_byte) = self.cursor;
+        let rest = self.text.get(from_byte..).unwrap_or_default();
+        let Some((offset, _)) = rest.char_indices().nth(want - from_char) else {
             return Ok(());
         };
+        let start = from_byte + offset;
+        self.cursor = (want, start);
         let mut chars = self.text.get(start..).unwrap_or_default().chars();
         if chars.next() != Some('"') {
             return Ok(());
@@ -995,6 +1007,21 @@ mod tests {
         // Brackets inside quoted and block scalars are text, not nesting.
         let text = format!("a: '{}'\nb: |\n  {}\n", "[".repeat(500), "{".repeat(500));
         assert!(from_str(&text).is_ok());
+    }
+
+    #[test]
+    fn slash_escapes_are_found_in_linear_time() {
+        let mut doc: String = (0..20_000).map(|i| format!("k{i}: \"v{i}\"\n")).collect();
+        doc.push_str("last: \"a\\/b\"\n");
+        let start = std::time::Instant::now();
+        let e = from_str(&doc).unwrap_err();
+        assert!(e.message.contains("unknown escape"), "{e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // Only double-quoted scalars have escapes.
+        assert_eq!(
+            read("a: 'x\\/y'\nb: x\\/y\nc: \"é\"\n")["a"],
+            json!("x\\/y")
+        );
     }
 
     #[test]
