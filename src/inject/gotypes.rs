@@ -46,8 +46,11 @@ enum S {
     /// `string` (and `metav1.Time`, which is one in JSON).
     Str,
     /// Any integer type; a float with an integral value is accepted, as Go's decoder reads
-    /// the `1` that sigs.k8s.io/yaml writes for YAML's `1.0`.
+    /// the `1` that sigs.k8s.io/yaml writes for YAML's `1.0`. An `int64` in Go when the
+    /// field is in [`INT64_FIELDS`], else an `int32`.
     Int,
+    /// An `Int` field checked as Go's `int32`.
+    Int32,
     Bool,
     /// `intstr.IntOrString`.
     IntOrStr,
@@ -64,6 +67,21 @@ enum S {
     /// A slice of structs the schema does not describe further.
     AnyList,
 }
+
+/// The integer fields of the schema that are `int64` in Go; the others are `int32`.
+const INT64_FIELDS: &[&str] = &[
+    "generation",
+    "deletionGracePeriodSeconds",
+    "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds",
+    "runAsUser",
+    "runAsGroup",
+    "expirationSeconds",
+    "observedGeneration",
+    "startingDeadlineSeconds",
+    "remainingItemCount",
+    "latestVersion",
+];
 
 /// The Go types the schema knows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -918,7 +936,17 @@ pub(crate) fn check(value: &Value, ty: Ty, path: &str) -> Result<(), TypeError> 
             continue;
         };
         let here = join(path, key);
-        check_field(v, *field, &here)?;
+        // Go's integer fields are int32 but for a few int64 ones: a value out of range
+        // does not decode.
+        let field = match *field {
+            F::ReqInt | F::Omit(S::Int) | F::Keep(S::Int)
+                if !INT64_FIELDS.contains(&key.as_str()) =>
+            {
+                F::Keep(S::Int32)
+            }
+            f => f,
+        };
+        check_field(v, field, &here)?;
     }
     Ok(())
 }
@@ -955,8 +983,17 @@ fn scalar(v: &Value, s: S, path: &str) -> Result<(), TypeError> {
         (_, Value::Null) => true,
         (S::Str, Value::String(_)) | (S::Bool, Value::Bool(_)) => true,
         (S::Int, Value::Number(n)) => is_integral(n),
+        (S::Int32, Value::Number(n)) => {
+            is_integral(n)
+                && n.as_f64()
+                    .is_some_and(|f| (-2_147_483_648.0..=2_147_483_647.0).contains(&f))
+        }
         (S::IntOrStr, Value::String(_)) => true,
-        (S::IntOrStr, Value::Number(n)) => is_integral(n),
+        (S::IntOrStr, Value::Number(n)) => {
+            is_integral(n)
+                && n.as_f64()
+                    .is_some_and(|f| (-2_147_483_648.0..=2_147_483_647.0).contains(&f))
+        }
         (S::Quantity, Value::String(_) | Value::Number(_)) => true,
         (S::AnyObj, Value::Object(_)) => true,
         (S::AnyList, Value::Array(items)) => {
@@ -1004,6 +1041,7 @@ fn scalar(v: &Value, s: S, path: &str) -> Result<(), TypeError> {
     let wanted = match s {
         S::Str => "a string",
         S::Int => "an integer",
+        S::Int32 => "an integer from -2147483648 to 2147483647",
         S::Bool => "a boolean (true or false)",
         S::IntOrStr => "an integer or a string",
         S::StrMap => "a map of strings",
