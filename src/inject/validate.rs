@@ -32,6 +32,64 @@ pub fn document(doc: &Document) -> Result<(), InputError> {
     })
 }
 
+/// What `inject` needs beyond [`document`]: each pod (a workload's pod template, each
+/// item of a List) has a container, as the API server requires — a pod without one would
+/// come out holding only the sidecar. Init containers count (with native sidecars Istio's
+/// own output has `containers: []`). `check` and `explain` decide on metadata alone and
+/// do not ask for this.
+pub fn injectable(doc: &Document) -> Result<(), InputError> {
+    /// `(JSON pointer of a pod spec, its field path)` for each pod of `v`.
+    fn pods(v: &Value, pointer: &str, path: &str, out: &mut Vec<(String, String)>) {
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        if let Some(Value::Array(items)) = v.get("items")
+            && kind.ends_with("List")
+        {
+            for (n, item) in items.iter().enumerate() {
+                pods(
+                    item,
+                    &format!("{pointer}/items/{n}"),
+                    &format!("{path}items[{n}]."),
+                    out,
+                );
+            }
+            return;
+        }
+        if let Some(k) = WorkloadKind::from_kind(kind) {
+            let t = k.pod_template_pointer();
+            if v.pointer(t).is_some_and(|t| !t.is_null()) {
+                let spec = t.trim_start_matches('/').replace('/', ".");
+                let spec = if spec.is_empty() {
+                    "spec".to_string()
+                } else {
+                    format!("{spec}.spec")
+                };
+                out.push((format!("{pointer}{t}/spec"), format!("{path}{spec}")));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    pods(&doc.value, "", "", &mut found);
+    for (pointer, path) in found {
+        let spec = doc.value.pointer(&pointer);
+        let has = |key: &str| {
+            spec.and_then(|s| s.get(key))
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        };
+        if !has("containers") && !has("initContainers") {
+            return Err(InputError {
+                at: doc.at.clone(),
+                object: describe(&doc.value),
+                error: TypeError {
+                    path: format!("{path}.containers"),
+                    message: "is required: a pod needs at least one container".into(),
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `Kind namespace/name` of an object, for messages.
 fn describe(v: &Value) -> Option<String> {
     let kind = v.get("kind")?.as_str()?;
