@@ -60,16 +60,10 @@ fn population() -> Vec<(Namespace, Pod)> {
                 labels,
                 annotations,
                 host_network: i % 113 == 0,
-                workload_kind: "Deployment".into(),
+                kind: kubectl_inject::manifest::WorkloadKind::Deployment,
                 ..Pod::default()
             };
-            (
-                Namespace {
-                    name: ns_name,
-                    labels: ns_labels,
-                },
-                pod,
-            )
+            (Namespace::known(&ns_name, ns_labels), pod)
         })
         .collect()
 }

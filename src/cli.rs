@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::policy::Choice;
+pub use crate::policy::{Compat, Mode, NamespaceCondition, PodCondition};
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (for `check`: every object got the expected answer)
@@ -52,7 +55,18 @@ pub enum Command {
     /// Undo injection: namespace labels, restart of injected workloads, stripping manifests.
     #[command(after_help = EXIT_CODES)]
     Cleanup(CleanupArgs),
+    /// Prove the prediction against the real webhook: send the pod a workload would create
+    /// as a server-side dry run and compare what the API server returns with the prediction.
+    #[command(after_help = VERIFY_EXIT_CODES)]
+    Verify(VerifyArgs),
 }
+
+const VERIFY_EXIT_CODES: &str = "\
+Exit codes:
+  0  the webhook's answer matches the prediction
+  1  it differs (the differences are printed)
+  2  error: the API server refused the dry run (its message is printed: a webhook that is
+     down, a denial), bad input, unreachable cluster";
 
 /// How to reach a cluster, and which namespaces to look at (kubectl's flags).
 #[derive(Debug, Clone, Default, Args)]
@@ -75,6 +89,40 @@ pub struct KubeArgs {
     /// Look at every namespace.
     #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
+    /// The kubeconfig cluster to use (kubectl's flag).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use (kubectl's flag).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+    /// The address and port of the API server, overriding the kubeconfig's.
+    #[arg(short = 's', long, value_name = "URL", global = true)]
+    pub server: Option<String>,
+    /// A bearer token for authentication to the API server.
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+    /// A CA certificate file (PEM) to verify the API server's certificate with.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub certificate_authority: Option<PathBuf>,
+    /// Do not verify the API server's certificate (insecure).
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Act as this user (impersonation).
+    #[arg(long = "as", value_name = "USER", global = true)]
+    pub as_user: Option<String>,
+    /// Act as this group (impersonation); repeatable.
+    #[arg(long = "as-group", value_name = "GROUP", global = true)]
+    pub as_group: Vec<String>,
+    /// Log verbosity: 6 and above print every API request, its outcome and its time on
+    /// stderr (kubectl's -v).
+    #[arg(
+        short = 'v',
+        long = "v",
+        value_name = "N",
+        default_value_t = 0,
+        global = true
+    )]
+    pub verbosity: u8,
 }
 
 /// `30s`, `2m`, `1h`, `500ms`, or plain seconds: kubectl's duration forms.
@@ -137,51 +185,42 @@ pub struct PolicyArgs {
     pub enable_namespaces_by_default: bool,
     /// Whose rules to apply: `istio` (the upstream webhook) or `managed` (the managed-mesh
     /// variant with separate namespace and pod conditions).
-    #[arg(long, value_enum, default_value_t = Mode::Istio)]
+    #[arg(long, value_name = "MODE", default_value = "istio", value_parser = choice::<Mode>())]
     pub mode: Mode,
     /// Managed mode, namespace condition: `include` injects namespaces labelled
     /// istio-injection=enabled; `exclude` injects every namespace not labelled
     /// istio-injection=disabled.
-    #[arg(long, value_enum, default_value_t = NamespaceCondition::Include)]
+    #[arg(long, value_name = "CONDITION", default_value = "include", value_parser = choice::<NamespaceCondition>())]
     pub namespace_condition: NamespaceCondition,
     /// Managed mode, pod condition: `opt-out` injects pods unless sidecar.istio.io/inject=false
     /// or a neverInjectSelector matches; `opt-in` injects only pods with
     /// sidecar.istio.io/inject=true or matched by an alwaysInjectSelector.
-    #[arg(long, value_enum, default_value_t = PodCondition::OptOut)]
+    #[arg(long, value_name = "CONDITION", default_value = "opt-out", value_parser = choice::<PodCondition>())]
     pub pod_condition: PodCondition,
     /// How `sidecar.istio.io/inject` values are read: `current` (Istio ≥ 1.27: exactly
     /// "true"/"false", anything else falls back to the policy) or `legacy` (Istio ≤ 1.26:
     /// y/yes/true/on in any case are yes, any other value is no).
-    #[arg(long, value_enum, default_value_t = Compat::Current)]
+    #[arg(long, value_name = "COMPAT", default_value = "current", value_parser = choice::<Compat>())]
     pub compat: Compat,
+    /// Never read the cluster: decide on the input, flags and documented defaults only
+    /// (without it, -f input is completed with the namespaces, webhooks and injector
+    /// configuration of the kubeconfig's cluster when one is configured).
+    #[arg(long, visible_alias = "ignore-cluster")]
+    pub offline: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Mode {
-    #[default]
-    Istio,
-    Managed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum NamespaceCondition {
-    #[default]
-    Include,
-    Exclude,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum PodCondition {
-    #[default]
-    OptOut,
-    OptIn,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Compat {
-    #[default]
-    Current,
-    Legacy,
+/// A clap parser for a domain choice, with each value's help from the domain type.
+fn choice<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: Choice + Send + Sync + Clone,
+{
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        T::ALL
+            .iter()
+            .map(|(_, name, help)| PossibleValue::new(*name).help(*help)),
+    )
+    .try_map(|name: String| T::from_name(&name).ok_or_else(|| format!("unknown value {name:?}")))
 }
 
 /// kubectl's `-o`.
@@ -380,6 +419,31 @@ pub struct UninstallArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The workload or pod in the cluster: `TYPE/NAME` (deploy/web, sts/db, job/pi, pod/x).
+    #[arg(value_name = "TYPE/NAME")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The injector revision whose ConfigMaps make the prediction (default: the default
+    /// revision's `istio-sidecar-injector`).
+    #[arg(short = 'r', long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// Whether the cluster's injector makes native sidecars: `true` (Kubernetes ≥ 1.33,
+    /// Istio's own detection) or `false` for older clusters.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub native_sidecars: bool,
+    /// Output format: readable text by default, or json/yaml.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// The control-plane namespace (where the injector's ConfigMaps are).
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+}
+
+#[derive(Debug, Args)]
 pub struct CleanupArgs {
     #[command(flatten)]
     pub kube: KubeArgs,
@@ -388,9 +452,14 @@ pub struct CleanupArgs {
     /// Namespaces whose labels match this selector.
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
-    /// Roll Deployments, StatefulSets and DaemonSets whose pods carry a sidecar.
+    /// Roll Deployments, StatefulSets and DaemonSets whose pods carry a sidecar the webhook
+    /// added (a sidecar in the pod template itself is reported: `cleanup -f` strips it).
     #[arg(long)]
     pub restart: bool,
+    /// Do not ask for confirmation before changing the cluster (required when stdin is not a
+    /// terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// With -f: rewrite the files in place (atomically).
     #[arg(short = 'i', long)]
     pub in_place: bool,

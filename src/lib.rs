@@ -2,8 +2,8 @@
 //!
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
-//! the world. The pure modules — `model`, `policy`, `health`, `template`, `inject`,
-//! `config`, `manifest`, `yaml`, and `par` (an ordered parallel map) — import neither
+//! the world. The pure modules — `model`, `facts`, `policy`, `drift`, `plan`, `health`, `template`,
+//! `inject`, `config`, `manifest`, `yaml`, and `par` (an ordered parallel map) — import neither
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
 //! and benchmarked without a process or a cluster.
 
@@ -11,12 +11,15 @@ pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod drift;
+pub mod facts;
 pub mod fuzzing;
 pub mod health;
 pub mod inject;
 pub mod manifest;
 pub mod model;
 pub mod par;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod template;

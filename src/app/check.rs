@@ -1,63 +1,80 @@
-//! `check -f`: would these pods and workloads get a sidecar? A kubectl-style table
-//! (NAMESPACE, KIND, NAME, INJECT, RULE; REASON with `-o wide`), `-o name`, or
-//! `{"items": [...]}` as JSON/YAML (each item as `explain -o json` describes).
+//! `check`: would these pods and workloads get a sidecar? For `-f` input a kubectl-style
+//! table (NAMESPACE, KIND, NAME, INJECT, RULE; REASON with `-o wide`), `-o name`, or
+//! `{"items": [...]}`; against a cluster, each workload with its running pods, their drift
+//! and its remedy, and the namespaces' totals; `--injector` checks the injector itself.
 //!
-//! Kinds that are not pods or workloads are skipped silently. Exit codes: 0, or 1 with
-//! `--expect` when some object does not get the expected answer (or there is no object to
-//! check); 2 on bad input.
+//! Exit codes: 0; 1 when the answer is "no" (`--expect` not met, drift found); 2 on error.
 
-use anyhow::Result;
-use colored::Colorize;
-use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::cli::{CheckArgs, Expect, OutputFormat};
-use crate::policy::Selector;
-use crate::report;
+use anyhow::{Context, Result};
 
 use super::Outcome;
-use super::explain::{Evaluated, ObjectReport, evaluate, kubectl_name, select};
+use super::gather::{self, Decider};
+use super::gather_live::{self, LiveWorkload, advise, connect, key_of, top_owner};
+use crate::cli::{CheckArgs, Expect, OutputFormat};
+use crate::cluster::{Kind, Scope};
+use crate::drift::state::{self, PodState, Workload};
+use crate::facts::Facts;
+use crate::manifest::{ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_type_name};
+use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
+use crate::report::check::{
+    CheckReport, LiveCheckReport, LiveItem, NamespaceSummary, drift_advice, live_table,
+    namespace_table, table,
+};
+use crate::report::decision::ObjectReport;
+use crate::report::{self, Hint, machine};
 
-#[derive(Serialize)]
-struct CheckReport<'a> {
-    items: Vec<ObjectReport<'a>>,
-}
+use super::explain::machine_format;
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
     if args.injector {
-        return super::injector::run(&args).map_err(super::live::advise);
+        return super::injector::run(&args).map_err(advise);
     }
     if args.input.filenames.is_empty() {
-        return super::live_cmd::check(&args).map_err(super::live::advise);
+        return live(&args).map_err(advise);
     }
     // Parse -l before reading anything, so a bad selector fails fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
-    let batch = evaluate(&args.input, &args.policy, args.kube.namespace.as_deref())?;
-    let mut items = batch.items;
+    let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
+    report::warnings(&g.warnings);
+    let decider = gather::decider(&g.facts, &args.policy)?;
+    let mut items: Vec<Evaluated> = g
+        .subjects
+        .into_iter()
+        .map(|s| decider.engine.evaluate(&g.facts, s))
+        .collect();
     if !args.targets.is_empty() {
-        items = select(items, &args.targets, args.kube.namespace.as_deref())?;
+        items = gather::select(items, &args.targets, args.kube.namespace.as_deref())?;
     }
     if let Some(sel) = &selector {
         items.retain(|e| sel.matches(&e.subject.pod.labels));
     }
+    if let Some(rev) = &decider.narrow {
+        items.retain(|e| e.decision.revision.as_deref() == Some(rev.as_str()));
+    }
+    let reports: Vec<ObjectReport<'_>> = items
+        .iter()
+        .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
+        .collect();
 
     let out = match args.output {
-        OutputFormat::Table => table(&items, false),
-        OutputFormat::Wide => table(&items, true),
+        // kubectl prints no header for nothing (and says so on stderr).
+        OutputFormat::Table | OutputFormat::Wide if reports.is_empty() => String::new(),
+        OutputFormat::Table => table(&reports, false).render(true),
+        OutputFormat::Wide => table(&reports, true).render(true),
         OutputFormat::Name => items
             .iter()
-            .map(|e| format!("{}\n", kubectl_name(e.subject.kind, &e.subject.name)))
+            .map(|e| {
+                format!(
+                    "{}\n",
+                    gather::kubectl_name(e.subject.kind, &e.subject.name)
+                )
+            })
             .collect(),
-        OutputFormat::Json => {
-            let report = CheckReport {
-                items: items.iter().map(Evaluated::report).collect(),
-            };
-            let mut s = serde_json::to_string_pretty(&report)?;
-            s.push('\n');
-            s
+        OutputFormat::Json | OutputFormat::Yaml => {
+            machine(&CheckReport { items: reports }, machine_format(args.output))?
         }
-        OutputFormat::Yaml => serde_yaml::to_string(&CheckReport {
-            items: items.iter().map(Evaluated::report).collect(),
-        })?,
     };
 
     let mut diagnostics = String::new();
@@ -66,35 +83,9 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     }
     let mut outcome = Outcome::Success;
     if let Some(expect) = args.expect {
-        let want = expect == Expect::Inject;
-        let word = if want { "inject" } else { "skip" };
-        let wrong: Vec<&Evaluated> = items.iter().filter(|e| e.decision.inject != want).collect();
-        if items.is_empty() {
-            diagnostics.push_str(&format!(
-                "expected {word}, but there is no pod or workload to check\n"
-            ));
-            outcome = Outcome::No;
-        } else if !wrong.is_empty() {
-            diagnostics.push_str(&format!(
-                "expected {word}: {} of {} objects differ\n",
-                wrong.len(),
-                items.len()
-            ));
-            for e in wrong {
-                diagnostics.push_str(&format!(
-                    "  {} {}/{}: {} by {}: {}\n",
-                    e.subject.kind,
-                    report::escape(&e.subject.namespace),
-                    report::escape(&e.subject.name),
-                    if e.decision.inject {
-                        "injected"
-                    } else {
-                        "skipped"
-                    },
-                    e.decision.decided_by,
-                    report::escape(&e.decision.reason)
-                ));
-            }
+        let (text, met) = expectation(expect, items.iter());
+        diagnostics.push_str(&text);
+        if !met {
             outcome = Outcome::No;
         }
     }
@@ -103,60 +94,355 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// kubectl's table: upper-case headers, columns separated by three spaces, no trailing blanks.
-fn table(items: &[Evaluated], wide: bool) -> String {
+/// Whether every object got the expected answer, and the lines that say which did not.
+fn expectation<'a>(expect: Expect, items: impl Iterator<Item = &'a Evaluated>) -> (String, bool) {
+    let want = expect == Expect::Inject;
+    let word = if want { "inject" } else { "skip" };
+    let items: Vec<&Evaluated> = items.collect();
     if items.is_empty() {
-        return String::new();
+        return (
+            format!("expected {word}, but there is no pod or workload to check\n"),
+            false,
+        );
     }
-    let mut rows: Vec<Vec<String>> = vec![
-        ["NAMESPACE", "KIND", "NAME", "INJECT", "RULE", "REASON"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    ];
-    for e in items {
-        rows.push(vec![
-            report::escape(&e.subject.namespace).into_owned(),
-            e.subject.kind.as_str().to_string(),
-            report::escape(&e.subject.name).into_owned(),
-            if e.decision.inject { "yes" } else { "no" }.to_string(),
-            e.decision.decided_by.as_str().to_string(),
-            report::escape(&e.decision.reason).into_owned(),
-        ]);
+    let wrong: Vec<&&Evaluated> = items.iter().filter(|e| e.decision.inject != want).collect();
+    if wrong.is_empty() {
+        return (String::new(), true);
     }
-    let columns = if wide { 6 } else { 5 };
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
+    let mut s = format!(
+        "expected {word}: {} of {} objects differ\n",
+        wrong.len(),
+        items.len()
+    );
+    for e in wrong {
+        s.push_str(&format!(
+            "  {} {}/{}: {} by {}: {}\n",
+            e.subject.kind,
+            report::escape(&e.subject.namespace),
+            report::escape(&e.subject.name),
+            if e.decision.inject {
+                "injected"
+            } else {
+                "skipped"
+            },
+            e.decision.decided_by,
+            report::escape(&e.decision.reason)
+        ));
+    }
+    (s, false)
+}
+
+/// One workload (or bare pod) of the live report and the states of its pods.
+struct Row {
+    eval: Evaluated,
+    workload: Workload,
+    pods: Vec<PodState>,
+}
+
+/// A live report item for a decided workload and its pods' states, with the remedy for
+/// their drift.
+pub(super) fn live_item<'a>(
+    eval: &'a Evaluated,
+    decider: &Decider,
+    mode: Mode,
+    workload: &Workload,
+    pods: Vec<PodState>,
+) -> LiveItem<'a> {
+    let kinds: Vec<_> = pods
+        .iter()
+        .filter_map(|p| p.drift.as_ref().map(|d| d.kind))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let mut line = String::new();
-        for (c, (cell, width)) in row.iter().zip(&widths).enumerate() {
-            let last = c + 1 == columns;
-            let padded = if last {
-                cell.clone()
-            } else {
-                format!("{}   ", report::pad(cell, *width))
-            };
-            // Color only the answer, and only after padding: widths count visible characters.
-            if c == 3 && i > 0 {
-                let colored = if cell == "yes" {
-                    padded.green()
-                } else {
-                    padded.red()
-                };
-                line.push_str(&colored.to_string());
-            } else {
-                line.push_str(&padded);
+    let drifted: Vec<&str> = pods
+        .iter()
+        .filter(|p| p.drift.is_some())
+        .map(|p| p.name.as_str())
+        .collect();
+    let remedy = state::remedy(workload, &kinds, &drifted, &eval.decision);
+    LiveItem {
+        object: ObjectReport::new(eval, &decider.webhooks, mode),
+        drift: state::summary(&pods),
+        pods,
+        remedy,
+    }
+}
+
+/// `check` against the cluster: the facts, the workloads in scope, then the pods page by
+/// page — each decided as itself, compared with what runs, kept only as its state.
+fn live(args: &CheckArgs) -> Result<Outcome> {
+    let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
+    let mut kinds: Vec<WorkloadKind> = Vec::new();
+    for t in &args.targets {
+        let (ty, _) = parse_type_name(t)
+            .with_context(|| format!("target {t:?}"))
+            .hint(UNSUPPORTED_KIND_HINT)?;
+        match ty {
+            ResourceType::Workload(k) => kinds.push(k),
+            ResourceType::Namespace => {
+                return Err(anyhow::anyhow!("{t}: check a namespace with -n NAME")
+                    .hint("`kubectl inject check -n web` checks every workload in it"));
             }
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
     }
-    out
+    if kinds.is_empty() {
+        kinds = WorkloadKind::ALL
+            .into_iter()
+            .filter(|k| *k != WorkloadKind::DeploymentConfig)
+            .collect();
+    }
+    let cluster = connect(&args.kube)?;
+    let ns = gather_live::namespace(&cluster, &args.kube);
+    let scope = if args.kube.all_namespaces {
+        Scope::All
+    } else {
+        Scope::Namespace(&ns)
+    };
+    let mut facts = Facts::new();
+    let needed = match scope {
+        Scope::Namespace(n) => Some(BTreeSet::from([n.to_string()])),
+        Scope::All => None,
+    };
+    let (decider, mut warnings) = gather::live_facts(
+        &cluster,
+        &mut facts,
+        &args.policy,
+        &args.istio_namespace,
+        needed.as_ref(),
+    )?;
+    let workloads = gather_live::workloads(&cluster, scope, &kinds, &mut warnings)?;
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for LiveWorkload { subject, manual } in workloads.items {
+        let workload = Workload {
+            kind: subject.kind,
+            namespace: subject.namespace.clone(),
+            name: subject.name.clone(),
+            manual,
+        };
+        index.insert(
+            (
+                workload.namespace.clone(),
+                workload.kind.as_str().to_string(),
+                workload.name.clone(),
+            ),
+            rows.len(),
+        );
+        rows.push(Row {
+            eval: decider.engine.evaluate(&facts, subject),
+            workload,
+            pods: Vec::new(),
+        });
+    }
+
+    let mut templates = super::templates::RevisionTemplates::new(&facts);
+    let want_pods = kinds.contains(&WorkloadKind::Pod);
+    let pods_read = gather_live::soft(
+        cluster.list_pages(Kind::Pod, scope, None, |page| {
+            for pod in page {
+                let Ok(p) = pod_of(&pod, WorkloadKind::Pod) else {
+                    continue; // not well-formed: nothing to decide on
+                };
+                let (pns, _, pname) = key_of(&pod, "Pod");
+                let subject = Subject {
+                    at: format!("cluster pod {pns}/{pname}"),
+                    kind: WorkloadKind::Pod,
+                    name: pname.clone(),
+                    namespace: pns.clone(),
+                    pod: p,
+                };
+                let eval = decider.engine.evaluate(&facts, subject);
+                let st = state::pod_state(&pod, Some(&eval.decision), &mut templates);
+                match top_owner(&pod, &workloads.controllers) {
+                    Some((kind, name)) => {
+                        if let Some(&i) = index.get(&(pns, kind, name)) {
+                            rows[i].pods.push(st);
+                        }
+                    }
+                    None if want_pods => rows.push(Row {
+                        eval,
+                        workload: Workload {
+                            kind: WorkloadKind::Pod,
+                            namespace: pns,
+                            name: pname,
+                            manual: false,
+                        },
+                        pods: vec![st],
+                    }),
+                    None => {}
+                }
+            }
+            Ok(())
+        }),
+        &mut warnings,
+        "running pods are not compared with the policy",
+    )?
+    .is_some();
+    if !workloads.readable && !pods_read {
+        // Nothing could be read: one error saying so (and what else was forbidden), not a
+        // warning per request before it.
+        let (forbidden, other): (Vec<&String>, Vec<&String>) = warnings
+            .iter()
+            .partition(|w| w.starts_with("forbidden: cannot "));
+        report::warnings(&other.into_iter().cloned().collect::<Vec<_>>());
+        let also: Vec<&str> = forbidden
+            .iter()
+            .filter_map(|w| {
+                let rest = w.strip_prefix("forbidden: cannot ")?;
+                rest.split(": ").next()
+            })
+            .collect();
+        let where_ = match scope {
+            Scope::Namespace(ns) => format!("in namespace {ns:?}"),
+            Scope::All => "in any namespace".to_string(),
+        };
+        let mut err = anyhow::anyhow!("forbidden: cannot list any workload or pod {where_}");
+        if !also.is_empty() {
+            err = anyhow::anyhow!("forbidden: {}", also.join("; ")).context(err.to_string());
+        }
+        return Err(err).hint(match scope {
+            Scope::Namespace(ns) => format!(
+                "see what you may read: `kubectl auth can-i list pods -n {ns}` and `kubectl auth can-i --list -n {ns}`"
+            ),
+            Scope::All => {
+                "see what you may read: `kubectl auth can-i list pods -A` and `kubectl auth can-i --list`"
+                    .to_string()
+            }
+        });
+    }
+
+    rows.retain(|r| kinds.contains(&r.workload.kind));
+    if !args.targets.is_empty() {
+        let keep: BTreeSet<(WorkloadKind, String, String)> = gather::select(
+            rows.iter().map(|r| r.eval.clone()).collect(),
+            &args.targets,
+            None,
+        )?
+        .into_iter()
+        .map(|e| (e.subject.kind, e.subject.namespace, e.subject.name))
+        .collect();
+        rows.retain(|r| {
+            keep.contains(&(
+                r.workload.kind,
+                r.workload.namespace.clone(),
+                r.workload.name.clone(),
+            ))
+        });
+    }
+    if let Some(sel) = &selector {
+        rows.retain(|r| sel.matches(&r.eval.subject.pod.labels));
+    }
+    // -r narrows to what that revision injects, or injected.
+    if let Some(rev) = &decider.narrow {
+        rows.retain(|r| {
+            r.eval.decision.revision.as_deref() == Some(rev.as_str())
+                || r.pods
+                    .iter()
+                    .any(|p| p.revision.as_deref() == Some(rev.as_str()))
+        });
+    }
+    rows.sort_by(|a, b| {
+        (&a.workload.namespace, a.workload.kind, &a.workload.name).cmp(&(
+            &b.workload.namespace,
+            b.workload.kind,
+            &b.workload.name,
+        ))
+    });
+
+    let namespaces = namespace_summaries(&rows, &facts);
+    let items: Vec<LiveItem<'_>> = rows
+        .iter()
+        .map(|r| {
+            live_item(
+                &r.eval,
+                &decider,
+                args.policy.mode,
+                &r.workload,
+                r.pods.clone(),
+            )
+        })
+        .collect();
+    let drifted = items.iter().any(|i| i.drift.is_some());
+    let out = match args.output {
+        OutputFormat::Json | OutputFormat::Yaml => machine(
+            &LiveCheckReport {
+                items,
+                namespaces,
+                warnings: &warnings,
+            },
+            machine_format(args.output),
+        )?,
+        OutputFormat::Name => rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}\n",
+                    gather::kubectl_name(r.workload.kind, &r.workload.name)
+                )
+            })
+            .collect(),
+        OutputFormat::Table | OutputFormat::Wide if items.is_empty() => match scope {
+            Scope::Namespace(ns) => format!("No resources found in {ns} namespace.\n"),
+            Scope::All => "No resources found.\n".to_string(),
+        },
+        OutputFormat::Table | OutputFormat::Wide => {
+            let mut s = live_table(&items, args.output == OutputFormat::Wide).render(true);
+            s.push('\n');
+            s.push_str(&namespace_table(&namespaces).render(true));
+            report::warnings(&warnings);
+            report::stdout(&s)?;
+            report::stderr(&drift_advice(&items));
+            return Ok(finish(args, drifted, &rows));
+        }
+    };
+    report::warnings(&warnings);
+    report::stdout(&out)?;
+    Ok(finish(args, drifted, &rows))
+}
+
+fn finish(args: &CheckArgs, drifted: bool, rows: &[Row]) -> Outcome {
+    let mut outcome = if drifted {
+        Outcome::No
+    } else {
+        Outcome::Success
+    };
+    if let Some(expect) = args.expect
+        && !expectation(expect, rows.iter().map(|r| &r.eval)).1
+    {
+        outcome = Outcome::No;
+    }
+    outcome
+}
+
+fn namespace_summaries(rows: &[Row], facts: &Facts) -> Vec<NamespaceSummary> {
+    let mut by_ns: BTreeMap<&str, NamespaceSummary> = BTreeMap::new();
+    for r in rows {
+        let ns = r.workload.namespace.as_str();
+        let entry = by_ns.entry(ns).or_insert_with(|| NamespaceSummary {
+            namespace: ns.to_string(),
+            injection: injection_label(&facts.namespace(ns).labels.value),
+            pods: 0,
+            injected: 0,
+            needing_restart: 0,
+        });
+        entry.pods += r.pods.len();
+        entry.injected += r.pods.iter().filter(|p| p.injected).count();
+        entry.needing_restart += r.pods.iter().filter(|p| p.drift.is_some()).count();
+    }
+    by_ns.into_values().collect()
+}
+
+/// The injection labels of a namespace, as one string (`istio-injection=enabled`, `-`).
+fn injection_label(labels: &crate::model::StringMap) -> String {
+    use crate::model::webhook::{INJECTION_LABEL, REV_LABEL};
+    let parts: Vec<String> = [INJECTION_LABEL, REV_LABEL]
+        .iter()
+        .filter_map(|k| labels.get(*k).map(|v| format!("{k}={v}")))
+        .collect();
+    if parts.is_empty() {
+        "-".to_string()
+    } else {
+        parts.join(",")
+    }
 }

@@ -15,13 +15,13 @@ use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
 use crate::report::{self, Hint};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
-    let setup = load_setup(args)?;
+    let (setup, revision) = load_setup(args)?;
     report::stderr(&format!("using {}\n", setup.describe()));
     if let Some(path) = &args.admission_review {
-        let params = setup.params(args.native_sidecars, args.revision.as_deref(), true);
+        let params = setup.params(args.native_sidecars, revision.as_deref(), true);
         return admission_review(&setup, &params, path);
     }
-    let params = setup.params(args.native_sidecars, args.revision.as_deref(), false);
+    let params = setup.params(args.native_sidecars, revision.as_deref(), false);
     if args.input.filenames.is_empty() {
         bail!(
             anyhow::anyhow!("no input given")
@@ -76,9 +76,10 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
 }
 
 /// The configuration in istioctl's order of preference: the three files users capture with
-/// `kubectl get cm … -o jsonpath`, else the embedded default. (Reading the cluster's
-/// ConfigMaps is a later issue: it slots in before the embedded default.)
-fn load_setup(args: &InjectArgs) -> Result<Setup> {
+/// `kubectl get cm … -o jsonpath`, else the cluster's ConfigMaps of the revision, else the
+/// embedded default. Also the revision injected as (`-r`, a tag resolved to its revision by
+/// the cluster).
+fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
     let read = |p: &Option<PathBuf>| -> Result<Option<(String, String)>> {
         p.as_ref()
             .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
@@ -90,19 +91,22 @@ fn load_setup(args: &InjectArgs) -> Result<Setup> {
         values: read(&args.values_file)?,
         compliance_policy: args.compliance_policy.clone().unwrap_or_default(),
     };
+    let mut revision = args.revision.clone();
     // No files: the cluster's ConfigMaps when one is configured and reachable.
     if sources.inject_config.is_none()
         && sources.mesh.is_none()
         && sources.values.is_none()
-        && let Some(found) = super::inject_cluster::configuration(args)
+        && let Some(found) = super::inject_cluster::configuration(args)?
     {
         sources.inject_config = Some(found.config);
         sources.values = found.values;
         sources.mesh = found.mesh;
+        revision = Some(found.revision);
     }
-    Setup::load(sources)
+    let setup = Setup::load(sources)
         .map_err(anyhow::Error::new)
-        .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")
+        .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")?;
+    Ok((setup, revision))
 }
 
 pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {

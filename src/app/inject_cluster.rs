@@ -1,87 +1,95 @@
 //! `inject`'s configuration from the cluster, when no file is given: the ConfigMaps the
 //! webhook itself reads — `istio-sidecar-injector[-REV]` (`config`, `values`) and
-//! `istio[-REV]` (`mesh`) in the control-plane namespace. Unlike istioctl's fallback, the
-//! values are read too.
+//! `istio[-REV]` (`mesh`) — of the revision `-r` names (a tag resolves to its revision), or
+//! of the cluster's default revision (the `default` tag's, as istioctl's
+//! `RevisionOrDefault`). Unlike istioctl's fallback, the values are read too.
 //!
 //! Optional by nature: with no kubeconfig at all this is skipped silently (the laptop case);
-//! a cluster that cannot be read is said on stderr and the embedded default is used.
+//! a cluster that cannot be read is said on stderr and the embedded default is used. But a
+//! revision named with `-r` that a readable cluster does not have is an error.
 
-use serde_json::Value;
+use anyhow::Result;
 
+use super::gather::{self, cluster_facts};
 use crate::cli::InjectArgs;
-use crate::cluster::{Cluster, ClusterError, Kind};
-use crate::report;
+use crate::cluster::Cluster;
+use crate::facts::Facts;
+use crate::model::istio::INJECTOR_NAME;
+use crate::report::{self, Hint};
 
-/// The texts found, each with the name of its source.
+/// The texts found, each with the name of its source, and the revision they serve.
 pub(super) struct Found {
     pub config: (String, String),
     pub values: Option<(String, String)>,
     pub mesh: Option<(String, String)>,
+    pub revision: String,
 }
 
-/// True when a kubeconfig (or in-cluster credentials) could point at a cluster.
-fn configured(args: &InjectArgs) -> bool {
-    args.kube.kubeconfig.is_some()
-        || args.kube.context.is_some()
-        || std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
-        || std::env::var_os("HOME")
-            .is_some_and(|h| std::path::Path::new(&h).join(".kube/config").is_file())
-}
-
-fn key(cm: &Value, key: &str) -> Option<String> {
-    cm.pointer(&format!("/data/{key}"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-pub(super) fn configuration(args: &InjectArgs) -> Option<Found> {
-    if args.ignore_cluster || !configured(args) {
-        return None;
+pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
+    if args.ignore_cluster || !gather::kubeconfig_configured(&args.kube) {
+        return Ok(None);
     }
-    match read(args) {
-        Ok(found) => found,
-        Err(e) => {
-            report::stderr(&format!(
-                "warning: cannot read the injector configuration from the cluster ({e}); using the embedded default (--ignore-cluster skips the cluster)\n"
-            ));
-            None
-        }
-    }
-}
-
-fn read(args: &InjectArgs) -> Result<Option<Found>, ClusterError> {
     // A probe, not the command's purpose: bound it tighter than kubectl's default.
     let mut kube = args.kube.clone();
     kube.request_timeout = kube.request_timeout.min(std::time::Duration::from_secs(5));
-    let cluster = Cluster::connect(&kube)?;
-    let ns = args.istio_namespace.as_str();
-    let suffix = match args.revision.as_deref() {
-        None | Some("") | Some("default") => String::new(),
-        Some(rev) => format!("-{rev}"),
+    let cluster = match Cluster::connect(&kube) {
+        Ok(mut c) => {
+            super::gather_live::observe(&mut c, &kube);
+            c
+        }
+        Err(e) => return Ok(unreadable(&e.to_string())),
     };
-    let injector = format!("istio-sidecar-injector{suffix}");
-    let Some(cm) = cluster.get(Kind::ConfigMap, Some(ns), &injector)? else {
+    let mut facts = Facts::new();
+    let none = Default::default();
+    let warnings = match cluster_facts(&cluster, &mut facts, &args.istio_namespace, Some(&none)) {
+        Ok(w) => w,
+        Err(e) => return Ok(unreadable(&format!("{e:#}"))),
+    };
+    let info = facts.revision_info();
+    let revision = match (&args.revision, facts.authority()) {
+        (Some(r), Some(authority)) => info
+            .resolve(r, &authority.to_string())
+            .map_err(anyhow::Error::new)
+            .hint("name one of them with -r, or pass the configuration with --injectConfigFile")?,
+        (Some(r), None) => crate::facts::normalise_revision(r).to_string(),
+        // istioctl's RevisionOrDefault: the revision the `default` tag points at.
+        (None, _) => info
+            .tags
+            .get("default")
+            .cloned()
+            .unwrap_or_else(|| "default".into()),
+    };
+    let injector = facts.injector(&revision);
+    report::warnings(&warnings);
+    let Some(config) = injector.value.config_text.clone() else {
+        let name = match revision.as_str() {
+            "default" => INJECTOR_NAME.to_string(),
+            r => format!("{INJECTOR_NAME}-{r}"),
+        };
         report::stderr(&format!(
-            "warning: no ConfigMap {ns}/{injector} in the cluster; using the embedded default\n"
+            "warning: no ConfigMap {}/{name} (revision {revision}) in the cluster; using the embedded default\n",
+            args.istio_namespace
         ));
         return Ok(None);
     };
-    let Some(config) = key(&cm, "config") else {
-        report::stderr(&format!(
-            "warning: ConfigMap {ns}/{injector} has no `config` key; using the embedded default\n"
-        ));
-        return Ok(None);
-    };
-    let source = |name: &str, k: &str| format!("configmap {ns}/{name} ({k})");
-    let mesh_name = format!("istio{suffix}");
-    let mesh = cluster
-        .get(Kind::ConfigMap, Some(ns), &mesh_name)?
-        .and_then(|m| key(&m, "mesh"))
-        .map(|text| (source(&mesh_name, "mesh"), text));
+    let name = injector.value.name.clone();
     Ok(Some(Found {
-        config: (source(&injector, "config"), config),
-        values: key(&cm, "values").map(|text| (source(&injector, "values"), text)),
-        mesh,
+        config: (format!("{name} (config)"), config),
+        values: injector
+            .value
+            .values_text
+            .clone()
+            .map(|text| (format!("{name} (values)"), text)),
+        mesh: facts
+            .mesh(&revision)
+            .map(|m| (format!("{} (mesh)", m.value.0), m.value.1.clone())),
+        revision,
     }))
+}
+
+fn unreadable(why: &str) -> Option<Found> {
+    report::stderr(&format!(
+        "warning: cannot read the injector configuration from the cluster ({why}); using the embedded default (--ignore-cluster skips the cluster)\n"
+    ));
+    None
 }

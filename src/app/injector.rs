@@ -1,5 +1,9 @@
 //! `check --injector`: gather the injector's objects from the cluster, run the pure health
 //! checks, and print them in the style of `linkerd check` (or as JSON/YAML).
+//!
+//! Reads beyond the webhook configurations: their services, endpoints and deployments;
+//! all namespaces and pods (the blast radius; forbidden is said, not fatal); and, by name,
+//! the serving secrets in each service's namespace (forbidden means "not checked").
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,11 +13,11 @@ use serde_json::Value;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
 use crate::cluster::{Kind, Scope};
-use crate::health::{self, Input, Report, Status};
+use crate::health::{self, Input, Report, Secrets, Status};
 use crate::report;
 
 use super::Outcome;
-use super::live::{connect, is_injector_configuration};
+use super::gather_live::{connect, is_injector_configuration};
 
 pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
     let cluster = connect(&args.kube)?;
@@ -62,12 +66,47 @@ pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
                 .extend(cluster.list(Kind::Deployment, Scope::Namespace(ns), None)?);
         }
     }
+    // The candidate serving secrets of every service, once per namespace, by name.
+    let mut wanted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (ns, name) in &services {
+        let names = health::serving_secret_names(name)
+            .into_iter()
+            .map(|(n, ..)| n);
+        wanted.entry(ns.as_str()).or_default().extend(names);
+    }
+    for (ns, names) in wanted {
+        let mut found = Vec::new();
+        let mut read = Secrets::Read(Vec::new());
+        for secret in names {
+            match cluster.get(Kind::Secret, Some(ns), &secret) {
+                Ok(Some(s)) => found.push(s),
+                Ok(None) => {}
+                Err(e) if e.is_forbidden() => {
+                    read = Secrets::Forbidden(e.to_string());
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Secrets::Read(have) = &mut read {
+            *have = found;
+        }
+        input.secrets.insert(ns.to_string(), read);
+    }
     input.namespaces = match cluster.list(Kind::Namespace, Scope::All, None) {
         Ok(list) => Some(list),
         Err(e) if e.is_forbidden() => None,
         Err(e) => return Err(e.into()),
     };
-    let report = health::check(&input);
+    input.pods = match cluster.list(Kind::Pod, Scope::All, None) {
+        Ok(list) => Some(list),
+        Err(e) if e.is_forbidden() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let report = health::check(&input, now);
     let out = match args.output {
         OutputFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         OutputFormat::Yaml => serde_yaml::to_string(&report)?,
@@ -99,6 +138,7 @@ fn render(report: &Report) -> String {
         for check in &c.checks {
             *counts.entry(check.status).or_default() += 1;
             let glyph = match check.status {
+                Status::Skipped => "-".dimmed().to_string(),
                 Status::Ok => "✔".green().to_string(),
                 Status::Warning => "‼".yellow().to_string(),
                 Status::Error => "×".red().to_string(),
@@ -111,12 +151,16 @@ fn render(report: &Report) -> String {
         out.push('\n');
     }
     let word = match report.status {
-        Status::Ok => "✔ ok".green(),
+        Status::Skipped | Status::Ok => "✔ ok".green(),
         Status::Warning => "‼ warnings".yellow(),
         Status::Error => "× failed".red(),
     };
+    let skipped = match counts.get(&Status::Skipped) {
+        Some(n) => format!(", {n} not checked"),
+        None => String::new(),
+    };
     out.push_str(&format!(
-        "Status check results are {word} ({} ok, {} warnings, {} errors)\n",
+        "Status check results are {word} ({} ok, {} warnings, {} errors{skipped})\n",
         counts.get(&Status::Ok).unwrap_or(&0),
         counts.get(&Status::Warning).unwrap_or(&0),
         counts.get(&Status::Error).unwrap_or(&0)

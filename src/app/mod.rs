@@ -3,15 +3,18 @@
 mod check;
 mod cleanup;
 mod explain;
+mod gather;
+mod gather_live;
 mod inject;
 mod inject_cluster;
 mod injector;
 mod inplace;
 mod input;
-mod live;
-mod live_cmd;
+mod prompt;
 mod render;
+mod templates;
 mod uninstall;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -48,5 +51,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Inject(args) => inject::run(&args),
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }

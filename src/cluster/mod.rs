@@ -18,121 +18,13 @@ use crate::cli::KubeArgs;
 /// The `User-Agent` of every request, so audit logs and servers can tell who called.
 pub const USER_AGENT: &str = concat!("kubectl-inject/", env!("CARGO_PKG_VERSION"));
 
-/// The kinds the tool reads or changes, with their API coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Namespace,
-    Pod,
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    ReplicaSet,
-    ReplicationController,
-    Job,
-    CronJob,
-    ConfigMap,
-    Service,
-    Endpoints,
-    ServiceAccount,
-    ClusterRole,
-    ClusterRoleBinding,
-    MutatingWebhookConfiguration,
-}
+pub use crate::model::kind::Kind;
 
-impl Kind {
-    /// (group, version, kind, plural, namespaced)
-    fn coordinates(self) -> (&'static str, &'static str, &'static str, &'static str, bool) {
-        match self {
-            Kind::Namespace => ("", "v1", "Namespace", "namespaces", false),
-            Kind::Pod => ("", "v1", "Pod", "pods", true),
-            Kind::Deployment => ("apps", "v1", "Deployment", "deployments", true),
-            Kind::StatefulSet => ("apps", "v1", "StatefulSet", "statefulsets", true),
-            Kind::DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets", true),
-            Kind::ReplicaSet => ("apps", "v1", "ReplicaSet", "replicasets", true),
-            Kind::ReplicationController => (
-                "",
-                "v1",
-                "ReplicationController",
-                "replicationcontrollers",
-                true,
-            ),
-            Kind::Job => ("batch", "v1", "Job", "jobs", true),
-            Kind::CronJob => ("batch", "v1", "CronJob", "cronjobs", true),
-            Kind::ConfigMap => ("", "v1", "ConfigMap", "configmaps", true),
-            Kind::Service => ("", "v1", "Service", "services", true),
-            Kind::Endpoints => ("", "v1", "Endpoints", "endpoints", true),
-            Kind::ServiceAccount => ("", "v1", "ServiceAccount", "serviceaccounts", true),
-            Kind::ClusterRole => (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "ClusterRole",
-                "clusterroles",
-                false,
-            ),
-            Kind::ClusterRoleBinding => (
-                "rbac.authorization.k8s.io",
-                "v1",
-                "ClusterRoleBinding",
-                "clusterrolebindings",
-                false,
-            ),
-            Kind::MutatingWebhookConfiguration => (
-                "admissionregistration.k8s.io",
-                "v1",
-                "MutatingWebhookConfiguration",
-                "mutatingwebhookconfigurations",
-                false,
-            ),
-        }
-    }
-
-    pub fn kind(self) -> &'static str {
-        self.coordinates().2
-    }
-
-    /// The resource name used in RBAC and in messages (`pods`, `deployments.apps`).
-    pub fn resource(self) -> String {
-        let (group, _, _, plural, _) = self.coordinates();
-        if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{plural}.{group}")
-        }
-    }
-
-    pub fn namespaced(self) -> bool {
-        self.coordinates().4
-    }
-
-    fn api_version(self) -> String {
-        let (group, version, ..) = self.coordinates();
-        if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        }
-    }
-
-    fn api_resource(self) -> ApiResource {
-        let (group, version, kind, plural, _) = self.coordinates();
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-    }
-
-    /// The cluster kind for a workload kind of the manifest model, where one exists.
-    pub fn from_workload(kind: crate::manifest::WorkloadKind) -> Option<Kind> {
-        use crate::manifest::WorkloadKind as W;
-        Some(match kind {
-            W::Pod => Kind::Pod,
-            W::Deployment => Kind::Deployment,
-            W::StatefulSet => Kind::StatefulSet,
-            W::DaemonSet => Kind::DaemonSet,
-            W::ReplicaSet => Kind::ReplicaSet,
-            W::ReplicationController => Kind::ReplicationController,
-            W::Job => Kind::Job,
-            W::CronJob => Kind::CronJob,
-            W::DeploymentConfig => return None,
-        })
-    }
+fn api_resource(kind: Kind) -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(kind.group(), kind.version(), kind.kind()),
+        kind.plural(),
+    )
 }
 
 /// A failed cluster operation, saying exactly what was attempted.
@@ -148,6 +40,17 @@ pub enum ClusterError {
         resource: String,
         scope: String,
         message: String,
+    },
+    #[error(
+        "the server at {server} answered {code} {phrase} to {method} {path} ({body}): is this a Kubernetes API server?"
+    )]
+    NotKubernetes {
+        server: String,
+        method: &'static str,
+        path: String,
+        code: u16,
+        phrase: String,
+        body: String,
     },
     #[error("{verb} {resource}{scope}: {message}")]
     Api {
@@ -178,14 +81,28 @@ impl ClusterError {
     }
 }
 
+/// What a cluster tells as it works, for `-v` request logs and progress on a terminal (the
+/// command decides what to print; this module prints nothing).
+pub trait Observer {
+    /// A request was answered (`outcome`: `OK`, or the error's code) after `elapsed`.
+    fn request(&self, method: &str, path: &str, outcome: &str, elapsed: Duration);
+    /// A page of a list arrived: `what` is listed, `pages` and `objects` so far.
+    fn page(&self, what: &str, pages: usize, objects: usize);
+    /// A list is complete.
+    fn listed(&self, what: &str);
+}
+
 /// A connected client.
 pub struct Cluster {
     runtime: tokio::runtime::Runtime,
     client: kube::Client,
     server: String,
+    /// The kubeconfig context in use (`--context`, else the current one), for messages.
+    context: String,
     default_namespace: String,
     /// LIST page size (`--chunk-size`, 500 by default: 10,000 pods cost 20 requests).
     page_size: u32,
+    observer: Option<Box<dyn Observer>>,
 }
 
 /// Where an operation applies: one namespace, or the whole cluster (`-A`, cluster-scoped kinds).
@@ -215,9 +132,10 @@ impl Cluster {
             .map_err(|e| ClusterError::Config(format!("cannot start the I/O runtime: {e}")))?;
         let options = KubeConfigOptions {
             context: args.context.clone(),
-            ..Default::default()
+            cluster: args.cluster.clone(),
+            user: args.user.clone(),
         };
-        let config = runtime.block_on(async {
+        let loaded = runtime.block_on(async {
             match &args.kubeconfig {
                 Some(path) => {
                     let kc = Kubeconfig::read_from(path)
@@ -226,17 +144,44 @@ impl Cluster {
                         .await
                         .map_err(|e| ClusterError::Config(e.to_string()))
                 }
-                None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
-                    .await
-                    .map_err(|e| ClusterError::Config(e.to_string())),
+                None if args.context.is_some() || args.cluster.is_some() || args.user.is_some() => {
+                    kube::Config::from_kubeconfig(&options)
+                        .await
+                        .map_err(|e| ClusterError::Config(e.to_string()))
+                }
                 None => kube::Config::infer()
                     .await
                     .map_err(|e| ClusterError::Config(e.to_string())),
             }
-        })?;
+        });
+        let server_flag = args
+            .server
+            .as_deref()
+            .map(|s| {
+                s.parse::<http::Uri>()
+                    .map_err(|e| ClusterError::Config(format!("--server {s:?}: {e}")))
+            })
+            .transpose()?;
+        let mut config = match (loaded, &server_flag) {
+            (Ok(c), _) => c,
+            // As kubectl: --server (with --token or nothing) works without a kubeconfig.
+            (Err(_), Some(url)) if args.kubeconfig.is_none() => kube::Config::new(url.clone()),
+            (Err(e), _) => return Err(e),
+        };
+        apply_flags(&mut config, args, server_flag)?;
+        let context = match (&args.context, &args.kubeconfig) {
+            (Some(c), _) => c.clone(),
+            (None, Some(path)) => Kubeconfig::read_from(path)
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_default(),
+            (None, None) => Kubeconfig::read()
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_else(|| "in-cluster".into()),
+        };
         let server = config.cluster_url.to_string();
         let default_namespace = config.default_namespace.clone();
-        let mut config = config;
         if let Ok(ua) = http::HeaderValue::from_str(USER_AGENT) {
             config.headers.push((http::header::USER_AGENT, ua));
         }
@@ -254,9 +199,33 @@ impl Cluster {
             runtime,
             client,
             server,
+            context,
             default_namespace,
             page_size: args.chunk_size.max(1),
+            observer: None,
         })
+    }
+
+    /// Reports requests and list pages to `observer`.
+    pub fn observe(&mut self, observer: Box<dyn Observer>) {
+        self.observer = Some(observer);
+    }
+
+    fn told<T>(
+        &self,
+        method: &str,
+        path: &str,
+        start: std::time::Instant,
+        r: &Result<T, kube::Error>,
+    ) {
+        if let Some(o) = &self.observer {
+            let outcome = match r {
+                Ok(_) => "OK".to_string(),
+                Err(kube::Error::Api(s)) => format!("{} {}", s.code, s.reason),
+                Err(e) => format!("failed: {e}"),
+            };
+            o.request(method, path, &outcome, start.elapsed());
+        }
     }
 
     /// The namespace of the kubeconfig context (`default` when it names none).
@@ -268,8 +237,13 @@ impl Cluster {
         &self.server
     }
 
+    /// The kubeconfig context in use.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
     fn api(&self, kind: Kind, scope: Scope<'_>) -> Api<DynamicObject> {
-        let ar = kind.api_resource();
+        let ar = api_resource(kind);
         match scope {
             Scope::Namespace(ns) if kind.namespaced() => {
                 Api::namespaced_with(self.client.clone(), ns, &ar)
@@ -278,9 +252,37 @@ impl Cluster {
         }
     }
 
-    fn error(&self, verb: &'static str, kind: Kind, scope: String, e: kube::Error) -> ClusterError {
+    fn error(
+        &self,
+        verb: &'static str,
+        kind: Kind,
+        scope: String,
+        path: String,
+        e: kube::Error,
+    ) -> ClusterError {
         let resource = kind.resource();
         match e {
+            // Not a Kubernetes `Status`: a proxy, a web server, the wrong port.
+            kube::Error::Api(status) if status.reason == "Failed to parse error data" => {
+                let text = status.message.trim();
+                let excerpt: String = text.chars().take(120).collect();
+                ClusterError::NotKubernetes {
+                    server: self.server.clone(),
+                    method: method_of(verb),
+                    path,
+                    code: status.code,
+                    phrase: http::StatusCode::from_u16(status.code)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                        .to_string(),
+                    body: if excerpt.is_empty() {
+                        "no body".into()
+                    } else {
+                        format!("body {excerpt:?}")
+                    },
+                }
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 verb,
                 resource,
@@ -319,26 +321,68 @@ impl Cluster {
         scope: Scope<'_>,
         label_selector: Option<&str>,
     ) -> Result<Vec<Value>, ClusterError> {
-        let api = self.api(kind, scope);
         let mut out = Vec::new();
+        self.list_pages(kind, scope, label_selector, |page| {
+            out.extend(page);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Every object of a kind in a scope, handed to `each_page` one page (`--chunk-size`
+    /// objects) at a time as it arrives, so a caller can keep only what it needs of each.
+    pub fn list_pages(
+        &self,
+        kind: Kind,
+        scope: Scope<'_>,
+        label_selector: Option<&str>,
+        mut each_page: impl FnMut(Vec<Value>) -> Result<(), ClusterError>,
+    ) -> Result<(), ClusterError> {
+        let api = self.api(kind, scope);
         let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
             params = params.labels(sel);
         }
+        let ns = match scope {
+            Scope::Namespace(ns) => Some(ns),
+            Scope::All => None,
+        };
+        let request_path = path(kind, ns, None);
+        let what = format!("{}{}", kind.resource(), scope.describe(kind));
+        let (mut pages, mut objects) = (0, 0);
         loop {
-            let page = self
-                .runtime
-                .block_on(api.list(&params))
-                .map_err(|e| self.error("list", kind, scope.describe(kind), e))?;
-            for item in page.items {
-                out.push(self.to_json(kind, item));
+            let start = std::time::Instant::now();
+            let page = self.runtime.block_on(api.list(&params));
+            self.told(
+                "GET",
+                &format!("{request_path}?limit={}", self.page_size),
+                start,
+                &page,
+            );
+            let page = page.map_err(|e| {
+                self.error("list", kind, scope.describe(kind), request_path.clone(), e)
+            })?;
+            let next = page.metadata.continue_.filter(|c| !c.is_empty());
+            pages += 1;
+            objects += page.items.len();
+            if let Some(o) = &self.observer {
+                o.page(&what, pages, objects);
             }
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            each_page(
+                page.items
+                    .into_iter()
+                    .map(|item| self.to_json(kind, item))
+                    .collect(),
+            )?;
+            match next {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
         }
-        Ok(out)
+        if let Some(o) = &self.observer {
+            o.listed(&what);
+        }
+        Ok(())
     }
 
     /// One object, or `None` when it does not exist.
@@ -351,9 +395,12 @@ impl Cluster {
         let scope = namespace.map_or(Scope::All, Scope::Namespace);
         let api = self.api(kind, scope);
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        match self.runtime.block_on(api.get_opt(name)) {
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.get_opt(name));
+        self.told("GET", &path(kind, namespace, Some(name)), start, &r);
+        match r {
             Ok(obj) => Ok(obj.map(|o| self.to_json(kind, o))),
-            Err(e) => Err(self.error("get", kind, what, e)),
+            Err(e) => Err(self.error("get", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -373,10 +420,13 @@ impl Cluster {
             ..PatchParams::default()
         };
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        self.runtime
-            .block_on(api.patch(name, &params, &Patch::Merge(patch)))
-            .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("patch", kind, what, e))
+        let start = std::time::Instant::now();
+        let r = self
+            .runtime
+            .block_on(api.patch(name, &params, &Patch::Merge(patch)));
+        self.told("PATCH", &path(kind, namespace, Some(name)), start, &r);
+        r.map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("patch", kind, what, path(kind, namespace, Some(name)), e))
     }
 
     /// Deletes an object; `Ok(false)` when it was already gone.
@@ -394,11 +444,55 @@ impl Cluster {
             ..DeleteParams::default()
         };
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        match self.runtime.block_on(api.delete(name, &params)) {
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.delete(name, &params));
+        self.told("DELETE", &path(kind, namespace, Some(name)), start, &r);
+        match r {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(self.error("delete", kind, what, e)),
+            Err(e) => Err(self.error("delete", kind, what, path(kind, namespace, Some(name)), e)),
         }
+    }
+
+    /// A server-side dry-run create (`dryRun=All`): the object as the API server would store
+    /// it after defaulting and every admission webhook (a webhook with `sideEffects: None`
+    /// is called), nothing persisted. A rejection (a webhook that denies, or cannot be
+    /// reached under `failurePolicy: Fail`) is an error carrying the API server's message.
+    pub fn dry_run_create(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        object: &Value,
+    ) -> Result<Value, ClusterError> {
+        let scope = Scope::Namespace(namespace);
+        let api = self.api(kind, scope);
+        let params = kube::api::PostParams {
+            dry_run: true,
+            field_manager: None,
+        };
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                object
+                    .pointer("/metadata/generateName")
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or("");
+        let what = format!("{}{}", name_scope(name), scope.describe(kind));
+        let obj: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| ClusterError::Api {
+                verb: "create",
+                resource: kind.resource(),
+                scope: what.clone(),
+                code: 0,
+                message: format!("not a valid object: {e}"),
+            })?;
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.create(&params, &obj));
+        self.told("POST", &path(kind, Some(namespace), None), start, &r);
+        r.map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("create", kind, what, path(kind, Some(namespace), None), e))
     }
 
     fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
@@ -409,6 +503,115 @@ impl Cluster {
         }
         v
     }
+}
+
+/// The plans of `uninstall` and `cleanup`, carried out against this cluster.
+impl crate::plan::Executor for Cluster {
+    fn delete(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<bool, String> {
+        Cluster::delete(
+            self,
+            t.kind,
+            t.namespace.as_deref(),
+            &t.name,
+            server_dry_run,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    fn remove_namespace_labels(&mut self, ns: &str, server_dry_run: bool) -> Result<(), String> {
+        // A JSON merge patch that sets only those labels to null: nothing else is touched,
+        // and there is no read-modify-write to race with.
+        let labels: serde_json::Map<String, Value> = crate::plan::cleanup::NAMESPACE_LABELS
+            .iter()
+            .map(|k| (k.to_string(), Value::Null))
+            .collect();
+        let patch = serde_json::json!({"metadata": {"labels": labels}});
+        self.merge_patch(Kind::Namespace, None, ns, &patch, server_dry_run)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn restart(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<(), String> {
+        // What `kubectl rollout restart` does: a new restartedAt on the pod template.
+        let now = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let patch = serde_json::json!({"spec": {"template": {"metadata": {"annotations": {
+            crate::model::istio::RESTARTED_AT: now}}}}});
+        self.merge_patch(
+            t.kind,
+            t.namespace.as_deref(),
+            &t.name,
+            &patch,
+            server_dry_run,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// kubectl's connection flags over what the kubeconfig says.
+fn apply_flags(
+    config: &mut kube::Config,
+    args: &KubeArgs,
+    server: Option<http::Uri>,
+) -> Result<(), ClusterError> {
+    if let Some(url) = server {
+        config.cluster_url = url;
+    }
+    if let Some(ca) = &args.certificate_authority {
+        if !ca.is_file() {
+            return Err(ClusterError::Config(format!(
+                "--certificate-authority {}: no such file",
+                ca.display()
+            )));
+        }
+        config.root_cert_file = Some(ca.clone());
+        config.root_cert = None;
+    }
+    if args.insecure_skip_tls_verify {
+        config.accept_invalid_certs = true;
+    }
+    if let Some(token) = &args.token {
+        config.auth_info.token = Some(secrecy::SecretString::from(token.clone()));
+        config.auth_info.token_file = None;
+    }
+    if let Some(user) = &args.as_user {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !args.as_group.is_empty() {
+        config.auth_info.impersonate_groups = Some(args.as_group.clone());
+    }
+    Ok(())
+}
+
+/// The HTTP method of a verb, for messages about what the server answered.
+fn method_of(verb: &str) -> &'static str {
+    match verb {
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        "create" => "POST",
+        _ => "GET",
+    }
+}
+
+/// The request path of a kind (in a namespace, of one object), as kubectl's `-v 6` shows it.
+fn path(kind: Kind, namespace: Option<&str>, name: Option<&str>) -> String {
+    let mut p = if kind.group().is_empty() {
+        format!("/api/{}", kind.version())
+    } else {
+        format!("/apis/{}/{}", kind.group(), kind.version())
+    };
+    if let (true, Some(ns)) = (kind.namespaced(), namespace) {
+        p.push_str(&format!("/namespaces/{ns}"));
+    }
+    p.push('/');
+    p.push_str(kind.plural());
+    if let Some(n) = name {
+        p.push('/');
+        p.push_str(n);
+    }
+    p
 }
 
 fn name_scope(name: &str) -> String {
@@ -434,18 +637,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resources_are_named_as_rbac_names_them() {
-        assert_eq!(Kind::Pod.resource(), "pods");
-        assert_eq!(Kind::Deployment.resource(), "deployments.apps");
+    fn request_paths_as_kubectl_shows_them() {
+        assert_eq!(path(Kind::Namespace, None, None), "/api/v1/namespaces");
         assert_eq!(
-            Kind::MutatingWebhookConfiguration.resource(),
-            "mutatingwebhookconfigurations.admissionregistration.k8s.io"
+            path(Kind::Pod, Some("web"), None),
+            "/api/v1/namespaces/web/pods"
         );
         assert_eq!(
-            Kind::ClusterRole.api_version(),
-            "rbac.authorization.k8s.io/v1"
+            path(Kind::Deployment, Some("web"), Some("x")),
+            "/apis/apps/v1/namespaces/web/deployments/x"
         );
-        assert!(!Kind::Namespace.namespaced());
+        assert_eq!(
+            path(
+                Kind::MutatingWebhookConfiguration,
+                Some("ignored"),
+                Some("m")
+            ),
+            "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/m"
+        );
     }
 
     #[test]

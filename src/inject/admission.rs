@@ -126,15 +126,11 @@ pub fn review(
     }
 
     let decider = decider(config)?;
-    let ns = policy::Namespace {
-        name: namespace,
-        labels: StringMap::new(),
-    };
+    let ns = policy::Namespace::known(&namespace, StringMap::new());
     let p = policy::Pod {
         labels: string_map(pod.pointer("/metadata/labels")),
         annotations: string_map(pod.pointer("/metadata/annotations")),
         host_network: pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)),
-        workload_kind: "Pod".into(),
         ..policy::Pod::default()
     };
     let decision = decider.decide(&ns, &p);

@@ -507,20 +507,18 @@ impl<'a> Injector<'a> {
     /// ignored namespaces (only a Pod's own namespace counts, as in Istio), and the pod's
     /// `sidecar.istio.io/inject`. The configured policy and selectors do not apply here.
     fn skip_reason(&self, pod: &Value, owner: &Owner) -> Option<String> {
-        let ns = policy::Namespace {
-            name: pod::at(pod, "/metadata/namespace")
+        let ns = policy::Namespace::known(
+            pod::at(pod, "/metadata/namespace")
                 .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            labels: StringMap::new(),
-        };
+                .unwrap_or(""),
+            StringMap::new(),
+        );
         let p = policy::Pod {
             labels: string_map(pod::at(pod, "/metadata/labels")),
             annotations: string_map(pod::at(pod, "/metadata/annotations")),
             host_network: pod::at(pod, "/spec/hostNetwork") == Some(&Value::Bool(true)),
-            workload_kind: owner.kind.clone(),
-            workload_labels: owner.labels.clone(),
-            workload_annotations: owner.annotations.clone(),
+            kind: WorkloadKind::from_kind(&owner.kind).unwrap_or(WorkloadKind::Pod),
+            misplaced: Vec::new(),
         };
         let d = self.decider.decide(&ns, &p);
         if d.inject {

@@ -81,6 +81,16 @@ impl WorkloadKind {
         }
     }
 
+    /// The pod template's path in kubectl's dotted form (`spec.template`,
+    /// `spec.jobTemplate.spec.template`); `""` for a Pod.
+    pub fn pod_template_path(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "",
+            WorkloadKind::CronJob => "spec.jobTemplate.spec.template",
+            _ => "spec.template",
+        }
+    }
+
     /// JSON pointer of the metadata that kube-inject writes injected labels and annotations
     /// to. Differs from the pod template's for CronJob: Istio uses `spec.jobTemplate.metadata`
     /// (a quirk the goldens encode).

@@ -3,6 +3,8 @@
 //!
 //! Pure: no I/O.
 
+pub mod istio;
+pub mod kind;
 pub mod labels;
 pub mod quantity;
 mod selector;

@@ -10,25 +10,10 @@ use serde_json::Value;
 
 use super::{LabelSelector, LabelSelectorRequirement, StringMap};
 
-/// The label holding the revision a webhook configuration (or a namespace, or a pod) selects.
-pub const REV_LABEL: &str = "istio.io/rev";
-/// The namespace label of the non-revisioned webhooks.
-pub const INJECTION_LABEL: &str = "istio-injection";
-/// The pod label (and, deprecated, annotation) that opts a pod in or out.
-pub const INJECT_KEY: &str = "sidecar.istio.io/inject";
-/// The label the API server sets on every namespace (Kubernetes ≥ 1.21); the `auto.` webhook
-/// relies on it.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
-/// The never-matching label `istioctl` writes into deactivated webhooks.
-pub const DEACTIVATED_LABEL: &str = "istio.io/deactivated";
-pub const NEVER_MATCH: &str = "never-match";
-/// Namespaces the injector never injects (Istio ≥ 1.9, `IgnoredNamespaces`).
-pub const IGNORED_NAMESPACES: [&str; 4] = [
-    "kube-system",
-    "kube-public",
-    "kube-node-lease",
-    "local-path-storage",
-];
+pub use super::istio::{
+    DEACTIVATED_LABEL, IGNORED_NAMESPACES, INJECT_KEY, INJECTION_LABEL, INJECTOR_WEBHOOK_SUFFIX,
+    NAMESPACE_NAME_LABEL, NEVER_MATCH, REV_LABEL, TAG_LABEL,
+};
 
 /// One MutatingWebhookConfiguration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -172,6 +157,19 @@ impl Webhook {
 }
 
 impl WebhookConfiguration {
+    /// True when some entry calls Istio's sidecar injector (named `*sidecar-injector.istio.io`,
+    /// as istiod's caBundle patcher recognises them).
+    pub fn is_injector(&self) -> bool {
+        self.webhooks
+            .iter()
+            .any(|w| w.name.ends_with(INJECTOR_WEBHOOK_SUFFIX))
+    }
+
+    /// The revision tag this configuration serves (`istio.io/tag`), if it is a tag's.
+    pub fn tag(&self) -> Option<&str> {
+        self.labels.get(TAG_LABEL).map(String::as_str)
+    }
+
     /// The revision this configuration serves: its `istio.io/rev` label, `default` if unset.
     pub fn revision(&self) -> &str {
         match self.labels.get(REV_LABEL).map(String::as_str) {
@@ -211,7 +209,7 @@ impl WebhookConfiguration {
             name: format!("istio-revision-tag-{tag}"),
             labels: StringMap::from([
                 (REV_LABEL.to_string(), revision.to_string()),
-                ("istio.io/tag".to_string(), tag.to_string()),
+                (TAG_LABEL.to_string(), tag.to_string()),
             ]),
             webhooks,
             source: "<built-in default>".to_string(),

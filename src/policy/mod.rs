@@ -2,8 +2,17 @@
 //! injector's own rules in Istio's order, producing a verdict and the step trace `explain`
 //! prints. Also the managed-mesh variant.
 //!
-//! Must not import `app`, `cluster`, `report`, `std::fs` or a kube client. Uses the plain
-//! `cli` enums for its options (they carry no behaviour).
+//! Must not import `app`, `cluster`, `report`, `cli`, `std::fs` or a kube client. Its options
+//! ([`Mode`], [`Compat`], [`NamespaceCondition`], [`PodCondition`]) are domain types that the
+//! command line maps onto.
+//!
+//! # Revisions
+//! The API server calls the first webhook entry whose selectors match (§2 of the reference);
+//! that entry's configuration names the revision (`istio.io/rev`, and `istio.io/tag` for a
+//! revision tag), and that revision's injector configuration — policy, never/always
+//! selectors — decides the injector's steps. The engine holds every revision's rules
+//! ([`Engine::from_facts`]); a revision whose configuration was not read gets the embedded
+//! default, and the decision says it was assumed.
 //!
 //! # Rule ids
 //! Stable kebab-case strings, used in JSON (`decidedBy`, `steps[].rule`) and by scripts:
@@ -11,40 +20,47 @@
 //! | id | mode | what it looks at |
 //! |---|---|---|
 //! | `webhook` | istio | which MutatingWebhookConfiguration entry the API server would call (namespace + object selectors) |
-//! | `host-network` | istio | `spec.hostNetwork: true` → never injected |
-//! | `ignored-namespace` | istio | kube-system, kube-public, kube-node-lease, local-path-storage |
+//! | `host-network` | both | `spec.hostNetwork: true` → never injected |
+//! | `ignored-namespace` | both | kube-system, kube-public, kube-node-lease, local-path-storage |
 //! | `pod-label` | istio | the `sidecar.istio.io/inject` label (wins over the annotation, even when empty) |
 //! | `pod-annotation` | istio | the `sidecar.istio.io/inject` annotation, when there is no label |
-//! | `never-inject-selector` | both | the config's `neverInjectSelector` (ORed, first match wins, `{}` never matches) |
-//! | `always-inject-selector` | both | the config's `alwaysInjectSelector`, only without an explicit value |
+//! | `never-inject-selector` | istio | the config's `neverInjectSelector` (ORed, first match wins, `{}` never matches) |
+//! | `always-inject-selector` | istio | the config's `alwaysInjectSelector`, only without an explicit value |
 //! | `policy` | istio | the config's `policy`: enabled, disabled, anything else = no injection |
 //! | `protected-namespace` | managed | kube-system is never injected |
 //! | `namespace-condition` | managed | include: `istio-injection=enabled`; exclude: not `istio-injection=disabled` |
 //! | `pod-condition` | managed | opt-out: not `inject=false` and no neverInjectSelector; opt-in: `inject=true` or an alwaysInjectSelector |
 //!
 //! In managed mode the selectors are reported inside the `pod-condition` step, which always
-//! decides; `never-inject-selector` and `always-inject-selector` are Istio-mode steps.
+//! decides; the managed mesh runs Istio's injector behind its two conditions, so
+//! `host-network` and `ignored-namespace` apply there too, between the namespace and the pod
+//! condition.
 //!
 //! Every decision has exactly one step with `decided: true`, the last one; steps after it
-//! are not evaluated (as in Istio, which returns there).
+//! are not evaluated (as in Istio, which returns there). Each step names the field it read
+//! (`spec.template.metadata.labels["sidecar.istio.io/inject"]`), or looked for and missed.
 
 mod input;
 mod istio;
 mod managed;
+mod options;
 pub mod selector;
 
-pub use input::{Gathered, InputError, Skipped, Subject, gather};
+pub use input::{Gathered, InputError, Skipped, Subject, gather, pod_of};
+pub use options::{Choice, Compat, Mode, NamespaceCondition, Options, PodCondition};
 pub use selector::{Selector, SelectorError};
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cli::{Compat, Mode, NamespaceCondition, PodCondition};
 use crate::config::{InjectionPolicy, InjectorConfig};
-use crate::model::webhook::NAMESPACE_NAME_LABEL;
+use crate::facts::{Fact, Facts, InjectorFacts, Source};
+use crate::manifest::WorkloadKind;
+use crate::model::webhook::{INJECT_KEY, NAMESPACE_NAME_LABEL};
 use crate::model::{StringMap, WebhookConfiguration};
 
-/// The annotation the injector writes on pods it injected.
-pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
+pub use crate::model::istio::STATUS_ANNOTATION;
 
 /// Which rule a step applied. Serialized as the kebab-case ids in the module header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -87,13 +103,16 @@ impl std::fmt::Display for RuleId {
     }
 }
 
-/// One rule applied: whether its condition held, whether it decided, and what it saw.
+/// One rule applied: whether its condition held, whether it decided, what it saw, and the
+/// field it read (or looked for).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
     pub rule: RuleId,
     pub matched: bool,
     pub decided: bool,
     pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// Something worth knowing that is not a rule (already injected, an invalid value…).
@@ -106,18 +125,45 @@ pub enum FindingCode {
     InvalidInjectValue,
     /// More than one webhook entry would call an injector: double injection.
     MultipleWebhooks,
-    /// The opt-in/out is on the workload's own metadata, which the webhook never sees.
+    /// The opt-in/out is on metadata the webhook never sees (the workload's own, a CronJob's
+    /// job template's).
     WorkloadMetadata,
     /// The annotation asks for injection, but only labels make the API server call the webhook.
     AnnotationWithoutWebhook,
     /// `kubectl inject inject` (like `istioctl kube-inject`) ignores policy and selectors.
     OfflineInjectDiffers,
+    /// The namespace carries both `istio-injection` and `istio.io/rev`.
+    NamespaceMultipleInjectionLabels,
+    /// The pod's `istio.io/rev` label is ignored: the namespace's labels chose the webhook.
+    PodRevisionIgnored,
+    /// The revision that calls the injector has no configuration that was read: the
+    /// embedded default policy was assumed.
+    ConfigAssumed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: FindingCode,
     pub message: String,
+}
+
+/// The webhook entry the API server would call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRef {
+    /// The MutatingWebhookConfiguration's name.
+    pub configuration: String,
+    /// The entry's name (`rev.namespace.sidecar-injector.istio.io`).
+    pub name: String,
+}
+
+/// The injector configuration whose rules applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigRef {
+    /// `configmap istio-system/istio-sidecar-injector-canary`.
+    pub name: String,
+    pub source: Source,
 }
 
 /// The answer for one pod (or pod template).
@@ -131,22 +177,42 @@ pub struct Decision {
     pub reason: String,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
-    /// The revision of the webhook that calls the injector, when one does (Istio mode).
+    /// The revision of the webhook that calls the injector, when one does (Istio mode), or
+    /// of the injector whose rules applied (managed mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// The revision tag the webhook configuration serves, when it is a tag's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigRef>,
     /// What to do when the answer is probably not what the user wanted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 
-/// The namespace a pod is created in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The namespace a pod is created in, and where its labels are known from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespace {
     pub name: String,
     pub labels: StringMap,
+    pub source: Source,
 }
 
 impl Namespace {
+    /// A namespace whose labels are known (from the input, for tests and simple callers).
+    pub fn known(name: &str, labels: StringMap) -> Namespace {
+        Namespace {
+            name: name.to_string(),
+            labels,
+            source: Source::Input {
+                at: "the input".into(),
+            },
+        }
+    }
+
     /// A label as the API server's webhook matching sees it: the namespace's labels plus the
     /// `kubernetes.io/metadata.name` label Kubernetes (≥ 1.21) sets on every namespace.
     pub fn label(&self, key: &str) -> Option<&str> {
@@ -156,29 +222,69 @@ impl Namespace {
             None => None,
         }
     }
+
+    /// True when nothing said what the labels are.
+    pub fn assumed(&self) -> bool {
+        self.source.assumed()
+    }
+}
+
+impl From<crate::facts::NamespaceFacts> for Namespace {
+    fn from(n: crate::facts::NamespaceFacts) -> Namespace {
+        Namespace {
+            name: n.name,
+            labels: n.labels.value,
+            source: n.labels.source,
+        }
+    }
+}
+
+/// `sidecar.istio.io/inject` (or another key) written where the webhook never looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misplaced {
+    /// `metadata.labels`, `spec.jobTemplate.metadata.annotations`.
+    pub path: String,
+    pub value: String,
 }
 
 /// The pod as the webhook sees it (a workload's pod template).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pod {
     pub labels: StringMap,
     pub annotations: StringMap,
     pub host_network: bool,
-    /// The kind of workload the pod comes from, for messages (`Deployment`); `Pod` for a pod.
-    pub workload_kind: String,
-    /// Labels and annotations of the workload's own metadata (not the template's): the
-    /// webhook never sees them, so an opt-in written there is reported.
-    pub workload_labels: StringMap,
-    pub workload_annotations: StringMap,
+    /// The kind of workload the pod comes from; `Pod` for a pod.
+    pub kind: WorkloadKind,
+    /// `sidecar.istio.io/inject` values on metadata the webhook never sees.
+    pub misplaced: Vec<Misplaced>,
 }
 
-/// How to decide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Options {
-    pub mode: Mode,
-    pub namespace_condition: NamespaceCondition,
-    pub pod_condition: PodCondition,
-    pub compat: Compat,
+impl Default for Pod {
+    fn default() -> Pod {
+        Pod {
+            labels: StringMap::new(),
+            annotations: StringMap::new(),
+            host_network: false,
+            kind: WorkloadKind::Pod,
+            misplaced: Vec::new(),
+        }
+    }
+}
+
+impl Pod {
+    /// The full path of a field of the pod template inside its object:
+    /// `spec.template.metadata.labels` for a Deployment, `metadata.labels` for a Pod.
+    pub fn path(&self, field: &str) -> String {
+        match self.kind.pod_template_path() {
+            "" => field.to_string(),
+            p => format!("{p}.{field}"),
+        }
+    }
+
+    /// The path of one key of the pod's labels or annotations, as `explain` prints it.
+    pub fn key_path(&self, map: &str, key: &str) -> String {
+        format!("{}[\"{key}\"]", self.path(&format!("metadata.{map}")))
+    }
 }
 
 /// A configuration the engine cannot use, naming where.
@@ -204,20 +310,54 @@ struct ConfigSelector {
 struct CompiledWebhook {
     configuration: String,
     revision: String,
+    tag: Option<String>,
     name: String,
     namespace: Selector,
     object: Selector,
     deactivated: bool,
 }
 
-/// The decision engine: the configuration compiled once, then `decide` per pod.
+/// One revision's injector rules, compiled.
 #[derive(Debug, Clone)]
-pub struct Engine {
-    options: Options,
+struct Rules {
+    config: ConfigRef,
     policy: InjectionPolicy,
     never: Vec<ConfigSelector>,
     always: Vec<ConfigSelector>,
+}
+
+impl Rules {
+    fn compile(fact: &Fact<InjectorFacts>) -> Result<Rules, PolicyError> {
+        let config = &fact.value.config;
+        let source = fact.value.name.as_str();
+        Ok(Rules {
+            config: ConfigRef {
+                name: fact.value.name.clone(),
+                source: fact.source.clone(),
+            },
+            policy: config.policy.clone(),
+            never: compile_list(&config.never_inject_selector, "neverInjectSelector", source)?,
+            always: compile_list(
+                &config.always_inject_selector,
+                "alwaysInjectSelector",
+                source,
+            )?,
+        })
+    }
+}
+
+/// The decision engine: the webhooks and every revision's rules compiled once, then
+/// `decide` per pod.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    options: Options,
     webhooks: Vec<CompiledWebhook>,
+    /// Rules by revision.
+    rules: BTreeMap<String, Rules>,
+    /// For a revision without rules of its own: the embedded default, assumed.
+    fallback: Rules,
+    /// The facts came from a source that describes every revision's configuration.
+    configs_read: bool,
 }
 
 fn compile_list(
@@ -238,9 +378,45 @@ fn compile_list(
         .collect()
 }
 
+fn compile_webhooks(
+    webhooks: &[WebhookConfiguration],
+) -> Result<Vec<CompiledWebhook>, PolicyError> {
+    let mut compiled = Vec::new();
+    for mwc in webhooks {
+        let (revision, tag) = crate::facts::revision_and_tag(mwc);
+        for (i, w) in mwc.webhooks.iter().enumerate() {
+            if !w.is_istio() {
+                continue;
+            }
+            let compile = |sel: &Option<crate::model::LabelSelector>, field: &str| match sel {
+                None => Ok(Selector::everything()),
+                Some(s) => {
+                    Selector::compile(s, &format!("webhooks[{i}].{field}")).map_err(|error| {
+                        PolicyError::Selector {
+                            source_name: mwc.source.clone(),
+                            error,
+                        }
+                    })
+                }
+            };
+            compiled.push(CompiledWebhook {
+                configuration: mwc.name.clone(),
+                revision: revision.clone(),
+                tag: tag.clone(),
+                name: w.name.clone(),
+                namespace: compile(&w.namespace_selector, "namespaceSelector")?,
+                object: compile(&w.object_selector, "objectSelector")?,
+                deactivated: w.is_deactivated(),
+            });
+        }
+    }
+    Ok(compiled)
+}
+
 impl Engine {
-    /// Compiles the configuration. `config_source` names the config in errors. Only the
-    /// webhook entries whose name ends in `istio.io` are considered (as `istioctl x
+    /// One injector configuration for every revision: kube-inject's fixed `Config`, an
+    /// AdmissionReview's injector, tests. `config_source` names the config in errors. Only
+    /// the webhook entries whose name ends in `istio.io` are considered (as `istioctl x
     /// check-inject` does); the others call other webhooks, not the sidecar injector.
     pub fn new(
         config: &InjectorConfig,
@@ -248,49 +424,55 @@ impl Engine {
         webhooks: &[WebhookConfiguration],
         options: Options,
     ) -> Result<Engine, PolicyError> {
-        let never = compile_list(
-            &config.never_inject_selector,
-            "neverInjectSelector",
-            config_source,
-        )?;
-        let always = compile_list(
-            &config.always_inject_selector,
-            "alwaysInjectSelector",
-            config_source,
-        )?;
-        let mut compiled = Vec::new();
-        for mwc in webhooks {
-            for (i, w) in mwc.webhooks.iter().enumerate() {
-                if !w.is_istio() {
-                    continue;
-                }
-                let compile =
-                    |sel: &Option<crate::model::LabelSelector>, field: &str| match sel {
-                        None => Ok(Selector::everything()),
-                        Some(s) => Selector::compile(s, &format!("webhooks[{i}].{field}")).map_err(
-                            |error| PolicyError::Selector {
-                                source_name: mwc.source.clone(),
-                                error,
-                            },
-                        ),
-                    };
-                compiled.push(CompiledWebhook {
-                    configuration: mwc.name.clone(),
-                    revision: mwc.revision().to_string(),
-                    name: w.name.clone(),
-                    namespace: compile(&w.namespace_selector, "namespaceSelector")?,
-                    object: compile(&w.object_selector, "objectSelector")?,
-                    deactivated: w.is_deactivated(),
-                });
-            }
-        }
+        let fact = Fact::new(
+            InjectorFacts {
+                name: config_source.to_string(),
+                config: config.clone(),
+                config_text: None,
+                values_text: None,
+            },
+            Source::Input {
+                at: config_source.to_string(),
+            },
+        );
         Ok(Engine {
             options,
-            policy: config.policy.clone(),
-            never,
-            always,
-            webhooks: compiled,
+            webhooks: compile_webhooks(webhooks)?,
+            rules: BTreeMap::new(),
+            fallback: Rules::compile(&fact)?,
+            configs_read: false,
         })
+    }
+
+    /// Every revision's rules from the facts; `webhooks` are the configurations the API
+    /// server consults (`Facts::webhooks`).
+    pub fn from_facts(
+        facts: &Facts,
+        webhooks: &[WebhookConfiguration],
+        options: Options,
+    ) -> Result<Engine, PolicyError> {
+        let mut rules = BTreeMap::new();
+        for rev in facts.configured_revisions() {
+            rules.insert(rev.to_string(), Rules::compile(&facts.injector(rev))?);
+        }
+        // `--config` applies to every revision, also those without a ConfigMap; else the
+        // embedded default for a revision nothing describes.
+        let fallback = Rules::compile(&facts.fallback_injector(None))?;
+        Ok(Engine {
+            options,
+            webhooks: compile_webhooks(webhooks)?,
+            rules,
+            fallback,
+            configs_read: facts.authority().is_some(),
+        })
+    }
+
+    /// The rules of `revision`, and whether they had to be assumed.
+    fn rules(&self, revision: &str) -> (&Rules, bool) {
+        match self.rules.get(revision) {
+            Some(r) => (r, false),
+            None => (&self.fallback, self.fallback.config.source.assumed()),
+        }
     }
 
     /// Decides whether the injector would add a sidecar to `pod` created in `ns`.
@@ -301,6 +483,27 @@ impl Engine {
         };
         common_findings(pod, &mut d);
         d
+    }
+}
+
+/// One pod or workload decided, with the namespace as the decision saw it.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    pub subject: Subject,
+    pub namespace: Namespace,
+    pub decision: Decision,
+}
+
+impl Engine {
+    /// Decides `subject` in its namespace as the facts describe it.
+    pub fn evaluate(&self, facts: &Facts, subject: Subject) -> Evaluated {
+        let namespace = Namespace::from(facts.namespace(&subject.namespace));
+        let decision = self.decide(&namespace, &subject.pod);
+        Evaluated {
+            subject,
+            namespace,
+            decision,
+        }
     }
 }
 
@@ -341,8 +544,23 @@ enum ValueSource {
     Annotation,
 }
 
+impl ValueSource {
+    fn word(self) -> &'static str {
+        match self {
+            ValueSource::Label => "label",
+            ValueSource::Annotation => "annotation",
+        }
+    }
+
+    fn map(self) -> &'static str {
+        match self {
+            ValueSource::Label => "labels",
+            ValueSource::Annotation => "annotations",
+        }
+    }
+}
+
 fn explicit_value(pod: &Pod) -> Option<(ValueSource, &str)> {
-    use crate::model::webhook::INJECT_KEY;
     if let Some(v) = pod.labels.get(INJECT_KEY) {
         Some((ValueSource::Label, v))
     } else {
@@ -359,14 +577,11 @@ fn first_match<'a>(list: &'a [ConfigSelector], pod: &Pod) -> Option<&'a ConfigSe
 }
 
 fn invalid_value_finding(source: ValueSource, value: &str) -> Finding {
-    let what = match source {
-        ValueSource::Label => "label",
-        ValueSource::Annotation => "annotation",
-    };
     Finding {
         code: FindingCode::InvalidInjectValue,
         message: format!(
-            "invalid {what} value sidecar.istio.io/inject={value:?}: Istio ≥ 1.27 accepts only \"true\" and \"false\" and falls back to the default policy (use --compat legacy for Istio ≤ 1.26, where {value:?} meant {})",
+            "invalid {} value sidecar.istio.io/inject={value:?}: Istio ≥ 1.27 accepts only \"true\" and \"false\" and falls back to the default policy (use --compat legacy for Istio ≤ 1.26, where {value:?} meant {})",
+            source.word(),
             if parse_inject_value(value, Compat::Legacy) == InjectValue::Yes {
                 "yes"
             } else {
@@ -376,9 +591,18 @@ fn invalid_value_finding(source: ValueSource, value: &str) -> Finding {
     }
 }
 
+/// "a label", "an annotation".
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
+}
+
 /// Findings that do not depend on the mode: already injected, opt-in on the wrong metadata.
 fn common_findings(pod: &Pod, d: &mut Decision) {
-    use crate::model::webhook::INJECT_KEY;
     if pod.annotations.contains_key(STATUS_ANNOTATION) {
         d.findings.push(Finding {
             code: FindingCode::AlreadyInjected,
@@ -389,28 +613,35 @@ fn common_findings(pod: &Pod, d: &mut Decision) {
     }
     let in_template =
         pod.labels.contains_key(INJECT_KEY) || pod.annotations.contains_key(INJECT_KEY);
-    let on_workload = pod
-        .workload_labels
-        .get(INJECT_KEY)
-        .map(|v| ("label", v))
-        .or_else(|| {
-            pod.workload_annotations
-                .get(INJECT_KEY)
-                .map(|v| ("annotation", v))
-        });
-    if let (false, Some((what, v))) = (in_template, on_workload) {
-        let kind = &pod.workload_kind;
+    if in_template {
+        return;
+    }
+    let Some(first) = pod.misplaced.first() else {
+        return;
+    };
+    let kind = pod.kind;
+    let right = pod.path("metadata.labels");
+    for m in &pod.misplaced {
+        let what = if m.path.ends_with("annotations") {
+            "annotation"
+        } else {
+            "label"
+        };
         d.findings.push(Finding {
             code: FindingCode::WorkloadMetadata,
             message: format!(
-                "{INJECT_KEY}={v} is a {what} on the {kind}'s own metadata, which the webhook never sees: move it to the pod template (spec.template.metadata.labels)"
+                "{INJECT_KEY}={} is {} at {}, which the webhook never sees (it reads the pod's own metadata): move it to {right}",
+                m.value,
+                with_article(what),
+                m.path,
             ),
         });
-        // The misplaced opt-in is the likelier cause than anything the rules suggested.
-        d.hint = Some(format!(
-            "move `{INJECT_KEY}: \"{v}\"` from the {kind}'s metadata to its pod template's metadata.labels"
-        ));
     }
+    // The misplaced opt-in is the likelier cause than anything the rules suggested.
+    d.hint = Some(format!(
+        "move `{INJECT_KEY}: \"{}\"` from the {kind}'s {} to {right}",
+        first.value, first.path
+    ));
 }
 
 /// Steps and findings collected while deciding.
@@ -419,41 +650,85 @@ struct Trace {
     steps: Vec<Step>,
     findings: Vec<Finding>,
     revision: Option<String>,
+    tag: Option<String>,
+    webhook: Option<WebhookRef>,
+    config: Option<ConfigRef>,
     hint: Option<String>,
+    inject: bool,
 }
+
+/// `Break` once a step decided; `?` then returns from the decision function.
+type Flow = std::ops::ControlFlow<()>;
 
 impl Trace {
     /// A step that did not decide.
-    fn pass(&mut self, rule: RuleId, matched: bool, detail: String) {
+    fn pass(&mut self, rule: RuleId, matched: bool, detail: String, field: Option<String>) -> Flow {
         self.steps.push(Step {
             rule,
             matched,
             decided: false,
             detail,
+            field,
         });
+        Flow::Continue(())
     }
 
     /// The deciding step; its detail is the decision's reason.
-    fn decide(mut self, rule: RuleId, matched: bool, inject: bool, detail: String) -> Decision {
+    fn decide(
+        &mut self,
+        rule: RuleId,
+        matched: bool,
+        inject: bool,
+        detail: String,
+        field: Option<String>,
+    ) -> Flow {
         self.steps.push(Step {
             rule,
             matched,
             decided: true,
-            detail: detail.clone(),
+            detail,
+            field,
         });
-        Decision {
-            inject,
-            decided_by: rule,
-            reason: detail,
-            steps: self.steps,
-            findings: self.findings,
-            revision: self.revision,
-            hint: self.hint,
-        }
+        self.inject = inject;
+        Flow::Break(())
     }
 
     fn finding(&mut self, code: FindingCode, message: String) {
         self.findings.push(Finding { code, message });
+    }
+
+    /// The decision, once a step decided.
+    fn finish(self) -> Decision {
+        let last = self.steps.last();
+        let (decided_by, reason) = match last {
+            Some(s) => (s.rule, s.detail.clone()),
+            // Unreachable by construction (every path ends in `decide`); stay panic-free.
+            None => (RuleId::Policy, String::new()),
+        };
+        Decision {
+            inject: self.inject,
+            decided_by,
+            reason,
+            steps: self.steps,
+            findings: self.findings,
+            revision: self.revision,
+            tag: self.tag,
+            webhook: self.webhook,
+            config: self.config,
+            hint: self.hint,
+        }
+    }
+}
+
+/// "if namespace web is really unlabelled: run …" when the labels were assumed.
+fn conditional_hint(ns: &Namespace, hint: String) -> String {
+    if ns.assumed() {
+        format!(
+            "if namespace {} really has no injection label (its labels were not read; give them with --namespace-labels, a Namespace in -f, or read them from the cluster): {hint}",
+            ns.name
+        )
+    } else {
+        hint
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::InjectorConfig;
+use crate::facts::{InjectorFacts, Source};
 
 fn map(pairs: &[(&str, &str)]) -> StringMap {
     pairs
@@ -104,10 +105,7 @@ fn istio_rules() {
                 ..Options::default()
             },
         );
-        let ns = Namespace {
-            name: row.ns.into(),
-            labels: map(row.ns_labels),
-        };
+        let ns = Namespace::known(row.ns, map(row.ns_labels));
         let pod = Pod {
             labels: map(row.labels),
             annotations: map(row.annotations),
@@ -136,10 +134,7 @@ fn istio_rules() {
 #[test]
 fn invalid_value_is_a_finding_with_a_hint() {
     let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(ENABLED),
-    };
+    let ns = Namespace::known("web", map(ENABLED));
     let pod = Pod {
         labels: map(&[("sidecar.istio.io/inject", "yes")]),
         ..Pod::default()
@@ -157,10 +152,7 @@ fn invalid_value_is_a_finding_with_a_hint() {
 #[test]
 fn step_order_follows_istio() {
     let e = engine(ALWAYS_DISABLED, &default_webhooks(), Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(ENABLED),
-    };
+    let ns = Namespace::known("web", map(ENABLED));
     let d = e.decide(&ns, &Pod::default());
     let rules: Vec<&str> = d.steps.iter().map(|s| s.rule.as_str()).collect();
     assert_eq!(
@@ -215,10 +207,7 @@ fn webhook_truth_table() {
         (&[("istio-injection", "enabled"), ("istio.io/rev", "canary")], &[], Some("istio-sidecar-injector/namespace.")),
     ];
     for (ns_labels, labels, want) in rows {
-        let ns = Namespace {
-            name: "web".into(),
-            labels: map(ns_labels),
-        };
+        let ns = Namespace::known("web", map(ns_labels));
         let pod = Pod {
             labels: map(labels),
             ..Pod::default()
@@ -268,10 +257,7 @@ fn why_the_webhook_is_not_called() {
         (&[], &[], &[("sidecar.istio.io/inject", "true")], "no injection label", Some("use the label instead of the annotation")),
     ];
     for (ns_labels, labels, annotations, reason, hint) in rows {
-        let ns = Namespace {
-            name: "web".into(),
-            labels: map(ns_labels),
-        };
+        let ns = Namespace::known("web", map(ns_labels));
         let pod = Pod {
             labels: map(labels),
             annotations: map(annotations),
@@ -291,10 +277,7 @@ fn why_the_webhook_is_not_called() {
 fn enable_namespaces_by_default_and_deactivated_and_tags() {
     let auto = [WebhookConfiguration::istio_default(None, true)];
     let e = engine("policy: enabled\n", &auto, Options::default());
-    let plain = Namespace {
-        name: "web".into(),
-        labels: StringMap::new(),
-    };
+    let plain = Namespace::known("web", StringMap::new());
     let d = e.decide(&plain, &Pod::default());
     assert!(d.inject);
     assert!(d.steps[0].detail.contains("auto.sidecar-injector.istio.io"));
@@ -304,18 +287,12 @@ fn enable_namespaces_by_default_and_deactivated_and_tags() {
             .contains("automatic injection is enabled in all namespaces")
     );
     // The auto entry excludes the ignored namespaces by their implicit name label.
-    let ks = Namespace {
-        name: "kube-system".into(),
-        labels: StringMap::new(),
-    };
+    let ks = Namespace::known("kube-system", StringMap::new());
     assert_eq!(e.decide(&ks, &Pod::default()).decided_by, RuleId::Webhook);
 
     let off = [WebhookConfiguration::istio_default(None, false).deactivated()];
     let e = engine("policy: enabled\n", &off, Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(ENABLED),
-    };
+    let ns = Namespace::known("web", map(ENABLED));
     let d = e.decide(&ns, &Pod::default());
     assert!(!d.inject);
     assert!(d.reason.contains("deactivated"), "{}", d.reason);
@@ -323,10 +300,7 @@ fn enable_namespaces_by_default_and_deactivated_and_tags() {
     // `istioctl tag set prod --revision 1-20`: namespaces select the tag.
     let tagged = [WebhookConfiguration::revision_tag("prod", "1-20", false)];
     let e = engine("policy: enabled\n", &tagged, Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(&[("istio.io/rev", "prod")]),
-    };
+    let ns = Namespace::known("web", map(&[("istio.io/rev", "prod")]));
     let d = e.decide(&ns, &Pod::default());
     assert!(d.inject);
     assert_eq!(d.revision.as_deref(), Some("1-20"));
@@ -337,10 +311,7 @@ fn enable_namespaces_by_default_and_deactivated_and_tags() {
         WebhookConfiguration::revision_tag("default", "1-20", false),
     ];
     let e = engine("policy: enabled\n", &twice, Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(ENABLED),
-    };
+    let ns = Namespace::known("web", map(ENABLED));
     let d = e.decide(&ns, &Pod::default());
     assert!(
         d.findings
@@ -362,7 +333,7 @@ fn no_istio_webhook_at_all() {
         source: "s".into(),
     };
     let e = engine("policy: enabled\n", &[other], Options::default());
-    let d = e.decide(&Namespace::default(), &Pod::default());
+    let d = e.decide(&Namespace::known("", StringMap::new()), &Pod::default());
     assert!(!d.inject);
     assert!(
         d.reason
@@ -401,14 +372,14 @@ fn invalid_config_selector_is_an_error_naming_the_path() {
 #[test]
 fn findings_already_injected_and_workload_metadata() {
     let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: StringMap::new(),
-    };
+    let ns = Namespace::known("web", StringMap::new());
     let pod = Pod {
         annotations: map(&[(STATUS_ANNOTATION, "{}")]),
-        workload_kind: "Deployment".into(),
-        workload_labels: map(&[("sidecar.istio.io/inject", "true")]),
+        kind: crate::manifest::WorkloadKind::Deployment,
+        misplaced: vec![Misplaced {
+            path: "metadata.labels".into(),
+            value: "true".into(),
+        }],
         ..Pod::default()
     };
     let d = e.decide(&ns, &pod);
@@ -417,7 +388,16 @@ fn findings_already_injected_and_workload_metadata() {
         codes,
         [FindingCode::AlreadyInjected, FindingCode::WorkloadMetadata]
     );
-    assert!(d.findings[1].message.contains("Deployment's own metadata"));
+    assert_eq!(
+        d.findings[1].message,
+        "sidecar.istio.io/inject=true is a label at metadata.labels, which the webhook never sees (it reads the pod's own metadata): move it to spec.template.metadata.labels"
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some(
+            "move `sidecar.istio.io/inject: \"true\"` from the Deployment's metadata.labels to spec.template.metadata.labels"
+        )
+    );
 }
 
 fn managed(ns_cond: NamespaceCondition, pod_cond: PodCondition) -> Options {
@@ -426,19 +406,20 @@ fn managed(ns_cond: NamespaceCondition, pod_cond: PodCondition) -> Options {
         namespace_condition: ns_cond,
         pod_condition: pod_cond,
         compat: Compat::Current,
+        revision: None,
     }
 }
 
 #[test]
 #[rustfmt::skip]
 fn managed_mode() {
-    use crate::cli::NamespaceCondition::{Exclude, Include};
-    use crate::cli::PodCondition::{OptIn, OptOut};
+    use super::NamespaceCondition::{Exclude, Include};
+    use super::PodCondition::{OptIn, OptOut};
     use RuleId::{NamespaceCondition, PodCondition, ProtectedNamespace};
     let config = "policy: disabled\nneverInjectSelector: [{matchLabels: {job: batch}}]\nalwaysInjectSelector: [{matchLabels: {mesh: always}}]\n";
     type L = &'static [(&'static str, &'static str)];
     // (ns cond, pod cond, ns name, ns labels, pod labels, annotations, inject, rule)
-    type ManagedRow = (crate::cli::NamespaceCondition, crate::cli::PodCondition, &'static str, L, L, L, bool, RuleId);
+    type ManagedRow = (super::NamespaceCondition, super::PodCondition, &'static str, L, L, L, bool, RuleId);
     let rows: &[ManagedRow] = &[
         (Include, OptOut, "web", ENABLED, &[], &[], true, PodCondition),
         (Include, OptOut, "web", &[], &[], &[], false, NamespaceCondition),
@@ -462,10 +443,7 @@ fn managed_mode() {
         rows.iter().enumerate()
     {
         let e = engine(config, &default_webhooks(), managed(*nc, *pc));
-        let ns = Namespace {
-            name: ns_name.to_string(),
-            labels: map(ns_labels),
-        };
+        let ns = Namespace::known(ns_name, map(ns_labels));
         let pod = Pod {
             labels: map(labels),
             annotations: map(annotations),
@@ -484,13 +462,7 @@ fn managed_mode() {
 #[test]
 fn decision_json_uses_rule_ids_and_camel_case() {
     let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
-    let d = e.decide(
-        &Namespace {
-            name: "web".into(),
-            labels: StringMap::new(),
-        },
-        &Pod::default(),
-    );
+    let d = e.decide(&Namespace::known("web", StringMap::new()), &Pod::default());
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["decidedBy"], "webhook");
     assert_eq!(v["steps"][0]["rule"], "webhook");
@@ -503,10 +475,7 @@ fn decision_json_uses_rule_ids_and_camel_case() {
 fn why_not_for_ignored_namespaces_and_revision_only_installs() {
     let auto = [WebhookConfiguration::istio_default(None, true)];
     let e = engine("policy: enabled\n", &auto, Options::default());
-    let ks = Namespace {
-        name: "kube-system".into(),
-        labels: StringMap::new(),
-    };
+    let ks = Namespace::known("kube-system", StringMap::new());
     let d = e.decide(&ks, &Pod::default());
     assert!(
         d.reason.ends_with("and the injector ignores it anyway"),
@@ -517,10 +486,7 @@ fn why_not_for_ignored_namespaces_and_revision_only_installs() {
 
     let canary = [WebhookConfiguration::istio_default(Some("canary"), false)];
     let e = engine("policy: enabled\n", &canary, Options::default());
-    let ns = Namespace {
-        name: "web".into(),
-        labels: map(ENABLED),
-    };
+    let ns = Namespace::known("web", map(ENABLED));
     let d = e.decide(&ns, &Pod::default());
     assert!(
         d.reason.starts_with(
@@ -547,4 +513,300 @@ fn why_not_for_ignored_namespaces_and_revision_only_installs() {
         "{}",
         d.reason
     );
+}
+
+/// Facts of a cluster with the default and a canary revision, each with its own injector
+/// configuration.
+fn two_revisions(default_config: &str, canary_config: &str) -> (Facts, Vec<WebhookConfiguration>) {
+    let mut facts = Facts::new();
+    let cluster = Source::Cluster {
+        context: "test".into(),
+    };
+    for (rev, text) in [("default", default_config), ("canary", canary_config)] {
+        facts.add_injector(
+            rev,
+            InjectorFacts {
+                name: format!("configmap istio-system/istio-sidecar-injector-{rev}"),
+                config: InjectorConfig::parse("c", text).unwrap(),
+                config_text: Some(text.into()),
+                values_text: None,
+            },
+            cluster.clone(),
+        );
+    }
+    let webhooks = vec![
+        WebhookConfiguration::istio_default(None, false),
+        WebhookConfiguration::istio_default(Some("canary"), false),
+        WebhookConfiguration::revision_tag("prod", "canary", false),
+    ];
+    facts.add_webhooks(webhooks.clone(), cluster.clone());
+    facts.set_authority(cluster);
+    (facts, webhooks)
+}
+
+#[test]
+fn each_pod_is_decided_by_the_revision_whose_webhook_is_called() {
+    let (facts, webhooks) = two_revisions("policy: disabled\n", "policy: enabled\n");
+    let e = Engine::from_facts(&facts, &webhooks, Options::default()).unwrap();
+    let canary = Namespace::known("canaryns", map(&[("istio.io/rev", "canary")]));
+    let d = e.decide(&canary, &Pod::default());
+    assert!(d.inject, "{d:#?}");
+    assert_eq!(d.revision.as_deref(), Some("canary"));
+    assert_eq!(
+        d.config.as_ref().unwrap().name,
+        "configmap istio-system/istio-sidecar-injector-canary"
+    );
+    assert_eq!(
+        d.webhook.as_ref().unwrap().configuration,
+        "istio-sidecar-injector-canary"
+    );
+    // The default revision's `policy: disabled` applies to its own pods only.
+    let legacy = Namespace::known("web", map(ENABLED));
+    let d = e.decide(&legacy, &Pod::default());
+    assert!(!d.inject);
+    assert_eq!(d.decided_by, RuleId::Policy);
+    assert_eq!(d.revision.as_deref(), Some("default"));
+    // A tag selects its revision's rules, and the decision names the tag.
+    let tagged = Namespace::known("shop", map(&[("istio.io/rev", "prod")]));
+    let d = e.decide(&tagged, &Pod::default());
+    assert!(d.inject);
+    assert_eq!(
+        (d.revision.as_deref(), d.tag.as_deref()),
+        (Some("canary"), Some("prod"))
+    );
+    assert!(
+        d.steps[0].detail.contains("(revision canary, tag prod)"),
+        "{}",
+        d.steps[0].detail
+    );
+}
+
+#[test]
+fn a_revision_without_configuration_is_assumed_and_said() {
+    let (facts, mut webhooks) = two_revisions("policy: enabled\n", "policy: enabled\n");
+    webhooks.push(WebhookConfiguration::istio_default(Some("stable"), false));
+    let e = Engine::from_facts(&facts, &webhooks, Options::default()).unwrap();
+    let ns = Namespace::known("web", map(&[("istio.io/rev", "stable")]));
+    let d = e.decide(&ns, &Pod::default());
+    assert!(d.inject);
+    assert!(d.config.as_ref().unwrap().source.assumed());
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.code == FindingCode::ConfigAssumed
+                && f.message
+                    .starts_with("no injector configuration of revision stable was read")),
+        "{:?}",
+        d.findings
+    );
+}
+
+#[test]
+fn conflicting_labels_are_findings() {
+    let (facts, webhooks) = two_revisions("policy: enabled\n", "policy: enabled\n");
+    let e = Engine::from_facts(&facts, &webhooks, Options::default()).unwrap();
+    let both = Namespace::known(
+        "web",
+        map(&[("istio-injection", "enabled"), ("istio.io/rev", "canary")]),
+    );
+    let d = e.decide(&both, &Pod::default());
+    assert_eq!(d.revision.as_deref(), Some("default"));
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::NamespaceMultipleInjectionLabels)
+        .expect("conflict finding");
+    assert!(
+        f.message.starts_with("namespace web has both istio-injection=enabled and istio.io/rev=canary: istio-injection=enabled wins"),
+        "{}",
+        f.message
+    );
+    // The pod asks for canary, the namespace's istio-injection=enabled decides.
+    let pod = Pod {
+        labels: map(&[("istio.io/rev", "canary")]),
+        ..Pod::default()
+    };
+    let d = e.decide(&Namespace::known("web", map(ENABLED)), &pod);
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::PodRevisionIgnored)
+        .expect("ignored revision finding");
+    assert_eq!(
+        f.message,
+        "pod label istio.io/rev=canary is ignored: namespace web has istio-injection=enabled, which wins, so revision default injects the pod"
+    );
+    // The namespace's istio.io/rev beats the pod's.
+    let pod = Pod {
+        labels: map(&[("istio.io/rev", "default")]),
+        ..Pod::default()
+    };
+    let d = e.decide(
+        &Namespace::known("c", map(&[("istio.io/rev", "canary")])),
+        &pod,
+    );
+    assert!(d.findings.iter().any(|f| {
+        f.code == FindingCode::PodRevisionIgnored
+            && f.message
+                .contains("namespace c label istio.io/rev=canary beats the pod's")
+    }));
+    // A pod naming a tag of the revision that is called: nothing ignored.
+    let pod = Pod {
+        labels: map(&[("istio.io/rev", "prod")]),
+        ..Pod::default()
+    };
+    let d = e.decide(
+        &Namespace::known("c", map(&[("istio.io/rev", "canary")])),
+        &pod,
+    );
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| f.code == FindingCode::PodRevisionIgnored),
+        "{:?}",
+        d.findings
+    );
+}
+
+#[test]
+fn managed_mode_keeps_the_injectors_own_rules() {
+    let e = engine(
+        "policy: enabled\n",
+        &default_webhooks(),
+        managed(NamespaceCondition::Exclude, PodCondition::OptOut),
+    );
+    let host = Pod {
+        host_network: true,
+        ..Pod::default()
+    };
+    let d = e.decide(&Namespace::known("web", StringMap::new()), &host);
+    assert_eq!((d.inject, d.decided_by), (false, RuleId::HostNetwork));
+    for ns in ["kube-public", "kube-node-lease", "local-path-storage"] {
+        let d = e.decide(&Namespace::known(ns, StringMap::new()), &Pod::default());
+        assert_eq!(
+            (d.inject, d.decided_by),
+            (false, RuleId::IgnoredNamespace),
+            "{ns}"
+        );
+    }
+    let rules: Vec<&str> = e
+        .decide(&Namespace::known("web", StringMap::new()), &Pod::default())
+        .steps
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "protected-namespace",
+            "namespace-condition",
+            "host-network",
+            "ignored-namespace",
+            "pod-condition"
+        ]
+    );
+}
+
+#[test]
+fn steps_name_the_field_they_read_per_kind() {
+    use crate::manifest::WorkloadKind;
+    let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
+    let ns = Namespace::known("web", map(ENABLED));
+    let rows = [
+        (
+            WorkloadKind::Pod,
+            "metadata.labels[\"sidecar.istio.io/inject\"]",
+            "spec.hostNetwork",
+        ),
+        (
+            WorkloadKind::Deployment,
+            "spec.template.metadata.labels[\"sidecar.istio.io/inject\"]",
+            "spec.template.spec.hostNetwork",
+        ),
+        (
+            WorkloadKind::CronJob,
+            "spec.jobTemplate.spec.template.metadata.labels[\"sidecar.istio.io/inject\"]",
+            "spec.jobTemplate.spec.template.spec.hostNetwork",
+        ),
+    ];
+    for (kind, label, host) in rows {
+        let d = e.decide(
+            &ns,
+            &Pod {
+                kind,
+                ..Pod::default()
+            },
+        );
+        let field = |rule: RuleId| {
+            d.steps
+                .iter()
+                .find(|s| s.rule == rule)
+                .and_then(|s| s.field.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(field(RuleId::PodLabel), label, "{kind}");
+        assert_eq!(field(RuleId::HostNetwork), host, "{kind}");
+        assert_eq!(
+            field(RuleId::Policy),
+            "policy in cfg",
+            "{kind}: the config's field"
+        );
+    }
+}
+
+#[test]
+fn a_cronjob_opt_out_on_the_job_template_is_reported_with_the_right_path() {
+    use crate::manifest::WorkloadKind;
+    let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
+    let pod = Pod {
+        kind: WorkloadKind::CronJob,
+        misplaced: vec![Misplaced {
+            path: "spec.jobTemplate.metadata.annotations".into(),
+            value: "false".into(),
+        }],
+        ..Pod::default()
+    };
+    let d = e.decide(&Namespace::known("web", map(ENABLED)), &pod);
+    assert_eq!(
+        d.findings[0].message,
+        "sidecar.istio.io/inject=false is an annotation at spec.jobTemplate.metadata.annotations, which the webhook never sees (it reads the pod's own metadata): move it to spec.jobTemplate.spec.template.metadata.labels"
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some(
+            "move `sidecar.istio.io/inject: \"false\"` from the CronJob's spec.jobTemplate.metadata.annotations to spec.jobTemplate.spec.template.metadata.labels"
+        )
+    );
+}
+
+#[test]
+fn hints_that_depend_on_assumed_labels_say_so() {
+    let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
+    let known = Namespace::known("web", StringMap::new());
+    let d = e.decide(&known, &Pod::default());
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("run `kubectl label namespace web istio-injection=enabled`")
+    );
+    let assumed = Namespace {
+        source: Source::default("no labels"),
+        ..known
+    };
+    let d = e.decide(&assumed, &Pod::default());
+    assert!(
+        d.reason.contains("(its labels were not read)"),
+        "{}",
+        d.reason
+    );
+    assert!(
+        d.hint.as_deref().unwrap().starts_with(
+            "if namespace web really has no injection label (its labels were not read;"
+        ),
+        "{:?}",
+        d.hint
+    );
+    // Known labels never get a hint to add what is already there.
+    let labelled = Namespace::known("web", map(ENABLED));
+    let d = e.decide(&labelled, &Pod::default());
+    assert_eq!(d.hint, None);
 }

@@ -2,15 +2,24 @@
 //! global override is set here from `--color`, `NO_COLOR`, `CLICOLOR_FORCE` and `TERM`.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// Decides whether to color and tells `colored`.
 pub fn init(choice: ColorChoice) {
     let on = decide(choice, std::io::stdout().is_terminal(), |k| {
         std::env::var_os(k).map(|v| v.to_string_lossy().into_owned())
     });
+    ENABLED.store(on, Ordering::Relaxed);
     colored::control::set_override(on);
+}
+
+/// Whether output is colored, as decided by [`init`] (off until then).
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
 }
 
 /// Pure decision: `--color` wins; for `auto`, `NO_COLOR` (non-empty) turns color off,

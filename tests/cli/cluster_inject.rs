@@ -20,7 +20,7 @@ fn inject_reads_the_injector_configmaps_from_the_cluster() {
         "  values: '{\"global\":{\"hub\":\"cluster.example/istio\",\"tag\":\"9.9.9\"}}'\n---\n",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: inj-sys\ndata:\n  mesh: |\n    trustDomain: cluster.example\n",
     ));
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["inject", "--istio-namespace", "inj-sys", "-f", "-"])
         .write_stdin(POD)
         .output()
@@ -39,7 +39,7 @@ fn inject_reads_the_injector_configmaps_from_the_cluster() {
     assert!(stdout.contains("- cluster.example\n"), "{stdout}");
 
     // --ignore-cluster: the embedded default, whatever the cluster holds.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args([
             "inject",
             "--ignore-cluster",
@@ -58,14 +58,14 @@ fn inject_reads_the_injector_configmaps_from_the_cluster() {
     );
 
     // No ConfigMap in that namespace: said, then the embedded default.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["inject", "--istio-namespace", "inj-none", "-f", "-"])
         .write_stdin(POD)
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success());
-    assert!(stderr.starts_with("warning: no ConfigMap inj-none/istio-sidecar-injector in the cluster; using the embedded default\nusing the embedded default configuration"), "{stderr}");
+    assert!(stderr.starts_with("warning: no ConfigMap inj-none/istio-sidecar-injector (revision default) in the cluster; using the embedded default\nusing the embedded default configuration"), "{stderr}");
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn an_unreachable_cluster_falls_back_to_the_embedded_default() {
         format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\ncurrent-context: c\n"),
     )
     .expect("write");
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["inject", "--kubeconfig"])
         .arg(&cfg)
         .args(["-f", "-"])

@@ -178,7 +178,7 @@ fn explain_webhook_step_agrees_with_the_api_server() {
 
     let input = dir.path().join("matrix.yaml");
     std::fs::write(&input, format!("{namespaces}{pods}")).expect("write");
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["explain", "-o", "json", "--webhook"])
         .arg(&mwc_path)
         .arg("-f")

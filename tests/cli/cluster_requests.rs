@@ -32,7 +32,7 @@ fn check_lists_each_kind_once_in_pages_and_gets_no_pod() {
     apply(&y);
 
     // A page size no other test uses marks this run's LISTs in the shared audit log.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "-A", "--chunk-size", "7", "-o", "json"])
         .output()
         .expect("runs");

@@ -11,31 +11,48 @@ fn case(name: &str) -> PathBuf {
 }
 
 #[test]
-fn text_shows_every_step_and_marks_the_deciding_one() {
+fn text_shows_every_step_the_field_it_read_and_the_facts() {
     let out = util::bin()
-        .args(["explain", "deploy/productpage", "-f"])
-        .arg(case("namespace-wide-per-pod-opt-out"))
+        .current_dir(util::testdata("policy"))
+        .args([
+            "explain",
+            "deploy/productpage",
+            "-f",
+            "namespace-wide-per-pod-opt-out.yaml",
+        ])
         .assert()
         .code(0);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert_eq!(
         stdout,
-        "Deployment web/productpage: will be injected (decided by policy)\n  \
-         ✔ webhook                 namespace.sidecar-injector.istio.io of istio-sidecar-injector (revision default) calls the injector: namespace [istio-injection=enabled], pod [sidecar.istio.io/inject!=false]\n  \
-         ✘ host-network            hostNetwork is not set\n  \
-         ✘ ignored-namespace       namespace web is not an ignored namespace\n  \
-         ✘ pod-label               no sidecar.istio.io/inject label\n  \
-         ✘ pod-annotation          no sidecar.istio.io/inject annotation\n  \
-         ✘ never-inject-selector   no neverInjectSelector configured\n  \
-         ✘ always-inject-selector  no alwaysInjectSelector configured\n  \
-         ✔ policy                  policy is enabled and the pod does not opt out  ← decided\n"
+        "Deployment web/productpage: will be injected (decided by policy, revision default (istio-sidecar-injector))\n  \
+         ✔ webhook                 namespace.sidecar-injector.istio.io of istio-sidecar-injector (revision default) calls the injector: namespace [istio-injection=enabled], pod [sidecar.istio.io/inject!=false]\n                            \
+         ↳ namespace web labels; spec.template.metadata.labels\n  \
+         ✘ host-network            hostNetwork is not set\n                            \
+         ↳ spec.template.spec.hostNetwork\n  \
+         ✘ ignored-namespace       namespace web is not an ignored namespace\n                            \
+         ↳ metadata.namespace\n  \
+         ✘ pod-label               no sidecar.istio.io/inject label\n                            \
+         ↳ spec.template.metadata.labels[\"sidecar.istio.io/inject\"]\n  \
+         ✘ pod-annotation          no sidecar.istio.io/inject annotation\n                            \
+         ↳ spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]\n  \
+         ✘ never-inject-selector   no neverInjectSelector configured\n                            \
+         ↳ neverInjectSelector in the embedded default configuration\n  \
+         ✘ always-inject-selector  no alwaysInjectSelector configured\n                            \
+         ↳ alwaysInjectSelector in the embedded default configuration\n  \
+         ✔ policy                  policy is enabled and the pod does not opt out  ← decided\n                            \
+         ↳ policy in the embedded default configuration\n  \
+         facts:\n    \
+         namespace web labels: istio-injection=enabled (from namespace-wide-per-pod-opt-out.yaml: document 1)\n    \
+         webhook configurations: istio-sidecar-injector (assumed: the webhook selectors Istio installs for revision default)\n    \
+         injector configuration: the embedded default configuration (assumed: policy enabled, no selectors (no injector configuration was read))\n"
     );
     // A targeted explain does not mention the Service it skipped.
     assert!(out.get_output().stderr.is_empty());
 }
 
 #[test]
-fn text_gives_a_hint_when_the_namespace_is_not_labelled() {
+fn text_gives_a_conditional_hint_when_the_namespace_labels_are_unknown() {
     let out = util::bin()
         .args(["explain", "pod/plain", "-n", "shop", "-f"])
         .arg(case("per-pod-opt-in"))
@@ -44,10 +61,37 @@ fn text_gives_a_hint_when_the_namespace_is_not_labelled() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with(
-        "Pod shop/plain: will not be injected (decided by webhook)\n  ✘ webhook  namespace shop has no injection label",
+        "Pod shop/plain: will not be injected (decided by webhook)\n  ✘ webhook  namespace shop has no injection label (istio-injection or istio.io/rev) (its labels were not read)",
     ), "{stdout}");
     assert!(
-        stdout.ends_with("  hint: run `kubectl label namespace shop istio-injection=enabled`\n",),
+        stdout.contains("    namespace shop labels: none (assumed: no labels (the namespace is not in the input))\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("  hint: if namespace shop really has no injection label (its labels were not read; give them with --namespace-labels, a Namespace in -f, or read them from the cluster): run `kubectl label namespace shop istio-injection=enabled`\n",),
+        "{stdout}"
+    );
+    // Labels given by a flag are known: the hint is plain, and says no more than needed.
+    let out = util::bin()
+        .args([
+            "explain",
+            "pod/plain",
+            "-n",
+            "shop",
+            "--namespace-labels",
+            "team=a",
+            "-f",
+        ])
+        .arg(case("per-pod-opt-in"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("    namespace shop labels: 1 labels, no injection label (from flag --namespace-labels)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("  hint: run `kubectl label namespace shop istio-injection=enabled`\n"),
         "{stdout}"
     );
 }
@@ -62,10 +106,10 @@ fn text_reports_findings_and_the_misplaced_opt_in() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(
-        "  note: sidecar.istio.io/inject=true is a label on the Deployment's own metadata, which the webhook never sees",
+        "  note: sidecar.istio.io/inject=true is a label at metadata.labels, which the webhook never sees (it reads the pod's own metadata): move it to spec.template.metadata.labels\n",
     ), "{stdout}");
     assert!(stdout.ends_with(
-        "  hint: move `sidecar.istio.io/inject: \"true\"` from the Deployment's metadata to its pod template's metadata.labels\n",
+        "  hint: move `sidecar.istio.io/inject: \"true\"` from the Deployment's metadata.labels to spec.template.metadata.labels\n",
     ), "{stdout}");
 }
 
@@ -180,9 +224,12 @@ fn managed_mode_uses_its_own_rules() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["decidedBy"], "namespace-condition");
     assert_eq!(v["steps"][0]["rule"], "protected-namespace");
+    // The input does not hold namespace plain: its labels were assumed, and the hint says so.
+    assert_eq!(v["facts"][0]["fact"], "namespace plain labels");
+    assert_eq!(v["facts"][0]["assumed"], true);
     assert_eq!(
         v["hint"],
-        "run `kubectl label namespace plain istio-injection=enabled`"
+        "if namespace plain really has no injection label (its labels were not read; give them with --namespace-labels, a Namespace in -f, or read them from the cluster): run `kubectl label namespace plain istio-injection=enabled`"
     );
 }
 
@@ -229,5 +276,118 @@ fn errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty());
         assert!(stderr.starts_with(want), "{args:?}:\n{stderr}");
+    }
+}
+
+/// Every step names the field it read, at the place each kind keeps its pod template.
+#[test]
+fn steps_name_the_field_read_for_every_workload_kind() {
+    let kinds = [
+        ("v1", "Pod", ""),
+        ("apps/v1", "Deployment", "spec.template."),
+        ("apps/v1", "StatefulSet", "spec.template."),
+        ("apps/v1", "DaemonSet", "spec.template."),
+        ("apps/v1", "ReplicaSet", "spec.template."),
+        ("v1", "ReplicationController", "spec.template."),
+        ("batch/v1", "Job", "spec.template."),
+        ("batch/v1", "CronJob", "spec.jobTemplate.spec.template."),
+        ("apps.openshift.io/v1", "DeploymentConfig", "spec.template."),
+    ];
+    let mut input = String::new();
+    for (api, kind, _) in kinds {
+        let pod = "{metadata: {labels: {app: x}}, spec: {containers: [{name: app, image: x}]}}";
+        let body = match kind {
+            "Pod" => "spec: {containers: [{name: app, image: x}]}".to_string(),
+            "CronJob" => format!("spec: {{jobTemplate: {{spec: {{template: {pod}}}}}}}"),
+            _ => format!("spec: {{template: {pod}}}"),
+        };
+        input.push_str(&format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: w}}\n{body}\n---\n"
+        ));
+    }
+    let out = util::bin()
+        .args([
+            "explain",
+            "-n",
+            "web",
+            "--namespace-labels",
+            "istio-injection=enabled",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().expect("an array for several objects");
+    assert_eq!(items.len(), kinds.len());
+    for (item, (_, kind, prefix)) in items.iter().zip(kinds) {
+        assert_eq!(item["kind"], kind);
+        let field = |rule: &str| {
+            item["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["rule"] == rule)
+                .map(|s| s["field"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            field("pod-label"),
+            format!("{prefix}metadata.labels[\"sidecar.istio.io/inject\"]"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("pod-annotation"),
+            format!("{prefix}metadata.annotations[\"sidecar.istio.io/inject\"]"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("host-network"),
+            format!("{prefix}spec.hostNetwork"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("webhook"),
+            format!("namespace web labels; {prefix}metadata.labels"),
+            "{kind}"
+        );
+    }
+}
+
+/// The opt-in written on a CronJob's job template (or its own metadata) is found at both
+/// levels, with the right path to move it to.
+#[test]
+fn cronjob_opt_in_in_the_wrong_place_at_either_level() {
+    for (level, path) in [
+        ("metadata", "metadata.labels"),
+        ("jobTemplate", "spec.jobTemplate.metadata.labels"),
+    ] {
+        let meta = if level == "metadata" {
+            "metadata: {name: c, labels: {sidecar.istio.io/inject: \"true\"}}\nspec: {jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x}]}}}}}"
+        } else {
+            "metadata: {name: c}\nspec: {jobTemplate: {metadata: {labels: {sidecar.istio.io/inject: \"true\"}}, spec: {template: {spec: {containers: [{name: a, image: x}]}}}}}"
+        };
+        let out = util::bin()
+            .args(["explain", "-n", "web", "-f", "-"])
+            .write_stdin(format!("apiVersion: batch/v1\nkind: CronJob\n{meta}\n"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!(
+                "  note: sidecar.istio.io/inject=true is a label at {path}, which the webhook never sees (it reads the pod's own metadata): move it to spec.jobTemplate.spec.template.metadata.labels\n"
+            )),
+            "{level}: {text}"
+        );
+        assert!(
+            text.ends_with(&format!(
+                "  hint: move `sidecar.istio.io/inject: \"true\"` from the CronJob's {path} to spec.jobTemplate.spec.template.metadata.labels\n"
+            )),
+            "{level}: {text}"
+        );
     }
 }

@@ -121,7 +121,7 @@ fn versions(objs: &[(String, Option<String>, String)]) -> Vec<Option<String>> {
 }
 
 fn uninstall(name: &str, ns: &str, extra: &[&str]) -> Output {
-    util::bin()
+    util::cluster_bin()
         .args(["uninstall", "--name", name, "--istio-namespace", ns])
         .args(extra)
         .output()

@@ -4,8 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
-/// The built `kubectl-inject` binary, ready for arguments.
+/// The built `kubectl-inject` binary, ready for arguments, with no cluster configured: the
+/// offline tests decide on their input alone even when the suite runs beside a test cluster
+/// (`-f` input is otherwise completed from the kubeconfig's cluster).
 pub fn bin() -> assert_cmd::Command {
+    let mut cmd = cluster_bin();
+    cmd.env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", "/nonexistent");
+    cmd
+}
+
+/// The built binary with the environment's kubeconfig: for tests against the test cluster.
+pub fn cluster_bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("kubectl-inject").expect("binary is built");
     // Tests assert plain text: never color, whatever the developer's terminal says.
     cmd.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");

@@ -1,0 +1,501 @@
+//! Gathering for every command: the objects to decide on, and the facts to decide with —
+//! from the `-f` input, the flags, a bundle and the cluster, first source wins (the table in
+//! the `facts` module header). Each fact keeps its source, so `explain` can say what was read
+//! and what was assumed.
+//!
+//! For `-f` input the cluster is optional: when a kubeconfig is configured and `--offline`
+//! is not given, its namespaces, injector webhook configurations and per-revision ConfigMaps
+//! complete the input; an unreachable or unreadable cluster is said once on stderr and the
+//! run goes on with what it has.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use super::read_inputs;
+use crate::cli::{InputArgs, KubeArgs, PolicyArgs};
+use crate::cluster::{Cluster, ClusterError, Kind, Scope};
+use crate::config::InjectorConfig;
+use crate::facts::{Fact, Facts, InjectorFacts, Source};
+use crate::manifest::{
+    Document, ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents, parse_type_name,
+};
+use crate::model::{WebhookConfiguration, parse_label_list};
+use crate::policy::{Engine, Evaluated, Options, Skipped, Subject};
+use crate::report::Hint;
+
+/// What a command decides on, and with.
+pub(super) struct Gathered {
+    pub facts: Facts,
+    pub subjects: Vec<Subject>,
+    pub skipped: Vec<Skipped>,
+    /// Said once on stderr: what could not be read and what was assumed instead.
+    pub warnings: Vec<String>,
+}
+
+/// The engine for the gathered facts and the options the flags give, with the webhook
+/// configurations it consults and the revision `-r` names (checked against the cluster's
+/// when the facts describe one).
+pub(super) struct Decider {
+    pub engine: Engine,
+    pub webhooks: Fact<Vec<WebhookConfiguration>>,
+    /// The revision answers are narrowed to: `-r` when the webhook configurations are known
+    /// (without them, `-r` only says whose default selectors to assume).
+    pub narrow: Option<String>,
+}
+
+/// True when a kubeconfig (or in-cluster credentials) could point at a cluster: the cluster
+/// is then read to complete `-f` input. With none at all this is skipped silently (the
+/// laptop case).
+pub(super) fn kubeconfig_configured(kube: &KubeArgs) -> bool {
+    kube.kubeconfig.is_some()
+        || kube.context.is_some()
+        || std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::env::var_os("HOME")
+            .is_some_and(|h| std::path::Path::new(&h).join(".kube/config").is_file())
+}
+
+/// The source of facts read from `cluster`.
+pub(super) fn cluster_source(cluster: &Cluster) -> Source {
+    Source::Cluster {
+        context: cluster.context().to_string(),
+    }
+}
+
+/// `-f` input: the objects, the input's context, the flags, then (unless `--offline`) the
+/// cluster's facts.
+pub(super) fn from_files(
+    input: &InputArgs,
+    policy: &PolicyArgs,
+    kube: &KubeArgs,
+    istio_namespace: &str,
+) -> Result<Gathered> {
+    let mut docs: Vec<Document> = Vec::new();
+    for src in read_inputs(input)? {
+        docs.extend(parse_documents(&src.name, &src.text)?);
+    }
+    // Typed as Kubernetes decodes them, as inject does: one answer for one file.
+    for d in &docs {
+        crate::inject::validate::document(d)?;
+    }
+    let mut warnings = Vec::new();
+    // Connect first: objects without a namespace are in the context's, as for kubectl.
+    let cluster = if policy.offline || !kubeconfig_configured(kube) {
+        None
+    } else {
+        // A complement to the input, not the command's purpose: bound it tightly.
+        let mut probe = kube.clone();
+        probe.request_timeout = probe.request_timeout.min(std::time::Duration::from_secs(5));
+        match Cluster::connect(&probe) {
+            Ok(mut c) => {
+                super::gather_live::observe(&mut c, kube);
+                Some(c)
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "cannot read the cluster ({e}); deciding on the input, flags and defaults only (--offline skips the cluster)"
+                ));
+                None
+            }
+        }
+    };
+    let default_ns = kube
+        .namespace
+        .clone()
+        .or_else(|| cluster.as_ref().map(|c| c.default_namespace().to_string()))
+        .unwrap_or_else(|| "default".into());
+
+    let mut facts = Facts::new();
+    let mut webhooks = Vec::new();
+    let g = crate::policy::gather(&docs, &default_ns, &mut facts, &mut webhooks, &|d| {
+        Source::Input {
+            at: d.at.to_string(),
+        }
+    })?;
+    flag_facts(policy, &mut facts, &mut webhooks)?;
+    let source = if policy.webhooks.is_empty() {
+        Source::Input {
+            at: "the input".into(),
+        }
+    } else {
+        Source::flag("--webhook")
+    };
+    facts.add_webhooks(webhooks, source);
+
+    if let Some(cluster) = &cluster {
+        let needed: BTreeSet<String> = g.subjects.iter().map(|s| s.namespace.clone()).collect();
+        match cluster_facts(cluster, &mut facts, istio_namespace, Some(&needed)) {
+            Ok(w) => warnings.extend(w),
+            Err(e) => warnings.push(format!(
+                "cannot read the cluster ({e:#}); deciding on the input, flags and defaults only (--offline skips the cluster)"
+            )),
+        }
+    }
+    Ok(Gathered {
+        facts,
+        subjects: g.subjects,
+        skipped: g.skipped,
+        warnings,
+    })
+}
+
+/// The facts the flags give: `--namespace-labels`, `--config`, `--webhook`.
+pub(super) fn flag_facts(
+    policy: &PolicyArgs,
+    facts: &mut Facts,
+    webhooks: &mut Vec<WebhookConfiguration>,
+) -> Result<()> {
+    if let Some(text) = &policy.namespace_labels {
+        let labels = parse_label_list(text).context("--namespace-labels")?;
+        facts.set_other_namespaces(labels, Source::flag("--namespace-labels"));
+    }
+    if let Some(path) = &policy.config {
+        let injector = load_config(path)?;
+        facts.set_config_override(injector, Source::flag("--config"));
+    }
+    for path in &policy.webhooks {
+        webhooks.extend(load_webhooks(path)?);
+    }
+    Ok(())
+}
+
+/// Reads the cluster's injection set-up into `facts`: the injector webhook configurations
+/// (and so its revisions and tags), the injector and mesh ConfigMaps of every revision (in
+/// `--istio-namespace` and wherever a webhook's service lives), and the namespaces (all of
+/// them with one LIST, or those named with one GET each; none for an empty set). A read that is forbidden becomes a warning saying what is assumed
+/// instead; any other failure is an error.
+pub(super) fn cluster_facts(
+    cluster: &Cluster,
+    facts: &mut Facts,
+    istio_namespace: &str,
+    namespaces: Option<&BTreeSet<String>>,
+) -> Result<Vec<String>> {
+    let source = cluster_source(cluster);
+    let mut warnings = Vec::new();
+    let soft =
+        |r: Result<Vec<Value>, ClusterError>, instead: &str, warnings: &mut Vec<String>| match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_forbidden() || e.is_not_served() => {
+                warnings.push(format!("{e}; {instead}"));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        };
+
+    let mwcs = soft(
+        cluster.list(Kind::MutatingWebhookConfiguration, Scope::All, None),
+        "assuming the webhook selectors Istio installs",
+        &mut warnings,
+    )?;
+    let mut webhooks = Vec::new();
+    let mut config_namespaces = BTreeSet::from([istio_namespace.to_string()]);
+    if let Some(list) = &mwcs {
+        for mwc in list {
+            let at = format!("mutatingwebhookconfiguration {}", name_of(mwc));
+            facts.take_context(&at, mwc, &source, &mut webhooks)?;
+        }
+        for w in &webhooks {
+            config_namespaces.extend(service_namespaces(list, &w.name));
+        }
+    }
+    facts.add_webhooks(webhooks, source.clone());
+    if mwcs.is_some() {
+        // The cluster's list of webhook configurations is complete: it says which
+        // revisions exist, even when that is none (each decision then says no webhook is
+        // configured).
+        facts.set_authority(source.clone());
+    }
+
+    for ns in &config_namespaces {
+        let cms = soft(
+            cluster.list(Kind::ConfigMap, Scope::Namespace(ns), None),
+            "assuming the embedded default injector configuration for revisions configured there",
+            &mut warnings,
+        )?;
+        for cm in cms.into_iter().flatten() {
+            let at = format!("configmap {ns}/{}", name_of(&cm));
+            facts.take_context(&at, &cm, &source, &mut Vec::new())?;
+        }
+    }
+
+    match namespaces {
+        // Every namespace: one LIST.
+        None => {
+            let list = soft(
+                cluster.list(Kind::Namespace, Scope::All, None),
+                "deciding as if no namespace had labels",
+                &mut warnings,
+            )?;
+            for ns in list.into_iter().flatten() {
+                facts.take_context("namespace", &ns, &source, &mut Vec::new())?;
+            }
+        }
+        // The few a command needs: one GET each.
+        Some(names) => {
+            for name in names {
+                match cluster.get(Kind::Namespace, None, name) {
+                    Ok(Some(ns)) => {
+                        facts.take_context("namespace", &ns, &source, &mut Vec::new())?;
+                    }
+                    Ok(None) => warnings.push(format!(
+                        "namespace {name:?} does not exist in the cluster; deciding as if it had no labels"
+                    )),
+                    Err(e) if e.is_forbidden() => warnings.push(format!(
+                        "{e}; deciding as if namespace {name:?} had no labels"
+                    )),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+fn name_of(obj: &Value) -> &str {
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The namespaces of the services the webhooks of configuration `name` call (istiod's, where
+/// its revision's ConfigMaps are).
+fn service_namespaces<'a>(list: &'a [Value], name: &str) -> impl Iterator<Item = String> + 'a {
+    let name = name.to_string();
+    list.iter()
+        .filter(move |m| name_of(m) == name)
+        .flat_map(|m| {
+            m.get("webhooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|h| {
+            h.pointer("/clientConfig/service/namespace")
+                .and_then(Value::as_str)
+        })
+        .map(str::to_string)
+}
+
+/// The facts of a live command — the flags first (they beat the cluster), then the
+/// cluster's — and the engine, with the warnings of what could not be read.
+pub(super) fn live_facts(
+    cluster: &Cluster,
+    facts: &mut Facts,
+    policy: &PolicyArgs,
+    istio_namespace: &str,
+    namespaces: Option<&BTreeSet<String>>,
+) -> Result<(Decider, Vec<String>)> {
+    let mut webhooks = Vec::new();
+    flag_facts(policy, facts, &mut webhooks)?;
+    facts.add_webhooks(webhooks, Source::flag("--webhook"));
+    let warnings = cluster_facts(cluster, facts, istio_namespace, namespaces)?;
+    Ok((decider(facts, policy)?, warnings))
+}
+
+/// kubectl's `-o name` form: `deployment.apps/web`.
+pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
+    let group = match kind.api_version().rsplit_once('/') {
+        Some((group, _)) => format!(".{group}"),
+        None => String::new(),
+    };
+    format!(
+        "{}{group}/{}",
+        kind.as_str().to_ascii_lowercase(),
+        crate::report::escape(name)
+    )
+}
+
+/// Keeps the objects named by `TYPE/NAME` (or all of a bare `TYPE`) targets; a named object
+/// that is not there is an error listing what is.
+pub(super) fn select(
+    items: Vec<Evaluated>,
+    targets: &[String],
+    namespace: Option<&str>,
+) -> Result<Vec<Evaluated>> {
+    let mut wanted = Vec::new();
+    for t in targets {
+        let (ty, name) = parse_type_name(t)
+            .with_context(|| format!("target {t:?}"))
+            .hint(UNSUPPORTED_KIND_HINT)?;
+        let ResourceType::Workload(kind) = ty else {
+            return Err(
+                anyhow::anyhow!("{t}: namespaces can only be checked against a cluster").hint(
+                    "with -f, name the workloads (deploy/web) or give none to check them all",
+                ),
+            );
+        };
+        wanted.push((t, kind, name));
+    }
+    let hit = |e: &Evaluated, kind: WorkloadKind, name: &Option<String>| {
+        e.subject.kind == kind
+            && name.as_ref().is_none_or(|n| *n == e.subject.name)
+            && namespace.is_none_or(|ns| ns == e.subject.namespace)
+    };
+    for (t, kind, name) in &wanted {
+        if name.is_some() && !items.iter().any(|e| hit(e, *kind, name)) {
+            let found: Vec<String> = items
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}/{}",
+                        e.subject.kind.as_str().to_ascii_lowercase(),
+                        e.subject.name
+                    )
+                })
+                .collect();
+            let hint = if found.is_empty() {
+                "the input holds no pod or workload".to_string()
+            } else {
+                format!("the input holds: {}", found.join(", "))
+            };
+            return Err(anyhow::anyhow!("{t} is not in the input").hint(hint));
+        }
+    }
+    Ok(items
+        .into_iter()
+        .filter(|e| wanted.iter().any(|(_, kind, name)| hit(e, *kind, name)))
+        .collect())
+}
+
+/// The engine for these facts, and `-r` resolved against what the facts describe: a
+/// revision (or tag) that a cluster or bundle does not have is an error listing what it has.
+pub(super) fn decider(facts: &Facts, policy: &PolicyArgs) -> Result<Decider> {
+    // The webhook configurations are known (input, --webhook, a bundle, a cluster): `-r`
+    // must name one of their revisions or tags, and narrows the answers to it. Unknown, `-r`
+    // says whose default selectors to assume.
+    let known = facts.webhooks_known();
+    let revision = match &policy.revision {
+        Some(r) if known => {
+            let what = facts.authority().map_or_else(
+                || "the webhook configurations given".to_string(),
+                Source::to_string,
+            );
+            Some(
+                facts
+                    .revision_info()
+                    .resolve(r, &what)
+                    .map_err(anyhow::Error::new)
+                    .hint("name one of them with -r, or drop -r to decide with what each pod's webhook chooses")?,
+            )
+        }
+        Some(r) => Some(crate::facts::normalise_revision(r).to_string()),
+        None => None,
+    };
+    let webhooks = facts.webhooks(revision.as_deref(), policy.enable_namespaces_by_default);
+    let options = Options {
+        mode: policy.mode,
+        namespace_condition: policy.namespace_condition,
+        pod_condition: policy.pod_condition,
+        compat: policy.compat,
+        revision: revision.clone(),
+    };
+    let engine = Engine::from_facts(facts, &webhooks.value, options)?;
+    Ok(Decider {
+        engine,
+        webhooks,
+        narrow: revision.filter(|_| known),
+    })
+}
+
+const CONFIG_KEYS: [&str; 8] = [
+    "policy",
+    "templates",
+    "template",
+    "defaultTemplates",
+    "aliases",
+    "neverInjectSelector",
+    "alwaysInjectSelector",
+    "injectedAnnotations",
+];
+
+/// `--config`: the `config` key's text or a whole ConfigMap. Anything else (a Deployment, an
+/// unrelated mapping) is refused rather than read as an empty, all-defaults configuration.
+fn load_config(path: &std::path::Path) -> Result<InjectorFacts> {
+    let name = path.display().to_string();
+    let text = fs_err::read_to_string(path)?;
+    let hint = "--config takes the `config` key of the istio-sidecar-injector ConfigMap, or the whole ConfigMap";
+    let value: Value = crate::manifest::parse_yaml(&text)
+        .map_err(|e| anyhow::anyhow!("{name}: not an injector configuration: {e}").hint(hint))?;
+    match value.get("kind").and_then(Value::as_str) {
+        Some("ConfigMap") | None => {}
+        Some(kind) => {
+            return Err(anyhow::anyhow!(
+                "{name}: not an injector configuration: a {kind} document"
+            )
+            .hint(hint));
+        }
+    }
+    if value.get("kind").is_none()
+        && !value
+            .as_object()
+            .is_some_and(|m| CONFIG_KEYS.iter().any(|k| m.contains_key(*k)))
+    {
+        return Err(anyhow::anyhow!(
+            "{name}: not an injector configuration: none of the keys {} is present",
+            CONFIG_KEYS.join(", ")
+        )
+        .hint(hint));
+    }
+    let config = InjectorConfig::parse(&name, &text).hint(hint)?;
+    Ok(InjectorFacts {
+        name,
+        config,
+        config_text: None,
+        values_text: None,
+    })
+}
+
+/// `--webhook`: one or more MutatingWebhookConfigurations (multi-document, or a List).
+fn load_webhooks(path: &std::path::Path) -> Result<Vec<WebhookConfiguration>> {
+    let name = path.display().to_string();
+    let text = fs_err::read_to_string(path)?;
+    let docs = parse_documents(&name, &text)?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        collect_webhooks(&doc.at.to_string(), &doc.value, &mut out)?;
+    }
+    if out.is_empty() {
+        return Err(
+            anyhow::anyhow!("{name}: holds no MutatingWebhookConfiguration")
+                .hint("--webhook takes `kubectl get mutatingwebhookconfiguration NAME -o yaml`"),
+        );
+    }
+    Ok(out)
+}
+
+fn collect_webhooks(at: &str, value: &Value, out: &mut Vec<WebhookConfiguration>) -> Result<()> {
+    match value.get("kind").and_then(Value::as_str) {
+        Some("MutatingWebhookConfiguration") => {
+            out.push(WebhookConfiguration::from_value(
+                &format!("{at} (MutatingWebhookConfiguration {})", name_of(value)),
+                value,
+            )?);
+        }
+        Some(k) if k.ends_with("List") => {
+            for (i, item) in value
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                collect_webhooks(&format!("{at}, items[{i}]"), item, out)?;
+            }
+        }
+        None if value.is_null() => {}
+        other => {
+            let kind = match other {
+                Some("") | None => "document without kind",
+                Some(k) => k,
+            };
+            return Err(
+                anyhow::anyhow!("{at}: a {kind} is not a MutatingWebhookConfiguration").hint(
+                    "--webhook takes `kubectl get mutatingwebhookconfiguration NAME -o yaml`",
+                ),
+            );
+        }
+    }
+    Ok(())
+}

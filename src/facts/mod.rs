@@ -1,0 +1,484 @@
+//! What a decision is based on, and where each piece came from.
+//!
+//! Every command decides on the same facts: the namespaces' labels, the injector's
+//! MutatingWebhookConfigurations (and so its revisions and revision tags), and for each
+//! revision its injector configuration (`istio-sidecar-injector[-REV]`: `config`, `values`)
+//! and mesh configuration (`istio[-REV]`: `mesh`). They are gathered from several sources,
+//! and the first source that knows a fact wins:
+//!
+//! | fact | precedence (first wins) |
+//! |---|---|
+//! | a namespace's labels | a Namespace object in the input → `--namespace-labels` → `--bundle` → the cluster → assumed unlabelled |
+//! | the webhook configurations | objects in the input and `--webhook` files → `--bundle` → the cluster → the selectors Istio installs for `-r` (assumed) |
+//! | a revision's injector configuration | `--config` (every revision) → an injector ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
+//! | a revision's mesh configuration | a mesh ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
+//!
+//! Explicit flags beat the bundle and the cluster: they say what the user wants assumed. An
+//! object in the input is the object itself and beats the flags that fill in for missing
+//! ones (`--namespace-labels` is for namespaces the input does not hold).
+//!
+//! Pure: the command code reads the sources and hands their documents over, in order of
+//! precedence; this module keeps the first of each fact with its [`Source`].
+
+mod revisions;
+
+pub use revisions::{RevisionError, RevisionInfo};
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{ConfigError, InjectorConfig};
+use crate::model::webhook::{REV_LABEL, TAG_LABEL};
+use crate::model::{StringMap, WebhookConfiguration, WebhookError};
+
+/// Where a fact came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Source {
+    /// An object in the `-f` input: `deploy.yaml: document 2`.
+    Input { at: String },
+    /// A command-line flag, as typed (`--namespace-labels`).
+    Flag { flag: String },
+    /// A `--bundle` file (what `kubectl inject capture` wrote).
+    Bundle { file: String },
+    /// The cluster of a kubeconfig context.
+    Cluster { context: String },
+    /// Nothing said it: a documented default was assumed.
+    Default { what: String },
+}
+
+impl Source {
+    pub fn flag(flag: &str) -> Source {
+        Source::Flag { flag: flag.into() }
+    }
+
+    pub fn default(what: &str) -> Source {
+        Source::Default { what: what.into() }
+    }
+
+    /// True when nothing said it and a default was assumed.
+    pub fn assumed(&self) -> bool {
+        matches!(self, Source::Default { .. })
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Input { at } => write!(f, "{at}"),
+            Source::Flag { flag } => write!(f, "flag {flag}"),
+            Source::Bundle { file } => write!(f, "bundle {file}"),
+            Source::Cluster { context } if context.is_empty() => f.write_str("cluster"),
+            Source::Cluster { context } => write!(f, "cluster (context {context})"),
+            Source::Default { what } => write!(f, "assumed: {what}"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Fact<T> {
+    pub fn new(value: T, source: Source) -> Self {
+        Fact { value, source }
+    }
+}
+
+/// The injector ConfigMap of one revision: its `config` (parsed for the policy, kept as text
+/// for rendering) and `values`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectorFacts {
+    /// What the source calls it: `configmap istio-system/istio-sidecar-injector`.
+    pub name: String,
+    pub config: InjectorConfig,
+    pub config_text: Option<String>,
+    pub values_text: Option<String>,
+}
+
+/// What is known of one revision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RevisionFacts {
+    pub injector: Option<Fact<InjectorFacts>>,
+    /// The `mesh` key of `istio[-REV]`: (name, text).
+    pub mesh: Option<Fact<(String, String)>>,
+}
+
+/// A context document that cannot be used, naming where and which field.
+#[derive(Debug, thiserror::Error)]
+pub enum FactError {
+    #[error("{at}: {path}: {message}")]
+    Field {
+        at: String,
+        path: String,
+        message: String,
+    },
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Everything the decision and the render are based on, with sources.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    namespaces: BTreeMap<String, Fact<StringMap>>,
+    /// Labels for namespaces no source knows: `--namespace-labels`, else none (assumed).
+    other_namespaces: Option<Fact<StringMap>>,
+    webhooks: Option<Fact<Vec<WebhookConfiguration>>>,
+    /// `--config`: replaces every revision's injector configuration.
+    config_override: Option<Fact<InjectorFacts>>,
+    revisions: BTreeMap<String, RevisionFacts>,
+    /// The first source that described the cluster's injection set-up as a whole (a cluster
+    /// or a bundle): only then is a revision it does not have an error.
+    authority: Option<Source>,
+}
+
+/// A namespace as the decision sees it, with where its labels came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceFacts {
+    pub name: String,
+    pub labels: Fact<StringMap>,
+}
+
+/// The revision an injector ConfigMap serves, from its name: `istio-sidecar-injector` is the
+/// default revision, `istio-sidecar-injector-canary` serves `canary`.
+pub fn injector_configmap_revision(name: &str) -> Option<&str> {
+    match name.strip_prefix("istio-sidecar-injector") {
+        Some("") => Some("default"),
+        Some(rest) => rest.strip_prefix('-').filter(|r| !r.is_empty()),
+        None => None,
+    }
+}
+
+/// The revision a mesh ConfigMap serves: `istio` (default) or `istio-REV`.
+pub fn mesh_configmap_revision(name: &str) -> Option<&str> {
+    match name.strip_prefix("istio") {
+        Some("") => Some("default"),
+        Some(rest) => rest
+            .strip_prefix('-')
+            .filter(|r| !r.is_empty() && !r.starts_with("sidecar-injector")),
+        None => None,
+    }
+}
+
+/// `""` and `default` are the default revision.
+pub fn normalise_revision(rev: &str) -> &str {
+    if rev.is_empty() { "default" } else { rev }
+}
+
+impl Facts {
+    pub fn new() -> Facts {
+        Facts::default()
+    }
+
+    /// Records a namespace's labels unless a source before this one did.
+    pub fn add_namespace(&mut self, name: &str, labels: StringMap, source: Source) {
+        self.namespaces
+            .entry(name.to_string())
+            .or_insert_with(|| Fact::new(labels, source));
+    }
+
+    /// `--namespace-labels`: the labels of every namespace no source describes.
+    pub fn set_other_namespaces(&mut self, labels: StringMap, source: Source) {
+        self.other_namespaces = Some(Fact::new(labels, source));
+    }
+
+    /// Records a whole set of webhook configurations unless a source before this one did.
+    /// An empty set is no information.
+    pub fn add_webhooks(&mut self, webhooks: Vec<WebhookConfiguration>, source: Source) {
+        if self.webhooks.is_none() && !webhooks.is_empty() {
+            self.webhooks = Some(Fact::new(webhooks, source));
+        }
+    }
+
+    /// `--config`: this injector configuration for every revision.
+    pub fn set_config_override(&mut self, injector: InjectorFacts, source: Source) {
+        self.config_override = Some(Fact::new(injector, source));
+    }
+
+    /// Records a revision's injector ConfigMap unless a source before this one did.
+    pub fn add_injector(&mut self, revision: &str, injector: InjectorFacts, source: Source) {
+        let r = self
+            .revisions
+            .entry(normalise_revision(revision).to_string())
+            .or_default();
+        if r.injector.is_none() {
+            r.injector = Some(Fact::new(injector, source));
+        }
+    }
+
+    /// Records a revision's mesh configuration unless a source before this one did.
+    pub fn add_mesh(&mut self, revision: &str, name: &str, text: String, source: Source) {
+        let r = self
+            .revisions
+            .entry(normalise_revision(revision).to_string())
+            .or_default();
+        if r.mesh.is_none() {
+            r.mesh = Some(Fact::new((name.to_string(), text), source));
+        }
+    }
+
+    /// Marks a source (a cluster, a bundle) as describing the whole injection set-up.
+    pub fn set_authority(&mut self, source: Source) {
+        if self.authority.is_none() {
+            self.authority = Some(source);
+        }
+    }
+
+    /// The source that described the whole set-up, if any.
+    pub fn authority(&self) -> Option<&Source> {
+        self.authority.as_ref()
+    }
+
+    /// Takes the context a document carries — a Namespace, a MutatingWebhookConfiguration of
+    /// Istio's injector, an injector or mesh ConfigMap — walking `List`s. Returns false for a
+    /// document that is none of these (a workload, another kind). Webhook configurations are
+    /// collected into `webhooks` for the caller to add as one set.
+    pub fn take_context(
+        &mut self,
+        at: &str,
+        value: &Value,
+        source: &Source,
+        webhooks: &mut Vec<WebhookConfiguration>,
+    ) -> Result<bool, FactError> {
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let field = |path: &str, message: String| FactError::Field {
+            at: format!("{at} ({kind} {name})"),
+            path: path.to_string(),
+            message,
+        };
+        match kind {
+            "Namespace" => {
+                let labels = string_map(value.pointer("/metadata/labels"))
+                    .map_err(|m| field("metadata.labels", m))?;
+                self.add_namespace(name, labels, source.clone());
+                Ok(true)
+            }
+            "MutatingWebhookConfiguration" => {
+                let mwc =
+                    WebhookConfiguration::from_value(&format!("{at} ({kind} {name})"), value)?;
+                // Only Istio's injector matters; another webhook is not context for us.
+                if mwc.is_injector() {
+                    webhooks.push(mwc);
+                }
+                Ok(true)
+            }
+            "ConfigMap" => {
+                let data = |key: &str| value.pointer(&format!("/data/{key}"));
+                let text = |key: &str| -> Result<Option<String>, FactError> {
+                    match data(key) {
+                        None | Some(Value::Null) => Ok(None),
+                        Some(Value::String(s)) => Ok(Some(s.clone())),
+                        Some(other) => Err(field(
+                            &format!("data.{key}"),
+                            format!("must be a string, got {other}"),
+                        )),
+                    }
+                };
+                let ns = value
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let shown = if ns.is_empty() {
+                    format!("configmap {name}")
+                } else {
+                    format!("configmap {ns}/{name}")
+                };
+                if let Some(rev) = injector_configmap_revision(name) {
+                    let config_text = text("config")?.ok_or_else(|| {
+                        field(
+                            "data.config",
+                            "missing: an injector ConfigMap keeps its configuration under data.config"
+                                .into(),
+                        )
+                    })?;
+                    let config = InjectorConfig::parse(
+                        &format!("{at} ({shown}): data.config"),
+                        &config_text,
+                    )?;
+                    let injector = InjectorFacts {
+                        name: shown,
+                        config,
+                        config_text: Some(config_text),
+                        values_text: text("values")?,
+                    };
+                    self.add_injector(rev, injector, source.clone());
+                    return Ok(true);
+                }
+                if let Some(rev) = mesh_configmap_revision(name)
+                    && let Some(mesh) = text("mesh")?
+                {
+                    self.add_mesh(rev, &shown, mesh, source.clone());
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            k if k.ends_with("List") => {
+                let Some(items) = value.get("items") else {
+                    return Ok(false);
+                };
+                let items = items
+                    .as_array()
+                    .ok_or_else(|| field("items", "must be a list".into()))?;
+                let mut all = !items.is_empty();
+                for (i, item) in items.iter().enumerate() {
+                    all &=
+                        self.take_context(&format!("{at}, items[{i}]"), item, source, webhooks)?;
+                }
+                Ok(all)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// A namespace as the decision sees it: its known labels, else `--namespace-labels`,
+    /// else none, assumed.
+    pub fn namespace(&self, name: &str) -> NamespaceFacts {
+        let labels = match (self.namespaces.get(name), &self.other_namespaces) {
+            (Some(f), _) => f.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) => Fact::new(
+                StringMap::new(),
+                Source::default("no labels (the namespace is not in the input)"),
+            ),
+        };
+        NamespaceFacts {
+            name: name.to_string(),
+            labels,
+        }
+    }
+
+    /// The namespaces some source described, by name.
+    pub fn known_namespaces(&self) -> impl Iterator<Item = (&str, &Fact<StringMap>)> {
+        self.namespaces.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// True when some source gave webhook configurations (they are not assumed).
+    pub fn webhooks_known(&self) -> bool {
+        self.webhooks.is_some() || self.authority.is_some()
+    }
+
+    /// The webhook configurations the API server would consult, with their source; without
+    /// any, the ones Istio installs for `revision` (assumed).
+    pub fn webhooks(
+        &self,
+        revision: Option<&str>,
+        enable_namespaces_by_default: bool,
+    ) -> Fact<Vec<WebhookConfiguration>> {
+        match &self.webhooks {
+            Some(w) => w.clone(),
+            None => {
+                let mwc =
+                    WebhookConfiguration::istio_default(revision, enable_namespaces_by_default);
+                let what = format!(
+                    "the webhook selectors Istio installs for revision {}",
+                    mwc.revision()
+                );
+                Fact::new(vec![mwc], Source::Default { what })
+            }
+        }
+    }
+
+    /// The injector configuration that decides for `revision`: `--config`, else that
+    /// revision's own, else the embedded default (assumed).
+    pub fn injector(&self, revision: &str) -> Fact<InjectorFacts> {
+        match (
+            &self.config_override,
+            self.revisions
+                .get(normalise_revision(revision))
+                .and_then(|r| r.injector.as_ref()),
+        ) {
+            (Some(o), _) => o.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) => self.fallback_injector(Some(revision)),
+        }
+    }
+
+    /// The configuration for a revision nothing describes: `--config`, else the embedded
+    /// default policy (assumed).
+    pub fn fallback_injector(&self, revision: Option<&str>) -> Fact<InjectorFacts> {
+        if let Some(o) = &self.config_override {
+            return o.clone();
+        }
+        let what = match revision {
+            Some(r) => format!(
+                "policy enabled, no selectors (no injector configuration of revision {} was read)",
+                normalise_revision(r)
+            ),
+            None => "policy enabled, no selectors (no injector configuration was read)".into(),
+        };
+        Fact::new(
+            InjectorFacts {
+                name: "the embedded default configuration".into(),
+                config: InjectorConfig::default_policy(),
+                config_text: None,
+                values_text: None,
+            },
+            Source::Default { what },
+        )
+    }
+
+    /// The mesh configuration of `revision`, when some source holds it.
+    pub fn mesh(&self, revision: &str) -> Option<&Fact<(String, String)>> {
+        self.revisions
+            .get(normalise_revision(revision))
+            .and_then(|r| r.mesh.as_ref())
+    }
+
+    /// Revisions with an injector configuration, in name order.
+    pub fn configured_revisions(&self) -> impl Iterator<Item = &str> {
+        self.revisions
+            .iter()
+            .filter(|(_, r)| r.injector.is_some())
+            .map(|(k, _)| k.as_str())
+    }
+
+    /// Revisions with an injector configuration or mesh, and whether anything is known of
+    /// each (for `explain`'s "what was read").
+    pub fn revision_facts(&self) -> &BTreeMap<String, RevisionFacts> {
+        &self.revisions
+    }
+
+    /// The revisions and tags the known webhook configurations serve.
+    pub fn revision_info(&self) -> RevisionInfo {
+        RevisionInfo::from_webhooks(
+            self.webhooks.as_ref().map_or(&[][..], |w| &w.value),
+            self.configured_revisions(),
+        )
+    }
+}
+
+/// A label or annotation map, every value a string (Kubernetes refuses anything else).
+fn string_map(v: Option<&Value>) -> Result<StringMap, String> {
+    match v {
+        None | Some(Value::Null) => Ok(StringMap::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Err(format!("{k}: values must be strings, got {other}")),
+            })
+            .collect(),
+        Some(_) => Err("must be a mapping of strings".into()),
+    }
+}
+
+/// The labels of a webhook configuration that name its revision and tag.
+pub(crate) fn revision_and_tag(mwc: &WebhookConfiguration) -> (String, Option<String>) {
+    let rev = normalise_revision(mwc.labels.get(REV_LABEL).map_or("", String::as_str));
+    (rev.to_string(), mwc.labels.get(TAG_LABEL).cloned())
+}
+
+#[cfg(test)]
+mod tests;
