@@ -77,9 +77,9 @@ impl Setup {
             None => (embedded::SOURCE.to_string(), embedded::config()),
             // A full config with `templates` (or a legacy `template`), else — as istioctl
             // accepts — the file is one bare template, used as `sidecar`.
-            Some((name, text)) => match InjectorConfig::parse(name, text) {
-                Ok(c) if !c.templates.is_empty() || c.is_legacy() => (name.clone(), c),
-                _ => (
+            Some((name, text)) => match InjectorConfig::read_file(name, text)? {
+                Some(c) => (name.clone(), c),
+                None => (
                     name.clone(),
                     InjectorConfig {
                         templates: [("sidecar".to_string(), text.clone())].into(),

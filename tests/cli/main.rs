@@ -5,6 +5,7 @@
 
 mod util;
 
+mod badinput;
 mod check;
 mod cleanup;
 mod cluster_connect;
@@ -20,9 +21,12 @@ mod completion;
 mod conformance;
 mod dist;
 mod explain;
+mod fuzz;
 mod inject;
+mod input;
 mod kubectl;
 mod template;
 mod uninstall;
 mod verify_webhook;
 mod yaml;
+mod yaml_read;

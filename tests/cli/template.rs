@@ -640,7 +640,7 @@ fn render_only_takes_a_template_by_name_from_the_injector_config() {
     let pod = dir.path().join("pod.yaml");
     std::fs::write(
         &pod,
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: app, image: x}]}\n",
     )
     .unwrap();
     let run = |name: &str| {
