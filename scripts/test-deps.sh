@@ -2,6 +2,7 @@
 # Installs and builds, once, what the whole test suite needs beyond cargo:
 #   - Debian's Go and sprig, and goref (Go's text/template + sprig: the renderer's oracle),
 #     built from ../shared/goref into the cache (rebuilt when its source is newer);
+#   - libxml2-utils (xmllint: the JUnit XML schema check of `kubectl inject test -o junit`);
 #   - the test control plane (kube-apiserver, kube-controller-manager, etcd), built from
 #     Debian's packages and cached by scripts/test-apiserver.sh.
 # Idempotent: on a machine that has run it before it takes about a second.
@@ -12,7 +13,7 @@ cache="${GOREF_CACHE:-/var/cache/kubectl-inject}"
 goref="${GOREF:-$cache/goref}"
 
 missing=()
-for p in golang-go golang-github-masterminds-sprig-dev; do
+for p in golang-go golang-github-masterminds-sprig-dev libxml2-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

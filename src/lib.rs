@@ -2,7 +2,7 @@
 //!
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
-//! the world. The pure modules — `model`, `facts`, `policy`, `drift`, `plan`, `health`, `template`,
+//! the world. The pure modules — `model`, `facts`, `findings`, `policy`, `drift`, `plan`, `health`, `template`,
 //! `inject`, `config`, `manifest`, `yaml`, and `par` (an ordered parallel map) — import neither
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
 //! and benchmarked without a process or a cluster.
@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod config;
 pub mod drift;
 pub mod facts;
+pub mod findings;
 pub mod health;
 pub mod inject;
 pub mod manifest;

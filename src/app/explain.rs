@@ -25,9 +25,19 @@ use crate::report::decision::{ObjectReport, explain_text, terminal_width};
 use crate::report::{self, Hint, Machine, machine};
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
+    let suppress = super::codes::suppressions(&args.policy.suppress)?;
     if args.input.filenames.is_empty() {
+        if let Some(bundle) = &args.policy.bundle {
+            return Err(anyhow::anyhow!(
+                "--bundle {} decides on manifests: nothing to explain",
+                bundle.display()
+            )
+            .hint(
+                "give the manifest with -f (`kubectl inject explain -f app.yaml --bundle b.yaml`)",
+            ));
+        }
         if let Some(target) = &args.target {
-            return live(&args, target).map_err(advise);
+            return live(&args, target, &suppress).map_err(advise);
         }
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest (`kubectl inject explain -f deploy.yaml`) or an object of the cluster (`kubectl inject explain deploy/web -n shop`)"));
@@ -53,6 +63,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
                 .hint(UNSUPPORTED_KIND_HINT),
         );
     }
+    super::codes::suppress(&mut items, &suppress);
     let reports: Vec<ObjectReport<'_>> = items
         .iter()
         .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
@@ -115,7 +126,11 @@ pub(super) fn machine_format(output: OutputFormat) -> Machine {
 
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,
 /// then its running pods (read by its selector, each decided as itself).
-fn live(args: &ExplainArgs, target: &str) -> Result<Outcome> {
+fn live(
+    args: &ExplainArgs,
+    target: &str,
+    suppress: &crate::findings::Suppressions,
+) -> Result<Outcome> {
     let (ty, name) = parse_type_name(target)
         .with_context(|| format!("target {target:?}"))
         .hint(UNSUPPORTED_KIND_HINT)?;
@@ -159,7 +174,8 @@ fn live(args: &ExplainArgs, target: &str) -> Result<Outcome> {
         namespace: ns.clone(),
         pod,
     };
-    let item = decider.engine.evaluate(&facts, subject);
+    let mut item = decider.engine.evaluate(&facts, subject);
+    super::codes::suppress(std::slice::from_mut(&mut item), suppress);
 
     let pods = if kind == crate::manifest::WorkloadKind::Pod {
         vec![object.clone()]

@@ -91,6 +91,14 @@ impl<T> Fact<T> {
     }
 }
 
+/// Whether an injector makes native sidecars, and what said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeSidecars {
+    pub on: bool,
+    /// `pilot.env.ENABLE_NATIVE_SIDECARS=false in the values of configmap …`.
+    pub why: String,
+}
+
 /// The injector ConfigMap of one revision: its `config` (parsed for the policy, kept as text
 /// for rendering) and `values`.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +146,8 @@ pub struct Facts {
     /// The first source that described the cluster's injection set-up as a whole (a cluster
     /// or a bundle): only then is a revision it does not have an error.
     authority: Option<Source>,
+    /// `--native-sidecars`: whether every revision's injector makes native sidecars.
+    native_override: Option<Fact<bool>>,
 }
 
 /// A namespace as the decision sees it, with where its labels came from.
@@ -232,9 +242,118 @@ impl Facts {
         }
     }
 
+    /// Adds the facts of a later source (`below`: a bundle's, a cluster's read on their own)
+    /// under these: each fact of `below` counts only where no fact of these does.
+    pub fn layer(&mut self, below: Facts) {
+        for (name, f) in below.namespaces {
+            self.add_namespace(&name, f.value, f.source);
+        }
+        if self.other_namespaces.is_none() {
+            self.other_namespaces = below.other_namespaces;
+        }
+        if let Some(w) = below.webhooks {
+            self.add_webhooks(w.value, w.source);
+        }
+        if self.config_override.is_none() {
+            self.config_override = below.config_override;
+        }
+        for (rev, r) in below.revisions {
+            if let Some(i) = r.injector {
+                self.add_injector(&rev, i.value, i.source);
+            }
+            if let Some(m) = r.mesh {
+                self.add_mesh(&rev, &m.value.0, m.value.1, m.source);
+            }
+        }
+        if let Some(a) = below.authority {
+            self.set_authority(a);
+        }
+        if self.native_override.is_none() {
+            self.native_override = below.native_override;
+        }
+    }
+
     /// The source that described the whole set-up, if any.
     pub fn authority(&self) -> Option<&Source> {
         self.authority.as_ref()
+    }
+
+    /// `--native-sidecars`: every revision's injector makes (or does not make) native
+    /// sidecars, whatever its configuration says.
+    pub fn set_native_sidecars(&mut self, native: bool, source: Source) {
+        self.native_override = Some(Fact::new(native, source));
+    }
+
+    /// Whether `revision`'s injector makes native sidecars (istio-proxy as an init container
+    /// with `restartPolicy: Always`) for pods without the `sidecar.istio.io/nativeSidecar`
+    /// annotation, and why: `--native-sidecars`, else `pilot.env.ENABLE_NATIVE_SIDECARS` in
+    /// the revision's values (`true`/`false`), else off when the values name an Istio release
+    /// before 1.27 (`global.tag`; the variable defaulted to false until then), else on,
+    /// assumed — Istio ≥ 1.27 turns them on by itself on Kubernetes ≥ 1.33, and `inject`
+    /// assumes the same. The source is where the deciding text came from.
+    pub fn native_sidecars(&self, revision: &str) -> Fact<NativeSidecars> {
+        if self.native_override.is_some() {
+            return self.fallback_native_sidecars();
+        }
+        let injector = self.injector(revision);
+        let name = injector.value.name.clone();
+        let values = injector
+            .value
+            .values_text
+            .as_deref()
+            .and_then(|t| crate::config::parse_values(&name, t).ok());
+        if let Some(values) = &values {
+            let env = values
+                .pointer("/pilot/env/ENABLE_NATIVE_SIDECARS")
+                .map(|v| match v {
+                    Value::String(s) => s.to_ascii_lowercase(),
+                    other => other.to_string(),
+                });
+            let known = |on: bool, why: String| {
+                Fact::new(NativeSidecars { on, why }, injector.source.clone())
+            };
+            if let Some(v @ ("true" | "false")) = env.as_deref() {
+                return known(
+                    v == "true",
+                    format!("pilot.env.ENABLE_NATIVE_SIDECARS={v} in the values of {name}"),
+                );
+            }
+            if env.is_none()
+                && let Some(tag) = values.pointer("/global/tag").and_then(Value::as_str)
+                && istio_minor(tag).is_some_and(|minor| minor < 27)
+            {
+                return known(
+                    false,
+                    format!(
+                        "the values of {name} name Istio {tag}, whose ENABLE_NATIVE_SIDECARS defaults to false"
+                    ),
+                );
+            }
+        }
+        self.fallback_native_sidecars()
+    }
+
+    /// Native sidecars for a revision whose values say nothing: `--native-sidecars`, else
+    /// on, assumed.
+    pub fn fallback_native_sidecars(&self) -> Fact<NativeSidecars> {
+        if let Some(f) = &self.native_override {
+            return Fact::new(
+                NativeSidecars {
+                    on: f.value,
+                    why: format!("--native-sidecars {}", f.value),
+                },
+                f.source.clone(),
+            );
+        }
+        Fact::new(
+            NativeSidecars {
+                on: true,
+                why: "native sidecars were assumed".into(),
+            },
+            Source::default(
+                "native sidecars, as Istio ≥ 1.27 makes them on Kubernetes ≥ 1.33 (--native-sidecars false for older clusters)",
+            ),
+        )
     }
 
     /// Takes the context a document carries — a Namespace, a MutatingWebhookConfiguration of
@@ -457,6 +576,13 @@ impl Facts {
             self.configured_revisions(),
         )
     }
+}
+
+/// The minor version of an Istio 1.x release tag (`1.24.6`, `1.26.0-distroless` → 24, 26).
+fn istio_minor(tag: &str) -> Option<u32> {
+    let rest = tag.strip_prefix('v').unwrap_or(tag).strip_prefix("1.")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// A label or annotation map, every value a string (Kubernetes refuses anything else).

@@ -213,7 +213,7 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         out.push_str(&wrapped(
             &format!("  {} ", "note:".yellow().bold()),
             "        ",
-            &f.message,
+            &format!("[{}] {}", f.code.ki(), f.message),
             width,
         ));
     }

@@ -10,8 +10,10 @@ pub mod check;
 pub mod color;
 pub mod decision;
 mod error;
+pub mod junit;
 pub mod output;
 mod printer;
+pub mod sarif;
 pub mod table;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};

@@ -16,6 +16,7 @@ mod cluster_requests;
 mod cluster_smoke;
 mod conformance;
 mod explain;
+mod findings;
 mod inject;
 mod kubectl;
 mod template;
