@@ -248,7 +248,7 @@ fn summary(bundle: &Value, context: &str) -> String {
     )
 }
 
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

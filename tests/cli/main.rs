@@ -19,6 +19,7 @@ mod explain;
 mod findings;
 mod inject;
 mod kubectl;
+mod suite;
 mod template;
 mod uninstall;
 mod verify_webhook;
