@@ -5,6 +5,7 @@
 
 mod util;
 
+mod capture;
 mod check;
 mod cleanup;
 mod cluster_faults;
