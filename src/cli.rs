@@ -105,6 +105,40 @@ pub struct KubeArgs {
     /// Look at every namespace.
     #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
+    /// The kubeconfig cluster to use (kubectl's flag).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use (kubectl's flag).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+    /// The address and port of the API server, overriding the kubeconfig's.
+    #[arg(short = 's', long, value_name = "URL", global = true)]
+    pub server: Option<String>,
+    /// A bearer token for authentication to the API server.
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+    /// A CA certificate file (PEM) to verify the API server's certificate with.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub certificate_authority: Option<PathBuf>,
+    /// Do not verify the API server's certificate (insecure).
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Act as this user (impersonation).
+    #[arg(long = "as", value_name = "USER", global = true)]
+    pub as_user: Option<String>,
+    /// Act as this group (impersonation); repeatable.
+    #[arg(long = "as-group", value_name = "GROUP", global = true)]
+    pub as_group: Vec<String>,
+    /// Log verbosity: 6 and above print every API request, its outcome and its time on
+    /// stderr (kubectl's -v).
+    #[arg(
+        short = 'v',
+        long = "v",
+        value_name = "N",
+        default_value_t = 0,
+        global = true
+    )]
+    pub verbosity: u8,
 }
 
 /// `30s`, `2m`, `1h`, `500ms`, or plain seconds: kubectl's duration forms.
@@ -278,8 +312,9 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Objects to check in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z, ns/web) or a TYPE.
-    #[arg(value_name = "TYPE/NAME")]
+    /// What to check, in kubectl's forms: `TYPE/NAME…` (pod/x, deploy/y,
+    /// deployment.apps/z, ns/web) or `TYPE[,TYPE…] [NAME…]` (deploy web api, deploy,sts).
+    #[arg(value_name = "TYPE[/NAME]")]
     pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
@@ -313,9 +348,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The object to explain in the cluster: `TYPE/NAME` (pod/x, deploy/y, sts/z).
-    #[arg(value_name = "TYPE/NAME")]
-    pub target: Option<String>,
+    /// The object to explain, in kubectl's forms: `TYPE/NAME` (pod/x, deploy/y,
+    /// deployment.apps/z) or `TYPE NAME`; with -f, it picks objects of the input.
+    #[arg(value_name = "TYPE[/NAME]")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
     #[command(flatten)]
@@ -465,9 +501,10 @@ pub struct UninstallArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The workload or pod in the cluster: `TYPE/NAME` (deploy/web, sts/db, job/pi, pod/x).
-    #[arg(value_name = "TYPE/NAME")]
-    pub target: Option<String>,
+    /// The workload or pod, in kubectl's forms: `TYPE/NAME` (deploy/web, sts/db, job/pi,
+    /// pod/x) or `TYPE NAME`.
+    #[arg(value_name = "TYPE[/NAME]")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub kube: KubeArgs,
     #[command(flatten)]

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Outcome;
 use super::codes;
@@ -18,7 +18,7 @@ use crate::cluster::{Kind, Scope};
 use crate::drift::state::{self, PodState, Workload};
 use crate::facts::Facts;
 use crate::findings::Suppressions;
-use crate::manifest::{ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_type_name};
+use crate::manifest::{ResourceType, WorkloadKind};
 use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
 use crate::report::check::{
     CheckReport, LiveCheckReport, LiveItem, NamespaceSummary, drift_advice, live_table,
@@ -48,6 +48,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     }
     // Parse -l before reading anything, so a bad selector fails fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
+    let targets = gather::targets(&args.targets)?;
     let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
@@ -57,8 +58,8 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         .map(|s| decider.engine.evaluate(&g.facts, s))
         .collect();
     codes::suppress(&mut items, &suppress);
-    if !args.targets.is_empty() {
-        items = gather::select(items, &args.targets, args.kube.namespace.as_deref())?;
+    if !targets.is_empty() {
+        items = gather::select(items, &targets, args.kube.namespace.as_deref())?;
     }
     if let Some(sel) = &selector {
         items.retain(|e| sel.matches(&e.subject.pod.labels));
@@ -191,19 +192,30 @@ pub(super) fn live_item<'a>(
 /// page — each decided as itself, compared with what runs, kept only as its state.
 fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
-    let mut kinds: Vec<WorkloadKind> = Vec::new();
-    for t in &args.targets {
-        let (ty, _) = parse_type_name(t)
-            .with_context(|| format!("target {t:?}"))
-            .hint(UNSUPPORTED_KIND_HINT)?;
-        match ty {
-            ResourceType::Workload(k) => kinds.push(k),
-            ResourceType::Namespace => {
-                return Err(anyhow::anyhow!("{t}: check a namespace with -n NAME")
-                    .hint("`kubectl inject check -n web` checks every workload in it"));
-            }
-        }
-    }
+    let targets = gather::targets(&args.targets)?;
+    // `ns/web` checks every workload of namespace web (as `-n web`); the other targets
+    // narrow the kinds (and names) in scope.
+    let named_namespaces: Vec<String> = targets
+        .iter()
+        .filter(|t| t.ty == ResourceType::Namespace)
+        .map(|t| t.name.clone())
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            anyhow::anyhow!("a bare `ns` names no namespace")
+                .hint("`kubectl inject check ns/web` checks namespace web; -A checks them all")
+        })?;
+    let workload_targets: Vec<_> = targets
+        .iter()
+        .filter(|t| t.ty != ResourceType::Namespace)
+        .cloned()
+        .collect();
+    let mut kinds: Vec<WorkloadKind> = workload_targets
+        .iter()
+        .filter_map(|t| match t.ty {
+            ResourceType::Workload(k) => Some(k),
+            ResourceType::Namespace => None,
+        })
+        .collect();
     if kinds.is_empty() {
         kinds = WorkloadKind::ALL
             .into_iter()
@@ -212,16 +224,24 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     }
     let cluster = connect(&args.kube)?;
     let ns = gather_live::namespace(&cluster, &args.kube);
-    let scope = if args.kube.all_namespaces {
-        Scope::All
+    let scopes: Vec<Scope<'_>> = if args.kube.all_namespaces {
+        vec![Scope::All]
+    } else if !named_namespaces.is_empty() {
+        named_namespaces
+            .iter()
+            .map(|n| Scope::Namespace(n))
+            .collect()
     } else {
-        Scope::Namespace(&ns)
+        vec![Scope::Namespace(&ns)]
     };
     let mut facts = Facts::new();
-    let needed = match scope {
-        Scope::Namespace(n) => Some(BTreeSet::from([n.to_string()])),
-        Scope::All => None,
-    };
+    let needed: Option<BTreeSet<String>> = scopes
+        .iter()
+        .map(|s| match s {
+            Scope::Namespace(n) => Some(n.to_string()),
+            Scope::All => None,
+        })
+        .collect();
     let (decider, mut warnings) = gather::live_facts(
         &cluster,
         &mut facts,
@@ -229,97 +249,29 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
         &args.istio_namespace,
         needed.as_ref(),
     )?;
-    let workloads = gather_live::workloads(&cluster, scope, &kinds, &mut warnings)?;
-
     let mut rows: Vec<Row> = Vec::new();
-    let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-    for LiveWorkload { subject, manual } in workloads.items {
-        let workload = Workload {
-            kind: subject.kind,
-            namespace: subject.namespace.clone(),
-            name: subject.name.clone(),
-            manual,
-        };
-        index.insert(
-            (
-                workload.namespace.clone(),
-                workload.kind.as_str().to_string(),
-                workload.name.clone(),
-            ),
-            rows.len(),
-        );
-        rows.push(Row {
-            eval: decider.engine.evaluate(&facts, subject),
-            workload,
-            pods: Vec::new(),
-        });
-    }
-
     let mut templates = super::templates::RevisionTemplates::new(&facts);
-    let want_pods = kinds.contains(&WorkloadKind::Pod);
-    let pods_read = gather_live::soft(
-        cluster.list_pages(Kind::Pod, scope, None, |page| {
-            for pod in page {
-                let Ok(p) = pod_of(&pod, WorkloadKind::Pod) else {
-                    continue; // not well-formed: nothing to decide on
-                };
-                let (pns, _, pname) = key_of(&pod, "Pod");
-                let subject = Subject {
-                    at: format!("cluster pod {pns}/{pname}"),
-                    kind: WorkloadKind::Pod,
-                    name: pname.clone(),
-                    namespace: pns.clone(),
-                    pod: p,
-                };
-                let eval = decider.engine.evaluate(&facts, subject);
-                let st = state::pod_state(&pod, Some(&eval.decision), &mut templates);
-                match top_owner(&pod, &workloads.controllers) {
-                    Some((kind, name)) => {
-                        if let Some(&i) = index.get(&(pns, kind, name)) {
-                            rows[i].pods.push(st);
-                        }
-                    }
-                    None if want_pods => rows.push(Row {
-                        eval,
-                        workload: Workload {
-                            kind: WorkloadKind::Pod,
-                            namespace: pns,
-                            name: pname,
-                            manual: false,
-                        },
-                        pods: vec![st],
-                    }),
-                    None => {}
-                }
-            }
-            Ok(())
-        }),
-        &mut warnings,
-        "running pods are not compared with the policy",
-    )?
-    .is_some();
-    if !workloads.readable && !pods_read {
-        report::warnings(&warnings);
-        let where_ = match scope {
-            Scope::Namespace(ns) => format!("in namespace {ns:?}"),
-            Scope::All => "in any namespace".to_string(),
-        };
-        return Err(anyhow::anyhow!(
-            "forbidden: cannot list any workload or pod {where_}"
-        ))
-        .hint(match scope {
-            Scope::Namespace(ns) => {
-                format!("see what you may read: `kubectl auth can-i --list -n {ns}`")
-            }
-            Scope::All => "see what you may read: `kubectl auth can-i --list`".to_string(),
-        });
+    let mut readable = false;
+    for &scope in &scopes {
+        readable |= read_scope(
+            &cluster,
+            scope,
+            &kinds,
+            (&facts, &decider),
+            &mut templates,
+            &mut rows,
+            &mut warnings,
+        )?;
+    }
+    if !readable {
+        return Err(nothing_readable(&scopes, &warnings));
     }
 
     rows.retain(|r| kinds.contains(&r.workload.kind));
-    if !args.targets.is_empty() {
+    if !workload_targets.is_empty() {
         let keep: BTreeSet<(WorkloadKind, String, String)> = gather::select(
             rows.iter().map(|r| r.eval.clone()).collect(),
-            &args.targets,
+            &workload_targets,
             None,
         )?
         .into_iter()
@@ -407,9 +359,9 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Table | OutputFormat::Wide if items.is_empty() => match scope {
-            Scope::Namespace(ns) => format!("No resources found in {ns} namespace.\n"),
-            Scope::All => "No resources found.\n".to_string(),
+        OutputFormat::Table | OutputFormat::Wide if items.is_empty() => match scopes.as_slice() {
+            [Scope::Namespace(ns)] => format!("No resources found in {ns} namespace.\n"),
+            _ => "No resources found.\n".to_string(),
         },
         OutputFormat::Table | OutputFormat::Wide => {
             let mut s = live_table(&items, output == OutputFormat::Wide).render(true);
@@ -457,6 +409,128 @@ fn live_drift_results(items: &[LiveItem<'_>]) -> Vec<crate::report::sarif::Sarif
         }
     }
     out
+}
+
+/// Reads one scope's workloads, then its pods page by page — each decided as itself,
+/// compared with what runs, kept only as its state — into `rows`. False when neither
+/// workloads nor pods could be read (all forbidden).
+fn read_scope(
+    cluster: &crate::cluster::Cluster,
+    scope: Scope<'_>,
+    kinds: &[WorkloadKind],
+    (facts, decider): (&Facts, &Decider),
+    templates: &mut super::templates::RevisionTemplates<'_>,
+    rows: &mut Vec<Row>,
+    warnings: &mut Vec<String>,
+) -> Result<bool> {
+    let workloads = gather_live::workloads(cluster, scope, kinds, warnings)?;
+    let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for LiveWorkload { subject, manual } in workloads.items {
+        let workload = Workload {
+            kind: subject.kind,
+            namespace: subject.namespace.clone(),
+            name: subject.name.clone(),
+            manual,
+        };
+        index.insert(
+            (
+                workload.namespace.clone(),
+                workload.kind.as_str().to_string(),
+                workload.name.clone(),
+            ),
+            rows.len(),
+        );
+        rows.push(Row {
+            eval: decider.engine.evaluate(facts, subject),
+            workload,
+            pods: Vec::new(),
+        });
+    }
+    let want_pods = kinds.contains(&WorkloadKind::Pod);
+    let pods_read = gather_live::soft(
+        cluster.list_pages(Kind::Pod, scope, None, |page| {
+            for pod in page {
+                let Ok(p) = pod_of(&pod, WorkloadKind::Pod) else {
+                    continue; // not well-formed: nothing to decide on
+                };
+                let (pns, _, pname) = key_of(&pod, "Pod");
+                let subject = Subject {
+                    at: format!("cluster pod {pns}/{pname}"),
+                    kind: WorkloadKind::Pod,
+                    name: pname.clone(),
+                    namespace: pns.clone(),
+                    pod: p,
+                };
+                let eval = decider.engine.evaluate(facts, subject);
+                let st = state::pod_state(&pod, Some(&eval.decision), templates);
+                match top_owner(&pod, &workloads.controllers) {
+                    Some((kind, name)) => {
+                        if let Some(&i) = index.get(&(pns, kind, name)) {
+                            rows[i].pods.push(st);
+                        }
+                    }
+                    None if want_pods => rows.push(Row {
+                        eval,
+                        workload: Workload {
+                            kind: WorkloadKind::Pod,
+                            namespace: pns,
+                            name: pname,
+                            manual: false,
+                        },
+                        pods: vec![st],
+                    }),
+                    None => {}
+                }
+            }
+            Ok(())
+        }),
+        warnings,
+        "running pods are not compared with the policy",
+    )?
+    .is_some();
+    Ok(workloads.readable || pods_read)
+}
+
+/// Nothing could be read: one error saying so (and what else was forbidden), not a warning
+/// per request before it; the other warnings are printed.
+fn nothing_readable(scopes: &[Scope<'_>], warnings: &[String]) -> anyhow::Error {
+    let (forbidden, other): (Vec<&String>, Vec<&String>) = warnings
+        .iter()
+        .partition(|w| w.starts_with("forbidden: cannot "));
+    report::warnings(&other.into_iter().cloned().collect::<Vec<_>>());
+    let also: Vec<&str> = forbidden
+        .iter()
+        .filter_map(|w| {
+            let rest = w.strip_prefix("forbidden: cannot ")?;
+            rest.split(": ").next()
+        })
+        .collect();
+    let namespaces: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| match s {
+            Scope::Namespace(n) => Some(*n),
+            Scope::All => None,
+        })
+        .collect();
+    let (where_, hint) = match namespaces.as_slice() {
+        [] => (
+            "in any namespace".to_string(),
+            "see what you may read: `kubectl auth can-i list pods -A` and `kubectl auth can-i --list`".to_string(),
+        ),
+        [ns] => (
+            format!("in namespace {ns:?}"),
+            format!("see what you may read: `kubectl auth can-i list pods -n {ns}` and `kubectl auth can-i --list -n {ns}`"),
+        ),
+        many => (
+            format!("in namespaces {}", many.join(", ")),
+            format!("see what you may read: `kubectl auth can-i --list -n {}`", many[0]),
+        ),
+    };
+    let mut err = anyhow::anyhow!("forbidden: cannot list any workload or pod {where_}");
+    if !also.is_empty() {
+        err = anyhow::anyhow!("forbidden: {}", also.join("; ")).context(err.to_string());
+    }
+    err.hint(hint)
 }
 
 fn finish(args: &CheckArgs, drifted: bool, rows: &[Row]) -> Outcome {

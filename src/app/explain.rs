@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Outcome;
 use super::gather;
@@ -18,7 +18,7 @@ use super::gather_live::{self, advise, connect, match_labels_selector};
 use crate::cli::{ExplainArgs, OutputFormat};
 use crate::cluster::{Kind, Scope};
 use crate::facts::Facts;
-use crate::manifest::{ResourceType, UNSUPPORTED_KIND_HINT, parse_type_name};
+use crate::manifest::{ResourceType, Target, UNSUPPORTED_KIND_HINT};
 use crate::policy::{Evaluated, Subject, pod_of};
 use crate::report::check::pods_text;
 use crate::report::decision::{ObjectReport, explain_text, terminal_width};
@@ -26,6 +26,7 @@ use crate::report::{self, Hint, Machine, machine};
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
     let suppress = super::codes::suppressions(&args.policy.suppress)?;
+    let targets = gather::targets(&args.targets)?;
     if args.input.filenames.is_empty() {
         if let Some(bundle) = &args.policy.bundle {
             return Err(anyhow::anyhow!(
@@ -36,8 +37,16 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
                 "give the manifest with -f (`kubectl inject explain -f app.yaml --bundle b.yaml`)",
             ));
         }
-        if let Some(target) = &args.target {
-            return live(&args, target, &suppress).map_err(advise);
+        if !targets.is_empty() {
+            let mut out = String::new();
+            for target in &targets {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&live(&args, target, &suppress).map_err(advise)?);
+            }
+            report::stdout(&out)?;
+            return Ok(Outcome::Success);
         }
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest (`kubectl inject explain -f deploy.yaml`) or an object of the cluster (`kubectl inject explain deploy/web -n shop`)"));
@@ -50,12 +59,8 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         .into_iter()
         .map(|s| decider.engine.evaluate(&g.facts, s))
         .collect();
-    if let Some(target) = &args.target {
-        items = gather::select(
-            items,
-            std::slice::from_ref(target),
-            args.kube.namespace.as_deref(),
-        )?;
+    if !targets.is_empty() {
+        items = gather::select(items, &targets, args.kube.namespace.as_deref())?;
     }
     if items.is_empty() {
         return Err(
@@ -95,7 +100,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         }
     };
     // Notes about skipped kinds only when explaining the whole input, not one target.
-    if args.target.is_none() {
+    if targets.is_empty() {
         let notes: String = g
             .skipped
             .iter()
@@ -125,20 +130,16 @@ pub(super) fn machine_format(output: OutputFormat) -> Machine {
 }
 
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,
-/// then its running pods (read by its selector, each decided as itself).
+/// then its running pods (read by its selector, each decided as itself). Returns what to
+/// print on stdout; warnings are printed.
 fn live(
     args: &ExplainArgs,
-    target: &str,
+    target: &Target,
     suppress: &crate::findings::Suppressions,
-) -> Result<Outcome> {
-    let (ty, name) = parse_type_name(target)
-        .with_context(|| format!("target {target:?}"))
-        .hint(UNSUPPORTED_KIND_HINT)?;
-    let (ResourceType::Workload(kind), Some(name)) = (ty, name) else {
-        return Err(
-            anyhow::anyhow!("{target}: explain needs one pod or workload")
-                .hint("name it: `kubectl inject explain deploy/web -n shop`"),
-        );
+) -> Result<String> {
+    let (ResourceType::Workload(kind), Some(name)) = (target.ty, target.name.clone()) else {
+        return Err(anyhow::anyhow!("explain needs a pod or workload by name")
+            .hint("name it: `kubectl inject explain deploy/web -n shop` (or `deploy web`)"));
     };
     let cluster = connect(&args.kube)?;
     let ns = gather_live::namespace(&cluster, &args.kube);
@@ -225,6 +226,5 @@ fn live(
         }
     };
     report::warnings(&warnings);
-    report::stdout(&out)?;
-    Ok(Outcome::Success)
+    Ok(out)
 }

@@ -20,8 +20,8 @@ use crate::cluster::{Cluster, ClusterError, Kind, Scope};
 use crate::config::InjectorConfig;
 use crate::facts::{Fact, Facts, InjectorFacts, Source};
 use crate::manifest::{
-    DocRef, Document, ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents,
-    parse_type_name,
+    DocRef, Document, ResourceType, Target, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents,
+    parse_targets,
 };
 use crate::model::{WebhookConfiguration, parse_label_list};
 use crate::policy::{Engine, Evaluated, Options, Skipped, Subject};
@@ -104,7 +104,10 @@ pub(super) fn from_files(
         let mut probe = kube.clone();
         probe.request_timeout = probe.request_timeout.min(std::time::Duration::from_secs(5));
         match Cluster::connect(&probe) {
-            Ok(c) => Some(c),
+            Ok(mut c) => {
+                super::gather_live::observe(&mut c, kube);
+                Some(c)
+            }
             Err(e) => {
                 warnings.push(format!(
                     "cannot read the cluster ({e}); deciding on the input, flags and defaults only (--offline skips the cluster)"
@@ -368,34 +371,41 @@ pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
     format!("{}{group}/{name}", kind.as_str().to_ascii_lowercase())
 }
 
-/// Keeps the objects named by `TYPE/NAME` (or all of a bare `TYPE`) targets; a named object
-/// that is not there is an error listing what is.
+/// Parses kubectl's resource arguments, with the supported kinds as the hint on a bad one.
+pub(super) fn targets(args: &[String]) -> Result<Vec<Target>> {
+    parse_targets(args)
+        .map_err(anyhow::Error::new)
+        .hint(UNSUPPORTED_KIND_HINT)
+}
+
+/// Keeps the objects the targets name (`deploy/web`, every Deployment for `deploy`, every
+/// object of namespace web for `ns/web`); a named object that is not there is an error
+/// listing what is.
 pub(super) fn select(
     items: Vec<Evaluated>,
-    targets: &[String],
+    targets: &[Target],
     namespace: Option<&str>,
 ) -> Result<Vec<Evaluated>> {
-    let mut wanted = Vec::new();
-    for t in targets {
-        let (ty, name) = parse_type_name(t)
-            .with_context(|| format!("target {t:?}"))
-            .hint(UNSUPPORTED_KIND_HINT)?;
-        let ResourceType::Workload(kind) = ty else {
-            return Err(
-                anyhow::anyhow!("{t}: namespaces can only be checked against a cluster").hint(
-                    "with -f, name the workloads (deploy/web) or give none to check them all",
-                ),
-            );
-        };
-        wanted.push((t, kind, name));
-    }
-    let hit = |e: &Evaluated, kind: WorkloadKind, name: &Option<String>| {
-        e.subject.kind == kind
-            && name.as_ref().is_none_or(|n| *n == e.subject.name)
-            && namespace.is_none_or(|ns| ns == e.subject.namespace)
+    let hit = |e: &Evaluated, t: &Target| {
+        namespace.is_none_or(|ns| ns == e.subject.namespace)
+            && match t.ty {
+                ResourceType::Namespace => {
+                    t.name.as_ref().is_none_or(|n| *n == e.subject.namespace)
+                }
+                ResourceType::Workload(kind) => {
+                    e.subject.kind == kind && t.name.as_ref().is_none_or(|n| *n == e.subject.name)
+                }
+            }
     };
-    for (t, kind, name) in &wanted {
-        if name.is_some() && !items.iter().any(|e| hit(e, *kind, name)) {
+    for t in targets {
+        if t.name.is_some() && !items.iter().any(|e| hit(e, t)) {
+            let shown = match (&t.ty, &t.name) {
+                (ResourceType::Namespace, Some(n)) => format!("namespace {n}"),
+                (ResourceType::Workload(k), Some(n)) => {
+                    format!("{}/{n}", k.as_str().to_ascii_lowercase())
+                }
+                _ => String::new(),
+            };
             let found: Vec<String> = items
                 .iter()
                 .map(|e| {
@@ -411,12 +421,12 @@ pub(super) fn select(
             } else {
                 format!("the input holds: {}", found.join(", "))
             };
-            return Err(anyhow::anyhow!("{t} is not in the input").hint(hint));
+            return Err(anyhow::anyhow!("{shown} is not in the input").hint(hint));
         }
     }
     Ok(items
         .into_iter()
-        .filter(|e| wanted.iter().any(|(_, kind, name)| hit(e, *kind, name)))
+        .filter(|e| targets.iter().any(|t| hit(e, t)))
         .collect())
 }
 

@@ -32,9 +32,18 @@ pub(super) fn advise(err: anyhow::Error) -> anyhow::Error {
 
 pub(super) fn connect(kube: &crate::cli::KubeArgs) -> Result<Cluster> {
     use anyhow::Context;
-    Cluster::connect(kube)
+    let mut cluster = Cluster::connect(kube)
         .context("connecting to the cluster")
-        .hint("check --kubeconfig / --context, or give manifests with -f to work offline")
+        .hint("check --kubeconfig / --context, or give manifests with -f to work offline")?;
+    observe(&mut cluster, kube);
+    Ok(cluster)
+}
+
+/// Request logs (`-v 6`) and progress on a terminal, for any command reading a cluster.
+pub(super) fn observe(cluster: &mut Cluster, kube: &crate::cli::KubeArgs) {
+    cluster.observe(Box::new(crate::report::progress::Progress::new(
+        kube.verbosity,
+    )));
 }
 
 /// The namespace to use: `-n`, else the context's.

@@ -38,7 +38,10 @@ pub(super) fn cluster_facts_for_inject(args: &InjectArgs) -> Option<Facts> {
     let mut kube = args.kube.clone();
     kube.request_timeout = kube.request_timeout.min(std::time::Duration::from_secs(5));
     let cluster = match Cluster::connect(&kube) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            super::gather_live::observe(&mut c, &kube);
+            c
+        }
         Err(e) => {
             unreadable(&e.to_string());
             return None;

@@ -25,9 +25,7 @@ use serde_json::{Value, json};
 use crate::cli::{OutputFormat, PolicyArgs, VerifyArgs};
 use crate::cluster::{Cluster, Kind};
 use crate::drift::{self, Difference};
-use crate::manifest::{
-    ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents, parse_type_name,
-};
+use crate::manifest::{ResourceType, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
 
 use super::gather_live::{advise, connect, namespace as context_namespace};
@@ -138,18 +136,22 @@ fn subjects(
     args: &VerifyArgs,
     default_ns: &str,
 ) -> Result<Vec<(WorkloadKind, Value)>> {
-    let wanted = match &args.target {
-        Some(t) => {
-            let (ty, name) = parse_type_name(t)
-                .with_context(|| format!("target {t:?}"))
-                .hint(UNSUPPORTED_KIND_HINT)?;
-            let ResourceType::Workload(kind) = ty else {
-                return Err(anyhow::anyhow!("{t}: verify takes a workload or a pod")
+    let targets = super::gather::targets(&args.targets)?;
+    let wanted = match targets.as_slice() {
+        [] => None,
+        [t] => {
+            let ResourceType::Workload(kind) = t.ty else {
+                return Err(anyhow::anyhow!("verify takes a workload or a pod")
                     .hint("name one: `kubectl inject verify deploy/web -n shop`"));
             };
-            Some((kind, name))
+            Some((kind, t.name.clone()))
         }
-        None => None,
+        _ => {
+            return Err(
+                anyhow::anyhow!("verify takes one workload or pod at a time")
+                    .hint("or verify every workload of a manifest with -f FILE"),
+            );
+        }
     };
     if args.input.filenames.is_empty() {
         let Some((kind, Some(name))) = wanted else {

@@ -41,6 +41,17 @@ pub enum ClusterError {
         scope: String,
         message: String,
     },
+    #[error(
+        "the server at {server} answered {code} {phrase} to {method} {path} ({body}): is this a Kubernetes API server?"
+    )]
+    NotKubernetes {
+        server: String,
+        method: &'static str,
+        path: String,
+        code: u16,
+        phrase: String,
+        body: String,
+    },
     #[error("{verb} {resource}{scope}: {message}")]
     Api {
         verb: &'static str,
@@ -70,6 +81,17 @@ impl ClusterError {
     }
 }
 
+/// What a cluster tells as it works, for `-v` request logs and progress on a terminal (the
+/// command decides what to print; this module prints nothing).
+pub trait Observer {
+    /// A request was answered (`outcome`: `OK`, or the error's code) after `elapsed`.
+    fn request(&self, method: &str, path: &str, outcome: &str, elapsed: Duration);
+    /// A page of a list arrived: `what` is listed, `pages` and `objects` so far.
+    fn page(&self, what: &str, pages: usize, objects: usize);
+    /// A list is complete.
+    fn listed(&self, what: &str);
+}
+
 /// A connected client.
 pub struct Cluster {
     runtime: tokio::runtime::Runtime,
@@ -80,6 +102,7 @@ pub struct Cluster {
     default_namespace: String,
     /// LIST page size (`--chunk-size`, 500 by default: 10,000 pods cost 20 requests).
     page_size: u32,
+    observer: Option<Box<dyn Observer>>,
 }
 
 /// Where an operation applies: one namespace, or the whole cluster (`-A`, cluster-scoped kinds).
@@ -109,9 +132,10 @@ impl Cluster {
             .map_err(|e| ClusterError::Config(format!("cannot start the I/O runtime: {e}")))?;
         let options = KubeConfigOptions {
             context: args.context.clone(),
-            ..Default::default()
+            cluster: args.cluster.clone(),
+            user: args.user.clone(),
         };
-        let config = runtime.block_on(async {
+        let loaded = runtime.block_on(async {
             match &args.kubeconfig {
                 Some(path) => {
                     let kc = Kubeconfig::read_from(path)
@@ -120,14 +144,31 @@ impl Cluster {
                         .await
                         .map_err(|e| ClusterError::Config(e.to_string()))
                 }
-                None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
-                    .await
-                    .map_err(|e| ClusterError::Config(e.to_string())),
+                None if args.context.is_some() || args.cluster.is_some() || args.user.is_some() => {
+                    kube::Config::from_kubeconfig(&options)
+                        .await
+                        .map_err(|e| ClusterError::Config(e.to_string()))
+                }
                 None => kube::Config::infer()
                     .await
                     .map_err(|e| ClusterError::Config(e.to_string())),
             }
-        })?;
+        });
+        let server_flag = args
+            .server
+            .as_deref()
+            .map(|s| {
+                s.parse::<http::Uri>()
+                    .map_err(|e| ClusterError::Config(format!("--server {s:?}: {e}")))
+            })
+            .transpose()?;
+        let mut config = match (loaded, &server_flag) {
+            (Ok(c), _) => c,
+            // As kubectl: --server (with --token or nothing) works without a kubeconfig.
+            (Err(_), Some(url)) if args.kubeconfig.is_none() => kube::Config::new(url.clone()),
+            (Err(e), _) => return Err(e),
+        };
+        apply_flags(&mut config, args, server_flag)?;
         let context = match (&args.context, &args.kubeconfig) {
             (Some(c), _) => c.clone(),
             (None, Some(path)) => Kubeconfig::read_from(path)
@@ -141,7 +182,6 @@ impl Cluster {
         };
         let server = config.cluster_url.to_string();
         let default_namespace = config.default_namespace.clone();
-        let mut config = config;
         if let Ok(ua) = http::HeaderValue::from_str(USER_AGENT) {
             config.headers.push((http::header::USER_AGENT, ua));
         }
@@ -162,7 +202,30 @@ impl Cluster {
             context,
             default_namespace,
             page_size: args.chunk_size.max(1),
+            observer: None,
         })
+    }
+
+    /// Reports requests and list pages to `observer`.
+    pub fn observe(&mut self, observer: Box<dyn Observer>) {
+        self.observer = Some(observer);
+    }
+
+    fn told<T>(
+        &self,
+        method: &str,
+        path: &str,
+        start: std::time::Instant,
+        r: &Result<T, kube::Error>,
+    ) {
+        if let Some(o) = &self.observer {
+            let outcome = match r {
+                Ok(_) => "OK".to_string(),
+                Err(kube::Error::Api(s)) => format!("{} {}", s.code, s.reason),
+                Err(e) => format!("failed: {e}"),
+            };
+            o.request(method, path, &outcome, start.elapsed());
+        }
     }
 
     /// The namespace of the kubeconfig context (`default` when it names none).
@@ -189,9 +252,37 @@ impl Cluster {
         }
     }
 
-    fn error(&self, verb: &'static str, kind: Kind, scope: String, e: kube::Error) -> ClusterError {
+    fn error(
+        &self,
+        verb: &'static str,
+        kind: Kind,
+        scope: String,
+        path: String,
+        e: kube::Error,
+    ) -> ClusterError {
         let resource = kind.resource();
         match e {
+            // Not a Kubernetes `Status`: a proxy, a web server, the wrong port.
+            kube::Error::Api(status) if status.reason == "Failed to parse error data" => {
+                let text = status.message.trim();
+                let excerpt: String = text.chars().take(120).collect();
+                ClusterError::NotKubernetes {
+                    server: self.server.clone(),
+                    method: method_of(verb),
+                    path,
+                    code: status.code,
+                    phrase: http::StatusCode::from_u16(status.code)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("")
+                        .to_string(),
+                    body: if excerpt.is_empty() {
+                        "no body".into()
+                    } else {
+                        format!("body {excerpt:?}")
+                    },
+                }
+            }
             kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
                 verb,
                 resource,
@@ -252,12 +343,31 @@ impl Cluster {
         if let Some(sel) = label_selector {
             params = params.labels(sel);
         }
+        let ns = match scope {
+            Scope::Namespace(ns) => Some(ns),
+            Scope::All => None,
+        };
+        let request_path = path(kind, ns, None);
+        let what = format!("{}{}", kind.resource(), scope.describe(kind));
+        let (mut pages, mut objects) = (0, 0);
         loop {
-            let page = self
-                .runtime
-                .block_on(api.list(&params))
-                .map_err(|e| self.error("list", kind, scope.describe(kind), e))?;
+            let start = std::time::Instant::now();
+            let page = self.runtime.block_on(api.list(&params));
+            self.told(
+                "GET",
+                &format!("{request_path}?limit={}", self.page_size),
+                start,
+                &page,
+            );
+            let page = page.map_err(|e| {
+                self.error("list", kind, scope.describe(kind), request_path.clone(), e)
+            })?;
             let next = page.metadata.continue_.filter(|c| !c.is_empty());
+            pages += 1;
+            objects += page.items.len();
+            if let Some(o) = &self.observer {
+                o.page(&what, pages, objects);
+            }
             each_page(
                 page.items
                     .into_iter()
@@ -268,6 +378,9 @@ impl Cluster {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
+        }
+        if let Some(o) = &self.observer {
+            o.listed(&what);
         }
         Ok(())
     }
@@ -282,9 +395,12 @@ impl Cluster {
         let scope = namespace.map_or(Scope::All, Scope::Namespace);
         let api = self.api(kind, scope);
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        match self.runtime.block_on(api.get_opt(name)) {
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.get_opt(name));
+        self.told("GET", &path(kind, namespace, Some(name)), start, &r);
+        match r {
             Ok(obj) => Ok(obj.map(|o| self.to_json(kind, o))),
-            Err(e) => Err(self.error("get", kind, what, e)),
+            Err(e) => Err(self.error("get", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -304,10 +420,13 @@ impl Cluster {
             ..PatchParams::default()
         };
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        self.runtime
-            .block_on(api.patch(name, &params, &Patch::Merge(patch)))
-            .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("patch", kind, what, e))
+        let start = std::time::Instant::now();
+        let r = self
+            .runtime
+            .block_on(api.patch(name, &params, &Patch::Merge(patch)));
+        self.told("PATCH", &path(kind, namespace, Some(name)), start, &r);
+        r.map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("patch", kind, what, path(kind, namespace, Some(name)), e))
     }
 
     /// Deletes an object; `Ok(false)` when it was already gone.
@@ -325,10 +444,13 @@ impl Cluster {
             ..DeleteParams::default()
         };
         let what = format!("{}{}", name_scope(name), scope.describe(kind));
-        match self.runtime.block_on(api.delete(name, &params)) {
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.delete(name, &params));
+        self.told("DELETE", &path(kind, namespace, Some(name)), start, &r);
+        match r {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(self.error("delete", kind, what, e)),
+            Err(e) => Err(self.error("delete", kind, what, path(kind, namespace, Some(name)), e)),
         }
     }
 
@@ -366,10 +488,11 @@ impl Cluster {
                 code: 0,
                 message: format!("not a valid object: {e}"),
             })?;
-        self.runtime
-            .block_on(api.create(&params, &obj))
-            .map(|o| self.to_json(kind, o))
-            .map_err(|e| self.error("create", kind, what, e))
+        let start = std::time::Instant::now();
+        let r = self.runtime.block_on(api.create(&params, &obj));
+        self.told("POST", &path(kind, Some(namespace), None), start, &r);
+        r.map(|o| self.to_json(kind, o))
+            .map_err(|e| self.error("create", kind, what, path(kind, Some(namespace), None), e))
     }
 
     fn to_json(&self, kind: Kind, obj: DynamicObject) -> Value {
@@ -427,6 +550,70 @@ impl crate::plan::Executor for Cluster {
     }
 }
 
+/// kubectl's connection flags over what the kubeconfig says.
+fn apply_flags(
+    config: &mut kube::Config,
+    args: &KubeArgs,
+    server: Option<http::Uri>,
+) -> Result<(), ClusterError> {
+    if let Some(url) = server {
+        config.cluster_url = url;
+    }
+    if let Some(ca) = &args.certificate_authority {
+        if !ca.is_file() {
+            return Err(ClusterError::Config(format!(
+                "--certificate-authority {}: no such file",
+                ca.display()
+            )));
+        }
+        config.root_cert_file = Some(ca.clone());
+        config.root_cert = None;
+    }
+    if args.insecure_skip_tls_verify {
+        config.accept_invalid_certs = true;
+    }
+    if let Some(token) = &args.token {
+        config.auth_info.token = Some(secrecy::SecretString::from(token.clone()));
+        config.auth_info.token_file = None;
+    }
+    if let Some(user) = &args.as_user {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !args.as_group.is_empty() {
+        config.auth_info.impersonate_groups = Some(args.as_group.clone());
+    }
+    Ok(())
+}
+
+/// The HTTP method of a verb, for messages about what the server answered.
+fn method_of(verb: &str) -> &'static str {
+    match verb {
+        "patch" => "PATCH",
+        "delete" => "DELETE",
+        "create" => "POST",
+        _ => "GET",
+    }
+}
+
+/// The request path of a kind (in a namespace, of one object), as kubectl's `-v 6` shows it.
+fn path(kind: Kind, namespace: Option<&str>, name: Option<&str>) -> String {
+    let mut p = if kind.group().is_empty() {
+        format!("/api/{}", kind.version())
+    } else {
+        format!("/apis/{}/{}", kind.group(), kind.version())
+    };
+    if let (true, Some(ns)) = (kind.namespaced(), namespace) {
+        p.push_str(&format!("/namespaces/{ns}"));
+    }
+    p.push('/');
+    p.push_str(kind.plural());
+    if let Some(n) = name {
+        p.push('/');
+        p.push_str(n);
+    }
+    p
+}
+
 fn name_scope(name: &str) -> String {
     format!(" {name:?}")
 }
@@ -448,6 +635,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_paths_as_kubectl_shows_them() {
+        assert_eq!(path(Kind::Namespace, None, None), "/api/v1/namespaces");
+        assert_eq!(
+            path(Kind::Pod, Some("web"), None),
+            "/api/v1/namespaces/web/pods"
+        );
+        assert_eq!(
+            path(Kind::Deployment, Some("web"), Some("x")),
+            "/apis/apps/v1/namespaces/web/deployments/x"
+        );
+        assert_eq!(
+            path(
+                Kind::MutatingWebhookConfiguration,
+                Some("ignored"),
+                Some("m")
+            ),
+            "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/m"
+        );
+    }
 
     #[test]
     fn scope_wording() {

@@ -8,7 +8,8 @@ mod workload;
 
 pub use split::{SplitError, split_documents, split_documents_at};
 pub use workload::{
-    ResourceType, TypeNameError, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_type_name,
+    ResourceType, Target, TypeNameError, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_targets,
+    parse_type_name,
 };
 
 use serde_json::Value;

@@ -119,10 +119,16 @@ pub enum ResourceType {
 }
 
 impl ResourceType {
-    /// kubectl's names: singular, plural and short forms, case-insensitive.
+    /// kubectl's names: singular, plural and short forms, case-insensitive, optionally with
+    /// the API group (`deployment.apps`, `cronjobs.batch`, `pods`).
     pub fn parse(s: &str) -> Option<ResourceType> {
         use WorkloadKind::*;
-        let t = match s.to_ascii_lowercase().as_str() {
+        let lower = s.to_ascii_lowercase();
+        let (name, group) = match lower.split_once('.') {
+            Some((n, g)) => (n, Some(g)),
+            None => (lower.as_str(), None),
+        };
+        let t = match name {
             "po" | "pod" | "pods" => ResourceType::Workload(Pod),
             "deploy" | "deployment" | "deployments" => ResourceType::Workload(Deployment),
             "sts" | "statefulset" | "statefulsets" => ResourceType::Workload(StatefulSet),
@@ -139,7 +145,22 @@ impl ResourceType {
             "ns" | "namespace" | "namespaces" => ResourceType::Namespace,
             _ => return None,
         };
-        Some(t)
+        match group {
+            None => Some(t),
+            Some(g) if g == t.group() => Some(t),
+            Some(_) => None,
+        }
+    }
+
+    /// The API group kubectl qualifies the type with (`apps`), `""` for the core group.
+    pub fn group(self) -> &'static str {
+        match self {
+            ResourceType::Namespace => "",
+            ResourceType::Workload(k) => match k.api_version().rsplit_once('/') {
+                Some((group, _)) => group,
+                None => "",
+            },
+        }
     }
 }
 
@@ -150,6 +171,10 @@ pub enum TypeNameError {
     UnknownType(String),
     #[error("{0:?}: the name after the slash is empty")]
     EmptyName(String),
+    #[error(
+        "there is no need to give a resource type as a separate argument when passing arguments in TYPE/NAME form ({0:?})"
+    )]
+    MixedForms(String),
 }
 
 /// Parses `deploy/web` into its type and name; a bare type gives no name.
@@ -161,6 +186,48 @@ pub fn parse_type_name(arg: &str) -> Result<(ResourceType, Option<String>), Type
     };
     let ty = ResourceType::parse(ty).ok_or_else(|| TypeNameError::UnknownType(ty.to_string()))?;
     Ok((ty, name))
+}
+
+/// One object (or every object of a type) named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub ty: ResourceType,
+    pub name: Option<String>,
+}
+
+/// kubectl's resource arguments: each `TYPE/NAME` (`deploy/web`, `deployment.apps/web`),
+/// or `TYPE[,TYPE…] [NAME…]` (`deploy web api`, `deploy,sts`). The two forms do not mix.
+pub fn parse_targets(args: &[String]) -> Result<Vec<Target>, TypeNameError> {
+    let Some(first) = args.first() else {
+        return Ok(Vec::new());
+    };
+    if args.iter().any(|a| a.contains('/')) {
+        if let Some(bare) = args.iter().find(|a| !a.contains('/')) {
+            return Err(TypeNameError::MixedForms(bare.clone()));
+        }
+        return args
+            .iter()
+            .map(|a| parse_type_name(a).map(|(ty, name)| Target { ty, name }))
+            .collect();
+    }
+    let types: Vec<ResourceType> = first
+        .split(',')
+        .map(|t| ResourceType::parse(t).ok_or_else(|| TypeNameError::UnknownType(t.to_string())))
+        .collect::<Result<_, _>>()?;
+    let names = &args[1..];
+    let mut out = Vec::new();
+    for ty in types {
+        if names.is_empty() {
+            out.push(Target { ty, name: None });
+        }
+        for n in names {
+            out.push(Target {
+                ty,
+                name: Some(n.clone()),
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -212,6 +279,68 @@ mod tests {
             parse_type_name("pod/"),
             Err(TypeNameError::EmptyName(_))
         ));
+    }
+
+    #[test]
+    fn kubectl_resource_argument_forms() {
+        let t = |ty, name: Option<&str>| Target {
+            ty,
+            name: name.map(str::to_string),
+        };
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        use ResourceType::{Namespace, Workload};
+        use WorkloadKind::*;
+        let rows: &[(&[&str], Vec<Target>)] = &[
+            (&["deploy/web"], vec![t(Workload(Deployment), Some("web"))]),
+            (
+                &["deployment.apps/web"],
+                vec![t(Workload(Deployment), Some("web"))],
+            ),
+            (
+                &["cronjobs.batch/c", "po/p"],
+                vec![t(Workload(CronJob), Some("c")), t(Workload(Pod), Some("p"))],
+            ),
+            (
+                &["deploy", "web", "api"],
+                vec![
+                    t(Workload(Deployment), Some("web")),
+                    t(Workload(Deployment), Some("api")),
+                ],
+            ),
+            (
+                &["deploy,sts"],
+                vec![
+                    t(Workload(Deployment), None),
+                    t(Workload(StatefulSet), None),
+                ],
+            ),
+            (&["ns/web"], vec![t(Namespace, Some("web"))]),
+            (&["pods"], vec![t(Workload(Pod), None)]),
+        ];
+        for (a, want) in rows {
+            assert_eq!(&parse_targets(&args(a)).unwrap(), want, "{a:?}");
+        }
+        assert!(matches!(
+            parse_targets(&args(&["deploy", "deploy/web"])),
+            Err(TypeNameError::MixedForms(_))
+        ));
+        assert!(matches!(
+            parse_targets(&args(&["deployment.batch/web"])),
+            Err(TypeNameError::UnknownType(_))
+        ));
+        // Every kind's `-o name` form (`deployment.apps/web`) reads back as that kind.
+        for kind in WorkloadKind::ALL {
+            let group = match kind.api_version().rsplit_once('/') {
+                Some((g, _)) => format!(".{g}"),
+                None => String::new(),
+            };
+            let name = format!("{}{group}/x", kind.as_str().to_ascii_lowercase());
+            assert_eq!(
+                parse_type_name(&name).unwrap(),
+                (Workload(kind), Some("x".into())),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod error;
 pub mod junit;
 pub mod output;
 mod printer;
+pub mod progress;
 pub mod sarif;
 pub mod table;
 

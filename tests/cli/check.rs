@@ -390,7 +390,7 @@ fn errors_exit_2_and_print_nothing_on_stdout() {
         ),
         (
             vec!["-f".into(), sample().display().to_string(), "svc/productpage".into()],
-            "error: target \"svc/productpage\"\n  Caused by: unknown resource type \"svc\"\n".into(),
+            "error: unknown resource type \"svc\"\n".into(),
         ),
         (
             vec![
@@ -448,5 +448,58 @@ fn real_check_inject_webhooks_name_the_revision() {
     assert!(
         step.starts_with("rev.object.sidecar-injector.istio.io of istio-sidecar-injector-1-16 (revision 1-16) calls the injector"),
         "{step}"
+    );
+}
+
+/// kubectl's resource argument forms select the same objects, and `-o name` output is
+/// valid input again.
+#[test]
+fn resource_arguments_in_kubectl_forms_and_o_name_round_trips() {
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = util::bin()
+            .arg("check")
+            .args(args)
+            .args(["-o", "name", "-f"])
+            .arg(util::testdata("policy/workload-kinds.yaml"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let all = names(&[]);
+    assert!(all.len() >= 9, "{all:?}");
+    // Every -o name line is accepted back, as TYPE.GROUP/NAME, and names itself.
+    for line in &all {
+        assert_eq!(&names(&[line.as_str()]), &vec![line.clone()], "{line}");
+    }
+    assert_eq!(names(&["deploy", "deploy"]), ["deployment.apps/deploy"]);
+    assert_eq!(
+        names(&["deployments.apps/deploy"]),
+        ["deployment.apps/deploy"]
+    );
+    assert_eq!(
+        names(&["sts,ds"]),
+        ["statefulset.apps/sts", "daemonset.apps/ds"]
+    );
+    // ns/NAME keeps that namespace's objects (those without one are in `default`).
+    assert_eq!(names(&["ns/default"]), all);
+    let out = util::bin()
+        .args(["check", "deploy", "deploy/x", "-f"])
+        .arg(util::testdata("policy/workload-kinds.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "error: there is no need to give a resource type as a separate argument when passing arguments in TYPE/NAME form (\"deploy\")"
+        )
     );
 }

@@ -288,7 +288,7 @@ fn namespace_labels_removed_others_kept_and_dry_runs_change_nothing() {
     );
     let before = ns_labels("cl-labels");
     for dry in ["--dry-run", "--dry-run=server"] {
-        let out = util::bin()
+        let out = util::cluster_bin()
             .args(["cleanup", "-n", "cl-labels", dry, "-o", "json"])
             .output()
             .unwrap();
@@ -305,8 +305,62 @@ fn namespace_labels_removed_others_kept_and_dry_runs_change_nothing() {
             "{dry} changed the namespace"
         );
     }
-    let out = util::bin()
+    // Without a terminal and without --yes: the plan is printed, nothing is changed.
+    let out = util::cluster_bin()
         .args(["cleanup", "-l", "cl-sel=on-test"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("plan:\n  namespace cl-labels: remove labels istio-injection=enabled, istio.io/rev=canary\n  namespace cl-labels-2: remove labels istio-injection=enabled\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "error: refusing to make 2 change(s) without confirmation: stdin is not a terminal"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: pass --yes"), "{stderr}");
+    assert_eq!(ns_labels("cl-labels"), before, "nothing changed");
+
+    // On a terminal (a pseudo-terminal from util-linux `script`) it asks: "n" cancels,
+    // "y" proceeds.
+    let on_a_terminal = |args: &str, answer: &[u8]| {
+        let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_kubectl-inject"));
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(answer).expect("answer");
+        }
+        let out = child.wait_with_output().expect("script ends");
+        String::from_utf8_lossy(&out.stdout).replace('\r', "")
+    };
+    let text = on_a_terminal("cleanup -l cl-sel=on-test", b"n\n");
+    assert!(text.contains("Make 2 change(s)? (y/N) "), "{text}");
+    assert!(
+        text.contains("error: cancelled; nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(ns_labels("cl-labels"), before, "cancelled: nothing changed");
+    let text = on_a_terminal("cleanup -n cl-labels-3", b"y\n");
+    assert!(text.contains("Make 1 change(s)? (y/N) "), "{text}");
+    assert!(text.contains("labels removed"), "{text}");
+    assert!(
+        ns_labels("cl-labels-3").0.get("istio-injection").is_none(),
+        "confirmed: the label is gone"
+    );
+
+    let out = util::cluster_bin()
+        .args(["cleanup", "-l", "cl-sel=on-test", "--yes"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -330,9 +384,8 @@ fn namespace_labels_removed_others_kept_and_dry_runs_change_nothing() {
     );
     assert_eq!(labels["team"], "web");
     assert_eq!(labels["cl-sel"], "on-test");
-    assert_eq!(ns_labels("cl-labels-3").0["istio-injection"], "enabled");
     // Again: nothing left to do, exit 0.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["cleanup", "-n", "cl-labels", "-o", "json"])
         .output()
         .unwrap();
@@ -388,7 +441,7 @@ fn restart_rolls_injected_workloads_only_and_lists_the_rest() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
 
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["cleanup", "-n", ns, "--restart", "--dry-run", "-o", "json"])
         .output()
         .unwrap();
@@ -399,8 +452,8 @@ fn restart_rolls_injected_workloads_only_and_lists_the_rest() {
     );
     assert!(!template_annotations("meshed").contains("restartedAt"));
 
-    let out = util::bin()
-        .args(["cleanup", "-n", ns, "--restart", "-o", "json"])
+    let out = util::cluster_bin()
+        .args(["cleanup", "-n", ns, "--restart", "--yes", "-o", "json"])
         .output()
         .unwrap();
     assert!(

@@ -11,6 +11,9 @@ use crate::util;
 #[derive(Clone, Copy)]
 enum Fault {
     ServerError,
+    /// A proxy's answer: a status and no Kubernetes `Status` body.
+    NotFoundNoBody,
+    ServerErrorNoBody,
     Garbage,
     Drop,
     Hang,
@@ -41,6 +44,8 @@ fn serve(conn: &mut TcpStream, fault: Fault) {
             "500 Internal Server Error",
             r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500}"#,
         ),
+        Fault::NotFoundNoBody => ("404 Not Found", ""),
+        Fault::ServerErrorNoBody => ("502 Bad Gateway", "upstream connect error"),
         Fault::Garbage => ("200 OK", "<html>this is not the API server</html>"),
         Fault::Hang => {
             std::thread::sleep(Duration::from_secs(20));
@@ -95,6 +100,27 @@ fn server_error_names_the_request_that_failed() {
         Some(
             "error: list mutatingwebhookconfigurations.admissionregistration.k8s.io: etcdserver: request timed out"
         ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_answer_without_a_kubernetes_status_says_what_the_server_answered() {
+    let port = stub(Fault::NotFoundNoBody);
+    let (code, stdout, stderr, _) = run(port, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr.lines().next(),
+        Some(format!("error: the server at http://127.0.0.1:{port}/ answered 404 Not Found to GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations (no body): is this a Kubernetes API server?").as_str()),
+        "{stderr}"
+    );
+    let port = stub(Fault::ServerErrorNoBody);
+    let (code, _, stderr, _) = run(port, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.lines().next(),
+        Some(format!("error: the server at http://127.0.0.1:{port}/ answered 502 Bad Gateway to GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations (body \"upstream connect error\"): is this a Kubernetes API server?").as_str()),
         "{stderr}"
     );
 }

@@ -245,7 +245,7 @@ fn injector_health_reads_the_ca_bundle() {
     );
 
     // The readable form, and --fail-on stays an exit 1.
-    let out = util::bin()
+    let out = util::cluster_bin()
         .args(["check", "--injector", "-r", "hcexpired"])
         .output()
         .expect("runs");

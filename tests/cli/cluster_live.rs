@@ -70,7 +70,9 @@ fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-const PROXY_STATUS_DEFAULT: &str = r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"imagePullSecrets":null,"revision":"default"}"#;
+/// The default revision's injector configuration in the live scenario: a template that adds
+/// an init container, the proxy and a volume.
+const INJECTOR_CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\n  namespace: istio-system\ndata:\n  config: |\n    policy: enabled\n    templates:\n      sidecar: |\n        spec:\n          initContainers:\n          - name: istio-init\n            image: \"{{ .Values.global.hub }}/proxyv2:{{ .Values.global.tag }}\"\n          containers:\n          - name: istio-proxy\n            image: \"{{ .Values.global.hub }}/proxyv2:{{ .Values.global.tag }}\"\n          volumes:\n          - name: istio-envoy\n            emptyDir: {}\n  values: '{\"global\":{\"hub\":\"docker.io/istio\",\"tag\":\"1.24.0\",\"proxy\":{\"image\":\"proxyv2\"}}}'\n---\n";
 const PROXY_STATUS_CANARY: &str = r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"imagePullSecrets":null,"revision":"canary"}"#;
 
 fn pod(
@@ -104,14 +106,6 @@ fn scenario() -> &'static () {
         y.push_str(&pod("live-on", "hostnet", "app: hostnet", "", "  hostNetwork: true\n", false));
         y.push_str(&pod(
             "live-on",
-            "injected",
-            "app: injected",
-            &format!("sidecar.istio.io/status: '{PROXY_STATUS_DEFAULT}'"),
-            "",
-            true,
-        ));
-        y.push_str(&pod(
-            "live-on",
             "stale",
             "app: stale",
             &format!("sidecar.istio.io/status: '{PROXY_STATUS_CANARY}'"),
@@ -121,11 +115,25 @@ fn scenario() -> &'static () {
         y.push_str(&pod("live-off", "unexpected", "app: unexpected", "", "", true));
         y.push_str(&pod("live-off", "plain", "app: plain", "", "", false));
         y.push_str(&pod("live-rev", "canary-pod", "app: canary", "", "", false));
-        // The injector's values name the proxy image, so a different image is stale.
-        y.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\n  namespace: istio-system\ndata:\n  config: |\n    policy: enabled\n  values: '{\"global\":{\"hub\":\"docker.io/istio\",\"tag\":\"1.24.0\",\"proxy\":{\"image\":\"proxyv2\"}}}'\n---\n");
+        // The default revision's injector: a small template; pods injected with it are in
+        // line with it, so live drift re-renders them and finds nothing.
+        y.push_str(INJECTOR_CONFIGMAP);
         // A Deployment whose pods the controller creates without a sidecar.
         y.push_str("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: live-on\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: app\n        image: nginx\n");
         apply(&y);
+        // The injected pod, rendered by `inject` with the cluster's configuration (as the
+        // webhook would have), then created as it is.
+        let injected = util::cluster_bin()
+            .args(["inject", "--native-sidecars=false", "-f", "-"])
+            .write_stdin(pod("live-on", "injected", "app: injected", "", "", false))
+            .output()
+            .expect("inject runs");
+        assert!(
+            injected.status.success(),
+            "{}",
+            String::from_utf8_lossy(&injected.stderr)
+        );
+        apply(&String::from_utf8_lossy(&injected.stdout));
         wait_until("the Deployment's two pods", || {
             let out = kubectl(&["get", "pods", "-n", "live-on", "-l", "app=web", "-o", "name"], None);
             String::from_utf8_lossy(&out.stdout).lines().count() == 2
@@ -337,13 +345,18 @@ fn a_user_who_may_read_nothing_gets_a_clear_forbidden_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());
+    // One error, not a warning per forbidden request; the hint names the namespace.
+    assert!(!stderr.contains("warning:"), "{stderr}");
     assert!(
-        stderr.contains("warning: forbidden: cannot list pods in namespace \"live-on\""),
+        stderr.starts_with("error: forbidden: cannot list any workload or pod in namespace \"live-on\"\n  Caused by: forbidden: list mutatingwebhookconfigurations.admissionregistration.k8s.io; list configmaps in namespace \"istio-system\"; get namespaces \"live-on\";"),
         "{stderr}"
     );
     assert!(
-        stderr
-            .contains("error: forbidden: cannot list any workload or pod in namespace \"live-on\""),
+        stderr.contains("list pods in namespace \"live-on\"\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("hint: see what you may read: `kubectl auth can-i list pods -n live-on` and `kubectl auth can-i --list -n live-on`\n"),
         "{stderr}"
     );
 }

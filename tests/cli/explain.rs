@@ -249,7 +249,7 @@ fn errors_exit_2() {
                 case("per-pod-opt-in").display().to_string(),
                 "deploy/nope".into(),
             ],
-            "error: deploy/nope is not in the input\n\nhint: the input holds: pod/opted-in, pod/plain, pod/annotated-only, deployment/misplaced\n",
+            "error: deployment/nope is not in the input\n\nhint: the input holds: pod/opted-in, pod/plain, pod/annotated-only, deployment/misplaced\n",
         ),
         (
             vec![
@@ -257,7 +257,7 @@ fn errors_exit_2() {
                 case("per-pod-opt-in").display().to_string(),
                 "ns/web".into(),
             ],
-            "error: ns/web: namespaces can only be checked against a cluster\n",
+            "error: namespace web is not in the input\n",
         ),
         (
             // Live mode with an unreadable kubeconfig: a clear error, never a fake answer.
@@ -276,5 +276,118 @@ fn errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty());
         assert!(stderr.starts_with(want), "{args:?}:\n{stderr}");
+    }
+}
+
+/// Every step names the field it read, at the place each kind keeps its pod template.
+#[test]
+fn steps_name_the_field_read_for_every_workload_kind() {
+    let kinds = [
+        ("v1", "Pod", ""),
+        ("apps/v1", "Deployment", "spec.template."),
+        ("apps/v1", "StatefulSet", "spec.template."),
+        ("apps/v1", "DaemonSet", "spec.template."),
+        ("apps/v1", "ReplicaSet", "spec.template."),
+        ("v1", "ReplicationController", "spec.template."),
+        ("batch/v1", "Job", "spec.template."),
+        ("batch/v1", "CronJob", "spec.jobTemplate.spec.template."),
+        ("apps.openshift.io/v1", "DeploymentConfig", "spec.template."),
+    ];
+    let mut input = String::new();
+    for (api, kind, _) in kinds {
+        let pod = "{metadata: {labels: {app: x}}, spec: {containers: [{name: app, image: x}]}}";
+        let body = match kind {
+            "Pod" => "spec: {containers: [{name: app, image: x}]}".to_string(),
+            "CronJob" => format!("spec: {{jobTemplate: {{spec: {{template: {pod}}}}}}}"),
+            _ => format!("spec: {{template: {pod}}}"),
+        };
+        input.push_str(&format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: w}}\n{body}\n---\n"
+        ));
+    }
+    let out = util::bin()
+        .args([
+            "explain",
+            "-n",
+            "web",
+            "--namespace-labels",
+            "istio-injection=enabled",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().expect("an array for several objects");
+    assert_eq!(items.len(), kinds.len());
+    for (item, (_, kind, prefix)) in items.iter().zip(kinds) {
+        assert_eq!(item["kind"], kind);
+        let field = |rule: &str| {
+            item["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["rule"] == rule)
+                .map(|s| s["field"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            field("pod-label"),
+            format!("{prefix}metadata.labels[\"sidecar.istio.io/inject\"]"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("pod-annotation"),
+            format!("{prefix}metadata.annotations[\"sidecar.istio.io/inject\"]"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("host-network"),
+            format!("{prefix}spec.hostNetwork"),
+            "{kind}"
+        );
+        assert_eq!(
+            field("webhook"),
+            format!("namespace web labels; {prefix}metadata.labels"),
+            "{kind}"
+        );
+    }
+}
+
+/// The opt-in written on a CronJob's job template (or its own metadata) is found at both
+/// levels, with the right path to move it to.
+#[test]
+fn cronjob_opt_in_in_the_wrong_place_at_either_level() {
+    for (level, path) in [
+        ("metadata", "metadata.labels"),
+        ("jobTemplate", "spec.jobTemplate.metadata.labels"),
+    ] {
+        let meta = if level == "metadata" {
+            "metadata: {name: c, labels: {sidecar.istio.io/inject: \"true\"}}\nspec: {jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x}]}}}}}"
+        } else {
+            "metadata: {name: c}\nspec: {jobTemplate: {metadata: {labels: {sidecar.istio.io/inject: \"true\"}}, spec: {template: {spec: {containers: [{name: a, image: x}]}}}}}"
+        };
+        let out = util::bin()
+            .args(["explain", "-n", "web", "-f", "-"])
+            .write_stdin(format!("apiVersion: batch/v1\nkind: CronJob\n{meta}\n"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!(
+                "  note: [KI104] sidecar.istio.io/inject=true is a label at {path}, which the webhook never sees (it reads the pod's own metadata): move it to spec.jobTemplate.spec.template.metadata.labels\n"
+            )),
+            "{level}: {text}"
+        );
+        assert!(
+            text.ends_with(&format!(
+                "  hint: move `sidecar.istio.io/inject: \"true\"` from the CronJob's {path} to spec.jobTemplate.spec.template.metadata.labels\n"
+            )),
+            "{level}: {text}"
+        );
     }
 }

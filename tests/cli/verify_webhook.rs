@@ -294,7 +294,7 @@ fn input(shared: &Path, dir: &Path, file: &str, labels: &[(&str, &str)]) -> std:
 fn wait_for_webhook(input: &Path, injected: bool) {
     let start = Instant::now();
     loop {
-        let out = util::bin()
+        let out = util::cluster_bin()
             .args(["verify", "-o", "json", "--native-sidecars=false"])
             .args(["--istio-namespace", "verify-sys", "-n", "default", "-f"])
             .arg(input)
@@ -319,7 +319,7 @@ fn wait_for_webhook(input: &Path, injected: bool) {
 }
 
 fn verify(input: &Path, json: bool) -> (Option<i32>, String, String) {
-    let mut cmd = util::bin();
+    let mut cmd = util::cluster_bin();
     cmd.args(["verify", "--native-sidecars=false"])
         .args(["--istio-namespace", "verify-sys", "-n", "default", "-f"])
         .arg(input);
