@@ -431,3 +431,250 @@ fn capture_narrows_namespaces_and_refuses_what_it_cannot_read_whole() {
         "{stderr}"
     );
 }
+
+/// The example bundle (two revisions and a tag), read with no cluster at all.
+fn example_bundle() -> std::path::PathBuf {
+    util::root().join("examples/revisions/bundle.yaml")
+}
+
+#[test]
+fn a_bundle_offline_decides_by_revision_and_says_what_it_lacks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let apps = tmp.path().join("apps.yaml");
+    std::fs::write(
+        &apps,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: checkout, annotations: {sidecar.istio.io/inject: \"true\"}}\nspec: {containers: [{name: a, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: g, namespace: ghost}\nspec: {containers: [{name: a, image: x}]}\n",
+    )
+    .unwrap();
+    let out = util::bin()
+        .args(["check", "-o", "json", "-f"])
+        .arg(&apps)
+        .arg("--bundle")
+        .arg(example_bundle())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: namespace \"ghost\" is not in bundle {} (it did not exist when captured); deciding as if it had no labels\n",
+            example_bundle().display()
+        )
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"][0]["revision"], "canary");
+    assert_eq!(v["items"][0]["tag"], "prod");
+    assert_eq!(v["items"][0]["decidedBy"], "pod-annotation");
+
+    // -r must name one of the bundle's revisions or tags.
+    let out = util::bin()
+        .args(["check", "-f"])
+        .arg(&apps)
+        .arg("--bundle")
+        .arg(example_bundle())
+        .args(["-r", "nosuch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "\nerror: revision \"nosuch\" not found in bundle {}: it has revisions canary, stable; tags prod (→ canary)\n",
+            example_bundle().display()
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // inject renders with the revision's ConfigMaps from the bundle; a tag resolves.
+    let out = util::bin()
+        .args(["inject", "-r", "prod", "-f"])
+        .arg(&apps)
+        .arg("--bundle")
+        .arg(example_bundle())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("using injector configuration configmap istio-system/istio-sidecar-injector-canary (config), values configmap istio-system/istio-sidecar-injector-canary (values), mesh "),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("image: docker.io/istio/proxyv2:1.28.0"));
+    let out = util::bin()
+        .args(["inject", "-r", "nosuch", "-f"])
+        .arg(&apps)
+        .arg("--bundle")
+        .arg(example_bundle())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn what_is_not_a_bundle_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let apps = util::testdata("findings/jobs.yaml");
+    let run = |bundle: &std::path::Path| {
+        let out = util::bin()
+            .args(["check", "-f"])
+            .arg(&apps)
+            .arg("--bundle")
+            .arg(bundle)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&apps);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: not a bundle: 5 documents, a bundle is one",
+            apps.display()
+        )),
+        "{stderr}"
+    );
+    let list = tmp.path().join("list.yaml");
+    std::fs::write(&list, "apiVersion: v1\nkind: List\nitems: []\n").unwrap();
+    let (code, stderr) = run(&list);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not a bundle: a bundle is a List annotated kubectl-inject.io/bundle: v1"),
+        "{stderr}"
+    );
+    let foreign = tmp.path().join("foreign.yaml");
+    std::fs::write(
+        &foreign,
+        "apiVersion: v1\nkind: List\nmetadata: {annotations: {kubectl-inject.io/bundle: v1}}\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n",
+    )
+    .unwrap();
+    let (code, stderr) = run(&foreign);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: items[0]: a Secret (s) does not belong in a bundle",
+            foreign.display()
+        )),
+        "{stderr}"
+    );
+    let future = tmp.path().join("future.yaml");
+    std::fs::write(&future, "apiVersion: v1\nkind: List\nmetadata: {annotations: {kubectl-inject.io/bundle: v9}}\nitems: []\n").unwrap();
+    let (code, stderr) = run(&future);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("unknown bundle version \"v9\""), "{stderr}");
+    // Without -f there is nothing to decide on.
+    let out = util::bin()
+        .args(["check", "--bundle"])
+        .arg(example_bundle())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("decides on manifests: nothing to check")
+    );
+}
+
+/// SARIF and --suppress against the cluster: the injector's health checks (KI3xx) and the
+/// drift of running pods (KI2xx).
+#[test]
+fn live_sarif_and_suppression_of_checks_and_drift() {
+    if !cluster("live_sarif_and_suppression_of_checks_and_drift") {
+        return;
+    }
+    scenario();
+    let run = |args: &[&str]| {
+        let out = util::cluster_bin()
+            .args(args)
+            .args(["--istio-namespace", "cap-system"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let rule_objects = |v: &Value, rule: &str| -> Vec<String> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ruleId"] == rule)
+            .map(|r| {
+                r["locations"][0]["logicalLocations"][0]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    // The capa webhook fails open (failurePolicy Ignore): a warning (KI307), named by its
+    // configuration.
+    let (_, stdout, stderr) = run(&["check", "--injector", "-r", "capa", "-o", "sarif"]);
+    let v = crate::findings::assert_valid_sarif(&stdout);
+    assert_eq!(
+        rule_objects(&v, "KI307"),
+        vec!["MutatingWebhookConfiguration cap-injector-capa"],
+        "{stderr}"
+    );
+    let (_, stdout, _) = run(&["check", "--injector", "-r", "capa", "-o", "json"]);
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(stdout.contains("\"kiCode\": \"KI307\""), "{r:#}");
+    let (_, stdout, _) = run(&[
+        "check",
+        "--injector",
+        "-r",
+        "capa",
+        "-o",
+        "sarif",
+        "--suppress",
+        "KI307=cap-injector-capa",
+    ]);
+    assert!(rule_objects(&crate::findings::assert_valid_sarif(&stdout), "KI307").is_empty());
+
+    // The Job's pod runs without a sidecar the policy gives it: drift KI201, exit 1.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, stdout, _) = run(&["check", "job/once", "-n", "cap-a", "-o", "json"]);
+        let r: Value = serde_json::from_str(&stdout).unwrap();
+        if r["items"][0]["pods"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+        {
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the Job's pod never appeared: {r:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let (code, stdout, stderr) = run(&["check", "job/once", "-n", "cap-a", "-o", "sarif"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let v = crate::findings::assert_valid_sarif(&stdout);
+    assert_eq!(rule_objects(&v, "KI201"), vec!["Job cap-a/once"]);
+    assert_eq!(rule_objects(&v, "KI110"), vec!["Job cap-a/once"]);
+    // Suppressed by the workload's name, the drift fails nothing and is not reported.
+    let (code, stdout, stderr) = run(&[
+        "check",
+        "job/once",
+        "-n",
+        "cap-a",
+        "-o",
+        "json",
+        "-S",
+        "KI201=cap-a/once",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(r["items"][0].get("drift").is_none(), "{r:#}");
+    let (code, stdout, _) = run(&[
+        "check", "job/once", "-n", "cap-a", "-o", "sarif", "-S", "KI201", "-S", "KI110",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        crate::findings::assert_valid_sarif(&stdout)["runs"][0]["results"],
+        serde_json::json!([])
+    );
+}

@@ -298,7 +298,7 @@ fn sarif_schema() -> jsonschema::Validator {
         .expect("the SARIF schema compiles")
 }
 
-fn assert_valid_sarif(text: &str) -> Value {
+pub(crate) fn assert_valid_sarif(text: &str) -> Value {
     let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"));
     let validator = sarif_schema();
     let errors: Vec<String> = validator
