@@ -18,13 +18,11 @@ use crate::report::{self, Hint};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let suppress = super::codes::suppressions(&args.suppress)?;
-    if args.admission_review.is_some() {
+    if let Some(path) = &args.admission_review {
         let (setup, revision, _) = load_setup(args, Vec::new())?;
         report::stderr(&format!("using {}\n", setup.describe()));
         let params = setup.params(args.native_sidecars, revision.as_deref(), true);
-        if let Some(path) = &args.admission_review {
-            return admission_review(&setup, &params, path);
-        }
+        return admission_review(&setup, &params, path);
     }
     if args.input.filenames.is_empty() {
         bail!(
