@@ -61,6 +61,18 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let params = setup.params(args.native_sidecars, revision.as_deref(), false);
 
     let mut facts = context.facts;
+    // The configuration given as a file decides for every revision, as `check --config`.
+    if let Some(path) = &args.inject_config_file {
+        facts.set_config_override(
+            crate::facts::InjectorFacts {
+                name: path.display().to_string(),
+                config: setup.config().clone(),
+                config_text: None,
+                values_text: None,
+            },
+            crate::facts::Source::flag("--injectConfigFile"),
+        );
+    }
     if let Some(below) = below {
         facts.layer(below);
     }

@@ -159,9 +159,23 @@ impl Screen for PolicyScreen<'_> {
             }
             own.skip
         };
+        // The render reads `sidecar.istio.io/nativeSidecar` where kube-inject reads the pod's
+        // metadata (a CronJob's at spec.jobTemplate.metadata): judge by what it reads.
+        let rendered = crate::policy::Pod {
+            annotations: object
+                .pointer(&format!("{}/annotations", kind.inject_metadata_pointer()))
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..pod.clone()
+        };
         if skip.is_none()
             && !self.silenced(FindingCode::RunToCompletion, ns, name)
-            && let Some(f) = run_to_completion(&pod, &self.native)
+            && let Some(f) = run_to_completion(&rendered, &self.native)
         {
             notes.push(format!(
                 "[{}] {what}: {}",

@@ -449,3 +449,114 @@ fn inject_says_where_it_differs_from_the_webhook_and_respect_policy_follows_it()
     let (_, _, stderr) = run(&["inject", "-f", path(&sample), "-S", "KI106=shop/report"]);
     assert!(!stderr.contains("[KI106]"), "{stderr}");
 }
+
+#[test]
+fn inject_reports_every_rule_kube_inject_ignores_and_respect_policy_follows_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = "templates:\n  sidecar: |\n    spec:\n      containers:\n      - {name: istio-proxy, image: proxy}\n";
+    let app = "apiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {istio-injection: enabled}}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {name: plain, namespace: web}\nspec: {containers: [{name: a, image: x}]}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {name: optin, namespace: web, annotations: {sidecar.istio.io/inject: \"true\"}}\nspec: {containers: [{name: a, image: x}]}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {name: build, namespace: web, labels: {skip: me}}\nspec: {containers: [{name: a, image: x}]}\n";
+    let app_file = tmp.path().join("app.yaml");
+    std::fs::write(&app_file, app).unwrap();
+    let run = |config: &str, extra: &[&str]| {
+        let cfg = tmp.path().join("config.yaml");
+        std::fs::write(&cfg, format!("{config}{template}")).unwrap();
+        let out = util::bin()
+            .args(["inject", "-f"])
+            .arg(&app_file)
+            .arg("--injectConfigFile")
+            .arg(&cfg)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        (
+            String::from_utf8_lossy(&out.stdout)
+                .matches("name: istio-proxy")
+                .count(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ki106 = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.contains("[KI106]"))
+            .map(|l| {
+                l.split(": injected as")
+                    .next()
+                    .unwrap()
+                    .rsplit("[KI106] ")
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // policy: disabled — kube-inject ignores it; only the opt-in is injected by the webhook.
+    let (injected, stderr) = run("policy: disabled\n", &[]);
+    assert_eq!(injected, 3, "kube-inject injects all");
+    assert_eq!(
+        ki106(&stderr),
+        vec!["Pod web/plain", "Pod web/build"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("but the webhook would not inject it (decided by policy: "),
+        "{stderr}"
+    );
+    let (injected, stderr) = run("policy: disabled\n", &["--respect-policy"]);
+    assert_eq!(injected, 1, "{stderr}");
+    assert!(
+        stderr.contains("pod \"web/plain\" skipped: the webhook would not inject it: "),
+        "{stderr}"
+    );
+    // neverInjectSelector — kube-inject ignores selectors.
+    let never = "policy: enabled\nneverInjectSelector:\n- matchLabels: {skip: me}\n";
+    let (injected, stderr) = run(never, &[]);
+    assert_eq!(injected, 3);
+    assert_eq!(ki106(&stderr), vec!["Pod web/build"], "{stderr}");
+    assert!(
+        stderr.contains("(decided by never-inject-selector: "),
+        "{stderr}"
+    );
+    let (injected, _) = run(never, &["--respect-policy"]);
+    assert_eq!(injected, 2);
+}
+
+#[test]
+fn inject_judges_a_cronjob_by_the_metadata_it_renders_with() {
+    // kube-inject reads a CronJob's pod metadata at spec.jobTemplate.metadata: the
+    // nativeSidecar annotation counts there, and not on the pod template.
+    let cronjob = |at_job_template: bool| {
+        let ann = "{annotations: {sidecar.istio.io/nativeSidecar: \"true\"}}";
+        let (job, pod) = if at_job_template {
+            (ann, "{}")
+        } else {
+            ("{}", ann)
+        };
+        format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: c, namespace: b}}\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    metadata: {job}\n    spec:\n      template:\n        metadata: {pod}\n        spec:\n          restartPolicy: Never\n          containers: [{{name: a, image: x}}]\n"
+        )
+    };
+    for (at_job_template, native) in [(true, true), (false, false)] {
+        let out = util::bin()
+            .args(["inject", "--native-sidecars", "false", "-f", "-"])
+            .write_stdin(cronjob(at_job_template))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stdout.contains("restartPolicy: Always"),
+            native,
+            "the render: {stdout}"
+        );
+        assert_eq!(
+            stderr.contains("[KI110] CronJob b/c"),
+            !native,
+            "the warning follows the render: {stderr}"
+        );
+    }
+}
