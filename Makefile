@@ -1,7 +1,7 @@
 # kubectl-inject — the targets CI and developers share. `make test` is the whole suite.
 CARGO ?= cargo
 
-.PHONY: build release demo fmt lint test unit golden bench bench-cluster clean
+.PHONY: build release demo fmt lint test unit golden bench bench-cluster dist completion clean
 
 build:
 	$(CARGO) build
@@ -37,6 +37,21 @@ bench:
 # Live check -A on 10,000 pods over 200 namespaces on the test API server.
 bench-cluster:
 	scripts/bench-cluster.sh
+
+# Release archives for every target this machine can build, and the krew manifest made from
+# them, in dist/ (scripts/dist.sh says which targets and why); then the same checks as the
+# test suite, on those archives (tests/cli/dist.rs).
+dist:
+	scripts/dist.sh
+	$(CARGO) test --test cli dist
+
+# The shell completion scripts of `kubectl-inject`, in target/completion/ (kubectl's own
+# completion of `kubectl inject` uses kubectl_complete-inject instead: see the README).
+completion: build
+	mkdir -p target/completion
+	for shell in bash zsh fish powershell elvish; do \
+		./target/debug/kubectl-inject completion $$shell > target/completion/kubectl-inject.$$shell || exit 2; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -132,7 +132,7 @@ fn setup(config: &Option<PathBuf>) -> Setup {
             inject_config: read(&dir.join("config.yaml")),
             values: read(&dir.join("values.json")),
             mesh: read(&dir.join("mesh.yaml")),
-            compliance_policy: String::new(),
+            ..ConfigSource::default()
         },
     };
     Setup::load(src).expect("configuration loads")

@@ -45,7 +45,7 @@ fn sources() -> (Setup, Vec<(String, Value)>) {
                 inject_config: Some(read(&config.join("config.yaml"))),
                 values: Some(read(&config.join("values.json"))),
                 mesh: Some(read(&config.join("mesh.yaml"))),
-                compliance_policy: String::new(),
+                ..ConfigSource::default()
             },
             INPUTS.iter().map(|f| inputs.join(f)).collect::<Vec<_>>(),
         )

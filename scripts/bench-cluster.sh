@@ -105,8 +105,14 @@ PY
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
+def flat(items):
+    for i in items:
+        if i.get("kind") == "List":
+            yield from flat(i.get("items", []))
+        else:
+            yield i
 def split(name):
-    items = json.load(open(f"{work}/{name}.json"))["items"]
+    items = list(flat(json.load(open(f"{work}/{name}.json"))["items"]))
     nss = [i for i in items if i["kind"] == "Namespace"]
     rest = [i for i in items if i["kind"] != "Namespace"]
     if nss:

@@ -4,7 +4,8 @@
 #     built from ../shared/goref into the cache (rebuilt when its source is newer);
 #   - libxml2-utils (xmllint: the JUnit XML schema check of `kubectl inject test -o junit`);
 #   - the test control plane (kube-apiserver, kube-controller-manager, etcd), built from
-#     Debian's packages and cached by scripts/test-apiserver.sh.
+#     Debian's packages and cached by scripts/test-apiserver.sh;
+#   - bash-completion, which kubectl's bash completion needs (tests/cli/completion.rs runs it).
 # Idempotent: on a machine that has run it before it takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ cache="${GOREF_CACHE:-/var/cache/kubectl-inject}"
 goref="${GOREF:-$cache/goref}"
 
 missing=()
-for p in golang-go golang-github-masterminds-sprig-dev libxml2-utils; do
+for p in golang-go golang-github-masterminds-sprig-dev bash-completion libxml2-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -69,6 +69,39 @@ pub enum Command {
     /// DIR): expected decisions and injected manifests, offline, for CI.
     #[command(after_help = TEST_EXIT_CODES)]
     Test(TestArgs),
+    /// Print the shell completion script for `kubectl-inject` (bash, zsh, fish, powershell,
+    /// elvish).
+    ///
+    /// `source <(kubectl-inject completion bash)` completes `kubectl-inject …`. For
+    /// `kubectl inject …`, kubectl (≥ 1.26) runs `kubectl_complete-inject`, shipped beside the
+    /// plugin: put it on PATH too (see the README).
+    Completion(CompletionArgs),
+}
+
+/// The hidden entry point of Cobra's completion protocol, which kubectl runs through
+/// `kubectl_complete-inject`: `kubectl-inject __complete WORD…`, the words typed after
+/// `kubectl inject`, the last one being completed. Not a clap subcommand: the words are taken
+/// raw (any flag, even an invalid one), and it stays out of `--help` and the scripts.
+pub const COMPLETE: &str = "__complete";
+
+/// The words to complete when the process runs as `kubectl-inject __complete WORD…`.
+pub fn complete_words(args: &[std::ffi::OsString]) -> Option<Vec<String>> {
+    match args {
+        [_, first, words @ ..] if first == COMPLETE => Some(
+            words
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const TEST_EXIT_CODES: &str = "\
@@ -215,9 +248,10 @@ pub struct PolicyArgs {
     pub pod_condition: PodCondition,
     /// How `sidecar.istio.io/inject` values are read: `current` (Istio ≥ 1.27: exactly
     /// "true"/"false", anything else falls back to the policy) or `legacy` (Istio ≤ 1.26:
-    /// y/yes/true/on in any case are yes, any other value is no).
-    #[arg(long, value_name = "COMPAT", default_value = "current", value_parser = choice::<Compat>())]
-    pub compat: Compat,
+    /// y/yes/true/on in any case are yes, any other value is no). Default: as the injector's
+    /// Istio release reads them (see --istio-version), else `current`.
+    #[arg(long, value_name = "COMPAT", value_parser = choice::<Compat>())]
+    pub compat: Option<Compat>,
     /// Never read the cluster: decide on the input, flags and documented defaults only
     /// (without it, -f input is completed with the namespaces, webhooks and injector
     /// configuration of the kubeconfig's cluster when one is configured).
@@ -238,6 +272,8 @@ pub struct PolicyArgs {
     /// Repeatable.
     #[arg(long = "suppress", short = 'S', value_name = "CODE[=NS/NAME]")]
     pub suppress: Vec<String>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
 }
 
 /// A clap parser for a domain choice, with each value's help from the domain type.
@@ -405,9 +441,10 @@ pub struct InjectArgs {
     #[arg(short = 'r', long, value_name = "REV")]
     pub revision: Option<String>,
     /// Native sidecars (istio-proxy as an init container with restartPolicy: Always):
-    /// `true` (the default, as on Kubernetes ≥ 1.33) or `false` to mirror an older cluster.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub native_sidecars: bool,
+    /// `true` (the default, as on Kubernetes ≥ 1.33) or `false` to mirror an older cluster
+    /// (or an Istio before 1.27, where istiod's ENABLE_NATIVE_SIDECARS defaults to false).
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub native_sidecars: Option<bool>,
     /// Rewrite the input files in place (atomically) instead of printing.
     #[arg(short = 'i', long)]
     pub in_place: bool,
@@ -452,6 +489,15 @@ pub struct InjectArgs {
     /// Silence a warning of the report: `CODE` or `CODE=NAMESPACE/NAME` (see `check`).
     #[arg(long = "suppress", short = 'S', value_name = "CODE[=NS/NAME]")]
     pub suppress: Vec<String>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// A variable of istiod's environment, as templates read it with `env` and as the
+    /// injector reads its feature switches (`REWRITE_TCP_PROBES=false` for Istio ≤ 1.18).
+    /// Repeatable. Defined: ENABLE_NATIVE_SIDECARS (from --native-sidecars),
+    /// PILOT_ENABLE_INBOUND_PASSTHROUGH=true, ENABLE_LEGACY_FSGROUP_INJECTION=false; the
+    /// shell's environment is never read.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -603,4 +649,14 @@ pub enum TestOutput {
     Yaml,
     /// JUnit XML (one testsuite per suite file, one testcase per expected object).
     Junit,
+}
+
+/// Which Istio release to reproduce: shared by the commands that decide or inject.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReleaseArgs {
+    /// The Istio release whose behaviour to reproduce (`1.24`, `1.24.6`). Default: the
+    /// release the injector configuration names (the values' global.tag, the ConfigMap's
+    /// version labels, a revision such as 1-24-6), else the newest behaviour.
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub istio_version: Option<crate::config::release::Version>,
 }

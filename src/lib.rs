@@ -3,13 +3,15 @@
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
 //! the world. The pure modules — `model`, `facts`, `findings`, `policy`, `drift`, `plan`, `health`, `template`,
-//! `inject`, `config`, `manifest`, `yaml`, and `par` (an ordered parallel map) — import neither
+//! `inject`, `config`, `manifest`, `yaml`, `completion` (what a partly typed command line
+//! completes to), and `par` (an ordered parallel map) — import neither
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
 //! and benchmarked without a process or a cluster.
 
 pub mod app;
 pub mod cli;
 pub mod cluster;
+pub mod completion;
 pub mod config;
 pub mod drift;
 pub mod facts;

@@ -1,14 +1,22 @@
-//! `kubectl-inject`: parse the arguments, run the command, turn the outcome into an exit code.
+//! `kubectl-inject`: parse the arguments, run the command (or answer kubectl's completion
+//! request, `__complete`), turn the outcome into an exit code.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use kubectl_inject::{app, cli::Cli, report};
+use kubectl_inject::{app, cli, cli::Cli, report};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    report::color::init(cli.color);
-    match app::run(cli) {
+    let args: Vec<_> = std::env::args_os().collect();
+    let outcome = match cli::complete_words(&args) {
+        Some(words) => app::complete(&words),
+        None => {
+            let cli = Cli::parse_from(args);
+            report::color::init(cli.color);
+            app::run(cli)
+        }
+    };
+    match outcome {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => report::exit_for_error(&err),
     }

@@ -18,13 +18,14 @@ use super::read_inputs;
 use crate::cli::{InputArgs, KubeArgs, PolicyArgs};
 use crate::cluster::{Cluster, ClusterError, Kind, Scope};
 use crate::config::InjectorConfig;
+use crate::config::release;
 use crate::facts::{Fact, Facts, InjectorFacts, Source};
 use crate::manifest::{
     DocRef, Document, ResourceType, Target, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents,
     parse_targets,
 };
 use crate::model::{WebhookConfiguration, parse_label_list};
-use crate::policy::{Engine, Evaluated, Options, Skipped, Subject};
+use crate::policy::{Compat, Engine, Evaluated, Options, Skipped, Subject};
 use crate::report::Hint;
 
 /// What a command decides on, and with.
@@ -455,11 +456,26 @@ pub(super) fn decider(facts: &Facts, policy: &PolicyArgs) -> Result<Decider> {
         None => None,
     };
     let webhooks = facts.webhooks(revision.as_deref(), policy.enable_namespaces_by_default);
+    // How `sidecar.istio.io/inject` is read follows the injector's release: --istio-version,
+    // else what its configuration says (values' tag, ConfigMap labels, revision name).
+    let injector = facts.injector(revision.as_deref().unwrap_or(""));
+    let values = injector
+        .value
+        .values_text
+        .as_deref()
+        .and_then(|t| crate::config::parse_values(&injector.value.name, t).ok());
+    let release = release::detect(&release::Clues {
+        flag: policy.release.istio_version,
+        values: values.as_ref(),
+        labels: injector.value.config.configmap_labels.as_ref(),
+        revision: revision.as_deref(),
+        embedded: false,
+    });
     let options = Options {
         mode: policy.mode,
         namespace_condition: policy.namespace_condition,
         pod_condition: policy.pod_condition,
-        compat: policy.compat,
+        compat: Compat::for_release(policy.compat, release.release),
         revision: revision.clone(),
     };
     let engine = Engine::from_facts(facts, &webhooks.value, options)?;

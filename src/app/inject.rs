@@ -11,17 +11,21 @@ use serde_json::Value;
 use super::capture::Bundle;
 use super::{InputSource, Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
+use crate::config::release::Change;
 use crate::facts::Facts;
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
 use crate::report::{self, Hint};
 
+/// `--native-sidecars` when not given: on, as istiod ≥ 1.27 on Kubernetes ≥ 1.33.
+pub(super) const NATIVE_SIDECARS_DEFAULT: bool = true;
+
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let suppress = super::codes::suppressions(&args.suppress)?;
     if let Some(path) = &args.admission_review {
         let (setup, revision, _) = load_setup(args, Vec::new())?;
-        report::stderr(&format!("using {}\n", setup.describe()));
-        let params = setup.params(args.native_sidecars, revision.as_deref(), true);
+        let native = announce(args, &setup);
+        let params = setup.params(native, revision.as_deref(), true);
         return admission_review(&setup, &params, path);
     }
     if args.input.filenames.is_empty() {
@@ -57,8 +61,8 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         }
     }
     let (setup, revision, below) = load_setup(args, context.bundles)?;
-    report::stderr(&format!("using {}\n", setup.describe()));
-    let params = setup.params(args.native_sidecars, revision.as_deref(), false);
+    let native = announce(args, &setup);
+    let params = setup.params(native, revision.as_deref(), false);
 
     let mut facts = context.facts;
     // The configuration given as a file decides for every revision, as `check --config`.
@@ -95,11 +99,8 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         suppress: &suppress,
         native: crate::facts::Fact::new(
             crate::facts::NativeSidecars {
-                on: args.native_sidecars,
-                why: format!(
-                    "inject renders with --native-sidecars {}",
-                    args.native_sidecars
-                ),
+                on: native,
+                why: format!("inject renders with --native-sidecars {native}"),
             },
             crate::facts::Source::flag("--native-sidecars"),
         ),
@@ -141,6 +142,24 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Says on stderr which configuration and release are used (and when native sidecars are on
+/// against that release's default), and returns whether native sidecars are rendered.
+fn announce(args: &InjectArgs, setup: &Setup) -> bool {
+    report::stderr(&format!("using {}\n", setup.describe()));
+    let chosen = setup.release();
+    report::stderr(&format!("{chosen}\n"));
+    let release = chosen.release;
+    if args.native_sidecars.is_none()
+        && release.has(Change::NativeSidecarSupport)
+        && !release.has(Change::NativeSidecarsByDefault)
+    {
+        report::stderr(&format!(
+            "note: istiod of Istio {release} leaves native sidecars off unless ENABLE_NATIVE_SIDECARS=true; they are on here (the default of --native-sidecars): --native-sidecars=false matches a default {release} install\n"
+        ));
+    }
+    args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT)
+}
+
 /// The configuration in istioctl's order of preference: the three files users capture with
 /// `kubectl get cm … -o jsonpath`, else a bundle's ConfigMaps of the revision (`--bundle`,
 /// else one inside the input), else the cluster's, else the embedded default. Also the
@@ -160,6 +179,13 @@ fn load_setup(
         mesh: read(&args.mesh_config_file)?,
         values: read(&args.values_file)?,
         compliance_policy: args.compliance_policy.clone().unwrap_or_default(),
+        istio_version: args.release.istio_version,
+        labels: None,
+        revision: args.revision.clone(),
+        env: crate::config::env::injector_env(
+            args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT),
+            &args.env,
+        )?,
     };
     let mut revision = args.revision.clone();
     let mut bundles = in_input;
@@ -190,6 +216,8 @@ fn load_setup(
             sources.inject_config = Some(found.config);
             sources.values = found.values;
             sources.mesh = found.mesh;
+            sources.labels = found.labels;
+            sources.revision = Some(found.revision.clone());
             revision = Some(found.revision);
         }
     }

@@ -24,6 +24,8 @@ pub(super) struct Found {
     pub values: Option<(String, String)>,
     pub mesh: Option<(String, String)>,
     pub revision: String,
+    /// The injector ConfigMap's labels (they may name the Istio release).
+    pub labels: Option<crate::model::StringMap>,
 }
 
 /// The cluster's facts for `inject` (its webhook configurations, every revision's
@@ -101,6 +103,7 @@ pub(super) fn choose(facts: &Facts, args: &InjectArgs, place: &str) -> Result<Op
             .mesh(&revision)
             .map(|m| (format!("{} (mesh)", m.value.0), m.value.1.clone())),
         revision,
+        labels: injector.value.config.configmap_labels.clone(),
     }))
 }
 

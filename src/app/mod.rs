@@ -4,6 +4,7 @@ mod capture;
 mod check;
 mod cleanup;
 mod codes;
+mod complete;
 mod explain;
 mod gather;
 mod gather_live;
@@ -25,6 +26,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+pub use complete::run as complete;
 pub use input::{InputSource, read_inputs};
 
 /// How a command that did not fail ended.
@@ -57,5 +59,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Verify(args) => verify::run(&args),
         Command::Capture(args) => capture::run(&args),
         Command::Test(args) => suite::run(&args),
+        Command::Completion(args) => complete::script(&args),
     }
 }

@@ -5,14 +5,18 @@
 //! `SidecarTemplateData` that `inject` would build for the first pod of the `-f` input,
 //! from `--valuesFile` and `--meshConfigFile` (defaults when absent).
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result, bail};
 
 use super::{Outcome, read_inputs};
 use crate::cli::InjectArgs;
+use crate::config::env::injector_env;
+use crate::config::release::{self, Release};
 use crate::config::{InjectorConfig, MeshConfig, parse_values};
 use crate::manifest::{WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
-use crate::template::{self, Template, data};
+use crate::template::{self, FuncSet, Host, Template, data};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let Some(path) = &args.template else {
@@ -47,7 +51,35 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         }
         _ => (path.display().to_string(), fs_err::read_to_string(path)?),
     };
-    let template = Template::parse(&name, &source).context("parsing the template")?;
+    // The injector this render stands for: its release and istiod's environment, as
+    // `inject` has them.
+    let values = match &args.values_file {
+        Some(p) => parse_values(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
+        None => serde_json::json!({}),
+    };
+    // A config file that does not parse names no release; it is an error only where it is
+    // used (a template named in it).
+    let labels = match &args.inject_config_file {
+        Some(cfg) => {
+            InjectorConfig::parse(&cfg.display().to_string(), &fs_err::read_to_string(cfg)?)
+                .ok()
+                .and_then(|c| c.configmap_labels)
+        }
+        None => None,
+    };
+    let chosen = release::detect(&release::Clues {
+        flag: args.release.istio_version,
+        values: Some(&values),
+        labels: labels.as_ref(),
+        revision: args.revision.as_deref(),
+        embedded: false,
+    });
+    let host = Host {
+        env: Arc::new(injector_env(native_sidecars(args), &args.env)?),
+        release: chosen.release,
+    };
+    let template = Template::parse_for(&name, &source, FuncSet::Current, &host)
+        .context("parsing the template")?;
     let dot = match &args.data {
         Some(data_path) => {
             let text = fs_err::read_to_string(data_path)?;
@@ -55,22 +87,28 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
                 .with_context(|| format!("{}: not valid JSON", data_path.display()))?;
             template::json_data(&json)
         }
-        None => sidecar_data(args)?,
+        None => sidecar_data(args, &values, chosen.release)?,
     };
     let out = template.render(&dot).context("rendering the template")?;
     report::stdout(&out)?;
     Ok(Outcome::Success)
 }
 
+/// `--native-sidecars`, on when not given (as `inject` has it).
+fn native_sidecars(args: &InjectArgs) -> bool {
+    args.native_sidecars
+        .unwrap_or(super::inject::NATIVE_SIDECARS_DEFAULT)
+}
+
 /// The `SidecarTemplateData` for the first workload of the `-f` input.
-fn sidecar_data(args: &InjectArgs) -> Result<gotmpl::Value> {
+fn sidecar_data(
+    args: &InjectArgs,
+    values: &serde_json::Value,
+    release: Release,
+) -> Result<gotmpl::Value> {
     let mesh = match &args.mesh_config_file {
         Some(p) => MeshConfig::parse(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
         None => MeshConfig::default(),
-    };
-    let values = match &args.values_file {
-        Some(p) => parse_values(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
-        None => serde_json::json!({}),
     };
     let mut found = None;
     for input in read_inputs(&args.input)? {
@@ -122,7 +160,7 @@ fn sidecar_data(args: &InjectArgs) -> Result<gotmpl::Value> {
         None | Some("default") => String::new(),
         Some(r) => r.to_string(),
     };
-    Ok(data::build(&data::TemplateInput {
+    let input = data::TemplateInput {
         type_meta: data::TypeMeta {
             kind: doc.kind().to_string(),
             api_version: doc.api_version().to_string(),
@@ -136,11 +174,13 @@ fn sidecar_data(args: &InjectArgs) -> Result<gotmpl::Value> {
         spec: &spec,
         proxy_config: &proxy_config,
         mesh: &mesh,
-        values: &values,
+        values,
         revision,
-        native_sidecars: args.native_sidecars,
+        native_sidecars: native_sidecars(args),
         proxy_uid: 1337,
         proxy_gid: 1337,
         compliance_policy: String::new(),
-    }))
+    };
+    let constants = data::Constants::new(&mesh, values).for_release(release);
+    Ok(data::build_with(&input, &constants))
 }

@@ -443,7 +443,7 @@ fn policy_args(s: &Suite) -> Result<PolicyArgs> {
         p.pod_condition = c;
     }
     if let Some(c) = choice(f, "options.compat", o.compat.as_deref())? {
-        p.compat = c;
+        p.compat = Some(c);
     }
     Ok(p)
 }
@@ -694,16 +694,19 @@ impl<'a> Renderer<'a> {
                 })
                 .transpose()
         };
+        let native = s.spec.options.native_sidecars.unwrap_or(true);
         let files = ConfigSource {
             inject_config: read(&s.spec.config)?,
             values: read(&s.spec.values)?,
             mesh: read(&s.spec.mesh)?,
-            compliance_policy: String::new(),
+            revision: Some(revision.to_string()),
+            env: crate::config::env::injector_env(native, &[])?,
+            ..ConfigSource::default()
         };
         let no_files =
             files.inject_config.is_none() && files.values.is_none() && files.mesh.is_none();
         if no_files && self.bundled {
-            return super::templates::revision_setup(self.facts, revision)
+            return super::templates::revision_setup(self.facts, revision, native)
                 .map_err(|e| anyhow::anyhow!("{e}"));
         }
         Ok(Setup::load(files)?)

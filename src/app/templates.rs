@@ -16,7 +16,9 @@ use crate::model::istio::PROXY_CONTAINER;
 /// (or does not load) cannot be compared, and says why.
 pub(super) struct RevisionTemplates<'f> {
     facts: &'f Facts,
-    setups: BTreeMap<String, Result<Setup, String>>,
+    /// By revision and whether it renders native sidecars (templates of Istio 1.19–1.26 read
+    /// that from istiod's environment, which a setup is parsed with).
+    setups: BTreeMap<(String, bool), Result<Setup, String>>,
     cache: Cache,
 }
 
@@ -28,18 +30,15 @@ impl<'f> RevisionTemplates<'f> {
             cache: Cache::new(),
         }
     }
-
-    /// The injector set-up of `revision`.
-    pub fn setup(&mut self, revision: &str) -> &Result<Setup, String> {
-        let facts = self.facts;
-        self.setups
-            .entry(revision.to_string())
-            .or_insert_with(|| revision_setup(facts, revision))
-    }
 }
 
-/// A revision's injector from its ConfigMaps' texts, as the facts hold them.
-pub(super) fn revision_setup(facts: &Facts, revision: &str) -> Result<Setup, String> {
+/// A revision's injector from its ConfigMaps' texts, as the facts hold them, with istiod's
+/// environment for native sidecars on or off.
+pub(super) fn revision_setup(
+    facts: &Facts,
+    revision: &str,
+    native_sidecars: bool,
+) -> Result<Setup, String> {
     let injector = facts.injector(revision);
     let Some(config) = injector.value.config_text.clone() else {
         return Err(format!(
@@ -55,7 +54,12 @@ pub(super) fn revision_setup(facts: &Facts, revision: &str) -> Result<Setup, Str
             .clone()
             .map(|v| (format!("{name} (values)"), v)),
         mesh: facts.mesh(revision).map(|m| m.value.clone()),
-        compliance_policy: String::new(),
+        // The release, as inject finds it: the values' tag, the ConfigMap's labels, the
+        // revision's name.
+        labels: injector.value.config.configmap_labels.clone(),
+        revision: Some(revision.to_string()),
+        env: crate::config::env::injector_env(native_sidecars, &[]).map_err(|e| e.to_string())?,
+        ..ConfigSource::default()
     };
     Setup::load(source).map_err(|e| format!("revision {revision}'s configuration: {e}"))
 }
@@ -74,12 +78,14 @@ fn native(pod: &Value) -> bool {
 impl TemplateCheck for RevisionTemplates<'_> {
     fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, String> {
         let native = native(pod);
-        self.setup(revision);
-        let Some(Ok(setup)) = self.setups.get(revision) else {
-            return Err(match self.setups.get(revision) {
-                Some(Err(e)) => e.clone(),
-                _ => format!("revision {revision} has no injector"),
-            });
+        let facts = self.facts;
+        let setup = match self
+            .setups
+            .entry((revision.to_string(), native))
+            .or_insert_with(|| revision_setup(facts, revision, native))
+        {
+            Ok(setup) => &*setup,
+            Err(e) => return Err(e.clone()),
         };
         let injector = drift::Injector::new(setup, Some(revision), native);
         match self.cache.stale(pod, &injector) {

@@ -444,7 +444,7 @@ fn predict(context: &Gathered, args: &VerifyArgs, pod: &Value, ns: &str) -> Resu
         .decision;
     let pod = if decision.inject {
         let revision = decision.revision.as_deref().unwrap_or("default");
-        let setup = revision_setup(&context.facts, revision)
+        let setup = revision_setup(&context.facts, revision, args.native_sidecars)
             .map_err(|e| anyhow::anyhow!("cannot predict the injected pod: {e}"))?;
         let injector = drift::Injector::new(&setup, Some(revision), args.native_sidecars);
         drift::inject(pod, &injector).context("predicting the injected pod")?

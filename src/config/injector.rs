@@ -64,6 +64,10 @@ pub struct InjectorConfig {
     pub always_inject_selector: Vec<LabelSelector>,
     #[serde(default)]
     pub injected_annotations: StringMap,
+    /// The labels of the ConfigMap the configuration was read from, when it was given whole
+    /// (they may name the Istio release: `config::release::detect`).
+    #[serde(skip)]
+    pub configmap_labels: Option<StringMap>,
 }
 
 /// A configuration that does not parse, named by where it came from.
@@ -108,7 +112,19 @@ impl InjectorConfig {
                     source_name: source_name.to_string(),
                     name,
                 })?;
-            return InjectorConfig::parse(&format!("{source_name}: data.config"), inner);
+            let mut config = InjectorConfig::parse(&format!("{source_name}: data.config"), inner)?;
+            config.configmap_labels = value
+                .get("metadata")
+                .and_then(|m| m.get("labels"))
+                .and_then(|l| l.as_mapping())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|(k, v)| {
+                            Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                        })
+                        .collect()
+                });
+            return Ok(config);
         }
         if !value.is_mapping() {
             return Err(err(
@@ -159,6 +175,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.policy, InjectionPolicy::Disabled);
+        assert_eq!(c.configmap_labels, None);
+        let labelled = InjectorConfig::parse(
+            "cm.yaml",
+            "kind: ConfigMap\nmetadata:\n  labels: {app.kubernetes.io/version: 1.24.6, n: 3}\ndata:\n  config: 'policy: enabled'\n",
+        )
+        .unwrap();
+        // Only string labels (a number is not one a ConfigMap can carry).
+        assert_eq!(
+            labelled.configmap_labels,
+            Some(
+                [(
+                    "app.kubernetes.io/version".to_string(),
+                    "1.24.6".to_string()
+                )]
+                .into()
+            )
+        );
+        let key_text = InjectorConfig::parse("c.yaml", "policy: enabled\n").unwrap();
+        assert_eq!(key_text.configmap_labels, None);
     }
 
     #[test]

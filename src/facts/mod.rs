@@ -287,48 +287,58 @@ impl Facts {
     /// Whether `revision`'s injector makes native sidecars (istio-proxy as an init container
     /// with `restartPolicy: Always`) for pods without the `sidecar.istio.io/nativeSidecar`
     /// annotation, and why: `--native-sidecars`, else `pilot.env.ENABLE_NATIVE_SIDECARS` in
-    /// the revision's values (`true`/`false`), else off when the values name an Istio release
-    /// before 1.27 (`global.tag`; the variable defaulted to false until then), else on,
-    /// assumed — Istio ≥ 1.27 turns them on by itself on Kubernetes ≥ 1.33, and `inject`
+    /// the revision's values (`true`/`false`), else off when its configuration names an Istio
+    /// release before native sidecars were on by default (`config::release`: the values'
+    /// `global.tag`, the ConfigMap's version labels, a revision named after a release), else
+    /// on, assumed — Istio ≥ 1.27 turns them on by itself on Kubernetes ≥ 1.33, and `inject`
     /// assumes the same. The source is where the deciding text came from.
     pub fn native_sidecars(&self, revision: &str) -> Fact<NativeSidecars> {
+        use crate::config::release::{self, Change};
         if self.native_override.is_some() {
             return self.fallback_native_sidecars();
         }
         let injector = self.injector(revision);
+        if injector.source.assumed() {
+            return self.fallback_native_sidecars();
+        }
         let name = injector.value.name.clone();
+        let known =
+            |on: bool, why: String| Fact::new(NativeSidecars { on, why }, injector.source.clone());
         let values = injector
             .value
             .values_text
             .as_deref()
             .and_then(|t| crate::config::parse_values(&name, t).ok());
-        if let Some(values) = &values {
-            let env = values
-                .pointer("/pilot/env/ENABLE_NATIVE_SIDECARS")
-                .map(|v| match v {
-                    Value::String(s) => s.to_ascii_lowercase(),
-                    other => other.to_string(),
-                });
-            let known = |on: bool, why: String| {
-                Fact::new(NativeSidecars { on, why }, injector.source.clone())
-            };
-            if let Some(v @ ("true" | "false")) = env.as_deref() {
-                return known(
-                    v == "true",
-                    format!("pilot.env.ENABLE_NATIVE_SIDECARS={v} in the values of {name}"),
-                );
-            }
-            if env.is_none()
-                && let Some(tag) = values.pointer("/global/tag").and_then(Value::as_str)
-                && istio_minor(tag).is_some_and(|minor| minor < 27)
-            {
-                return known(
-                    false,
-                    format!(
-                        "the values of {name} name Istio {tag}, whose ENABLE_NATIVE_SIDECARS defaults to false"
-                    ),
-                );
-            }
+        let env = values
+            .as_ref()
+            .and_then(|v| v.pointer("/pilot/env/ENABLE_NATIVE_SIDECARS"))
+            .map(|v| match v {
+                Value::String(s) => s.to_ascii_lowercase(),
+                other => other.to_string(),
+            });
+        if let Some(v @ ("true" | "false")) = env.as_deref() {
+            return known(
+                v == "true",
+                format!("pilot.env.ENABLE_NATIVE_SIDECARS={v} in the values of {name}"),
+            );
+        }
+        let chosen = release::detect(&release::Clues {
+            flag: None,
+            values: values.as_ref(),
+            labels: injector.value.config.configmap_labels.as_ref(),
+            revision: Some(revision).filter(|r| *r != "default"),
+            embedded: false,
+        });
+        if env.is_none()
+            && chosen.release.version().is_some()
+            && !chosen.release.has(Change::NativeSidecarsByDefault)
+        {
+            return known(
+                false,
+                format!(
+                    "{name} is {chosen}, whose istiod leaves ENABLE_NATIVE_SIDECARS off by default"
+                ),
+            );
         }
         self.fallback_native_sidecars()
     }
@@ -422,10 +432,19 @@ impl Facts {
                                 .into(),
                         )
                     })?;
-                    let config = InjectorConfig::parse(
+                    let mut config = InjectorConfig::parse(
                         &format!("{at} ({shown}): data.config"),
                         &config_text,
                     )?;
+                    // The ConfigMap's labels may name the Istio release (`config::release`).
+                    config.configmap_labels = value
+                        .pointer("/metadata/labels")
+                        .and_then(Value::as_object)
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                                .collect()
+                        });
                     let injector = InjectorFacts {
                         name: shown,
                         config,
@@ -576,13 +595,6 @@ impl Facts {
             self.configured_revisions(),
         )
     }
-}
-
-/// The minor version of an Istio 1.x release tag (`1.24.6`, `1.26.0-distroless` → 24, 26).
-fn istio_minor(tag: &str) -> Option<u32> {
-    let rest = tag.strip_prefix('v').unwrap_or(tag).strip_prefix("1.")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 /// A label or annotation map, every value a string (Kubernetes refuses anything else).

@@ -11,8 +11,10 @@ use serde_json::Value;
 
 use super::pipeline::{Engine, Params, RenderInput, Settings};
 use super::pod;
+use crate::config::release::{self, Change, Chosen, Clues, Version};
 use crate::config::{ConfigError, InjectorConfig, MeshConfig, ProxyConfig, embedded, parse_values};
-use crate::template::{Template, TemplateError, data};
+use crate::model::StringMap;
+use crate::template::{FuncSet, Host, Template, TemplateError, data};
 
 const PROXY_CONFIG: &str = "proxy.istio.io/config";
 
@@ -24,6 +26,14 @@ pub struct ConfigSource {
     pub values: Option<(String, String)>,
     /// istiod's `COMPLIANCE_POLICY`.
     pub compliance_policy: String,
+    /// `--istio-version`: the release to reproduce, whatever the configuration says.
+    pub istio_version: Option<Version>,
+    /// The injector ConfigMap's labels, when it was read whole (they may name the release).
+    pub labels: Option<StringMap>,
+    /// The revision asked for (`-r`), which may be named after a release.
+    pub revision: Option<String>,
+    /// istiod's environment as templates read it (`config::env::injector_env`).
+    pub env: BTreeMap<String, String>,
 }
 
 /// Configuration that cannot be used, naming its source.
@@ -55,6 +65,10 @@ pub struct Setup {
     constants: data::Constants,
     compliance_policy: String,
     described: String,
+    /// The Istio release reproduced, and where that was read.
+    release: Chosen,
+    /// What templates' `env` reads.
+    env: std::sync::Arc<BTreeMap<String, String>>,
 }
 
 impl Setup {
@@ -74,31 +88,48 @@ impl Setup {
                 ),
             },
         };
-        let mut templates = BTreeMap::new();
-        let mut legacy = None;
-        if config.is_legacy() {
-            let text = config.template.as_deref().unwrap_or("");
-            legacy = Some(Template::parse_legacy("template", text).map_err(|error| {
-                SetupError::Template {
-                    source_name: config_name.clone(),
-                    error,
-                }
-            })?);
-        } else {
-            for (name, text) in &config.templates {
-                let t = Template::parse(name, text).map_err(|error| SetupError::Template {
-                    source_name: config_name.clone(),
-                    error,
-                })?;
-                templates.insert(name.clone(), t);
-            }
-        }
         let (values_name, values_text) = src
             .values
             .clone()
             .unwrap_or_else(|| (embedded::SOURCE.into(), embedded::VALUES.into()));
         let values = parse_values(&values_name, &values_text)
             .map_err(|e| SetupError::Values(e.to_string()))?;
+        let chosen = release::detect(&Clues {
+            flag: src.istio_version,
+            values: Some(&values),
+            // A whole ConfigMap given as the config file carries its labels too.
+            labels: src.labels.as_ref().or(config.configmap_labels.as_ref()),
+            revision: src.revision.as_deref(),
+            embedded: src.inject_config.is_none() && src.values.is_none(),
+        });
+        let host = Host {
+            env: std::sync::Arc::new(src.env.clone()),
+            release: chosen.release,
+        };
+        let mut templates = BTreeMap::new();
+        let mut legacy = None;
+        if config.is_legacy() {
+            let text = config.template.as_deref().unwrap_or("");
+            legacy = Some(
+                Template::parse_for("template", text, FuncSet::Legacy, &host).map_err(|error| {
+                    SetupError::Template {
+                        source_name: config_name.clone(),
+                        error,
+                    }
+                })?,
+            );
+        } else {
+            for (name, text) in &config.templates {
+                let t =
+                    Template::parse_for(name, text, FuncSet::Current, &host).map_err(|error| {
+                        SetupError::Template {
+                            source_name: config_name.clone(),
+                            error,
+                        }
+                    })?;
+                templates.insert(name.clone(), t);
+            }
+        }
         let (mesh_name, mesh_text) = src
             .mesh
             .clone()
@@ -111,7 +142,7 @@ impl Setup {
                 "injector configuration {config_name}, values {values_name}, mesh {mesh_name}"
             ),
         };
-        let constants = data::Constants::new(&mesh, &values);
+        let constants = data::Constants::new(&mesh, &values).for_release(chosen.release);
         Ok(Setup {
             config,
             templates,
@@ -121,7 +152,14 @@ impl Setup {
             constants,
             compliance_policy: src.compliance_policy,
             described,
+            release: chosen,
+            env: host.env,
         })
+    }
+
+    /// The Istio release whose behaviour is reproduced, and where that was read.
+    pub fn release(&self) -> &Chosen {
+        &self.release
     }
 
     /// Which configuration is in use, for stderr.
@@ -154,6 +192,7 @@ impl Setup {
                 BTreeMap::new()
             },
             proxy_envs: BTreeMap::new(),
+            release: self.release.release,
         }
     }
 
@@ -196,6 +235,13 @@ impl Engine for Setup {
                 .value("/sidecarInjectorWebhook/rewriteAppHTTPProbe")
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
+            // istiod's REWRITE_TCP_PROBES, until the feature was removed.
+            rewrite_tcp_probes: self.release.release.has(Change::TcpProbesAlwaysRewritten)
+                || self
+                    .env
+                    .get(crate::config::env::REWRITE_TCP_PROBES)
+                    .and_then(|v| pod::parse_bool(v))
+                    .unwrap_or(true),
             cluster: s("/global/multiCluster/clusterName"),
             network: s("/global/network"),
         })

@@ -723,6 +723,45 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     }
 }
 
+/// Go's typed round trip before k8s.io/apimachinery v0.34: every `ObjectMeta` it marshals
+/// carries `creationTimestamp: null` when unset (the zero `metav1.Time` marshals as `null`,
+/// and `omitempty` does not drop a struct). Applied after [`normalize`], which drops nulls.
+pub(crate) fn null_creation_timestamps(value: &mut Value, ty: Ty) {
+    let Value::Object(map) = value else {
+        return;
+    };
+    if ty == Ty::ObjectMeta {
+        map.entry("creationTimestamp").or_insert(Value::Null);
+        return;
+    }
+    if !holds_object_meta(ty) {
+        return;
+    }
+    for (name, field) in fields(ty) {
+        match (*field, map.get_mut(*name)) {
+            (F::Obj(t) | F::Ptr(t), Some(v)) => null_creation_timestamps(v, t),
+            (F::List(t) | F::ReqList(t), Some(Value::Array(items))) => items
+                .iter_mut()
+                .for_each(|i| null_creation_timestamps(i, t)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a value of type `ty` can hold an `ObjectMeta` (itself or in a field's type).
+fn holds_object_meta(ty: Ty) -> bool {
+    static HOLDS: [OnceLock<bool>; Ty::List as usize + 1] =
+        [const { OnceLock::new() }; Ty::List as usize + 1];
+    // The schema has no cycles: a type's answer only asks about its fields' types.
+    *HOLDS[ty as usize].get_or_init(|| {
+        ty == Ty::ObjectMeta
+            || fields(ty).iter().any(|(_, f)| match f {
+                F::Obj(t) | F::Ptr(t) | F::List(t) | F::ReqList(t) => holds_object_meta(*t),
+                _ => false,
+            })
+    })
+}
+
 /// Byte order of two names, deciding on the first byte without a call to `memcmp` when it
 /// differs, as it does for most pairs of field names.
 fn by_name(a: &str, b: &str) -> Ordering {
@@ -856,6 +895,43 @@ fn field_type(f: F) -> Ty {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn null_creation_timestamps_in_every_object_meta() {
+        let mut cron = json!({
+            "apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": "c", "creationTimestamp": "2024-01-01T00:00:00Z"},
+            "spec": {"jobTemplate": {"spec": {"template": {"metadata": {}, "spec": {
+                "containers": [{"name": "app"}]}}}}}
+        });
+        normalize(&mut cron, Ty::CronJob);
+        null_creation_timestamps(&mut cron, Ty::CronJob);
+        // A set timestamp stays; every unset one is null, the job template's included.
+        assert_eq!(
+            cron["metadata"]["creationTimestamp"],
+            "2024-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            cron["spec"]["jobTemplate"]["metadata"],
+            json!({"creationTimestamp": null})
+        );
+        assert_eq!(
+            cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"],
+            json!({"creationTimestamp": null})
+        );
+        // Containers hold no ObjectMeta: nothing is added there.
+        assert_eq!(
+            cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0],
+            json!({"name": "app", "resources": {}})
+        );
+        let mut pod = json!({"metadata": {"name": "p"}, "spec": {"containers": []}});
+        null_creation_timestamps(&mut pod, Ty::Pod);
+        assert_eq!(
+            pod["metadata"],
+            json!({"name": "p", "creationTimestamp": null})
+        );
+        assert!(!holds_object_meta(Ty::PodSpec));
+    }
 
     #[test]
     fn go_round_trip_table() {

@@ -131,7 +131,7 @@ pub fn inject_pod(
     if has_probers_env {
         // The template wrote the probers itself (1.4–1.8 templates do).
         if probe::should_rewrite(&out, rewrite_default) {
-            probe::rewrite_probes(&mut out, settings.status_port);
+            probe::rewrite_probes(&mut out, settings.status_port, settings.rewrite_tcp_probes);
         }
     } else {
         let merge = match (old_probers, pod::sidecar_mut(&mut out)) {
@@ -141,7 +141,13 @@ pub fn inject_pod(
             }
             _ => false,
         };
-        probe::apply_rewrite(&mut out, rewrite_default, settings.status_port, merge);
+        probe::apply_rewrite(
+            &mut out,
+            rewrite_default,
+            settings.rewrite_tcp_probes,
+            settings.status_port,
+            merge,
+        );
     }
 
     // The labels 1.5–1.8 injectors added besides the template's output.

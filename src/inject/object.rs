@@ -10,6 +10,7 @@ use super::legacy;
 use super::pipeline::{self, Engine, Injected, Owner, Params, PipelineError};
 use super::pod;
 use crate::config::InjectorConfig;
+use crate::config::release::{Change, Release};
 use crate::manifest::{self, DocRef, Document, ManifestError, WorkloadKind};
 use crate::model::StringMap;
 use crate::model::webhook::{Webhook, WebhookConfiguration};
@@ -211,11 +212,16 @@ impl<'a> Injector<'a> {
             }],
             source: "<kube-inject>".into(),
         };
+        // The pod's `sidecar.istio.io/inject` is read as the release reads it.
+        let options = policy::Options {
+            compat: policy::Compat::for_release(None, params.release),
+            ..policy::Options::default()
+        };
         let decider = policy::Engine::new(
             &InjectorConfig::default_policy(),
             "<kube-inject>",
             &[everything],
-            policy::Options::default(),
+            options,
         );
         // The default policy has no selectors, so compiling cannot fail; fall back to an
         // engine without webhooks only to stay panic-free.
@@ -313,7 +319,8 @@ impl<'a> Injector<'a> {
     /// The first half of [`Injector::inject_document`]: its objects' templates rendered.
     fn start_document(&self, doc: Document) -> Result<Started, InjectError> {
         let is_list = doc.api_version() == "v1" && doc.kind() == "List";
-        let kind = kube_inject_kind(doc.api_version(), doc.kind());
+        let release = self.params.release;
+        let kind = kube_inject_kind(doc.api_version(), doc.kind(), release);
         let Document { at, raw, value } = doc;
         let result = DocResult {
             at: at.clone(),
@@ -329,7 +336,7 @@ impl<'a> Injector<'a> {
                     let api = item.get("apiVersion").and_then(Value::as_str).unwrap_or("");
                     let kind = item.get("kind").and_then(Value::as_str).unwrap_or("");
                     // Items of kinds kube-inject does not register stay as they are.
-                    if let Some(k) = kube_inject_kind(api, kind) {
+                    if let Some(k) = kube_inject_kind(api, kind, release) {
                         // An item's error waits for the items before it to be finished.
                         items.push((n, self.start_object(&at, k, item.take())));
                     }
@@ -462,6 +469,7 @@ impl<'a> Injector<'a> {
         if let Some(why) = skip {
             report.outcome = Outcome::Skipped(why);
             put_pod(&mut obj, kind, &mut pod);
+            self.release_metadata(&mut obj, kind);
             return Ok(Stage::Done(Done {
                 obj,
                 report,
@@ -530,6 +538,7 @@ impl<'a> Injector<'a> {
                 "internal error: the injected pod came back not normalised".into(),
             )));
         }
+        self.release_metadata(&mut obj, kind);
         let mut warnings = injected.warnings;
         warnings.extend(placing.notes);
         Ok(Done {
@@ -537,6 +546,14 @@ impl<'a> Injector<'a> {
             report: placing.report,
             warnings,
         })
+    }
+
+    /// The zero metadata fields the release's Kubernetes libraries write: before
+    /// `Change::OmitZeroCreationTimestamp`, `creationTimestamp: null` in every ObjectMeta.
+    fn release_metadata(&self, obj: &mut Value, kind: WorkloadKind) {
+        if !self.params.release.has(Change::OmitZeroCreationTimestamp) {
+            gotypes::null_creation_timestamps(obj, gotypes::workload_type(kind));
+        }
     }
 
     /// kube-inject's own checks, through the decision engine `explain` uses: host networking,
@@ -578,8 +595,17 @@ impl<'a> Injector<'a> {
 
 /// The kinds kube-inject registers: the manifest module's list, plus OpenShift's legacy
 /// group-less `v1` DeploymentConfig, which Istio's scheme also decodes
-/// (`deploymentconfig-with-canonical-service-label` in Istio's suite).
-fn kube_inject_kind(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+/// (`deploymentconfig-with-canonical-service-label` in Istio's suite). CronJobs are
+/// `batch/v1` or, before `Change::CronJobBatchV1`, only `batch/v2alpha1`.
+fn kube_inject_kind(api_version: &str, kind: &str, release: Release) -> Option<WorkloadKind> {
+    if kind == "CronJob" {
+        let registered = if release.has(Change::CronJobBatchV1) {
+            "batch/v1"
+        } else {
+            "batch/v2alpha1"
+        };
+        return (api_version == registered).then_some(WorkloadKind::CronJob);
+    }
     WorkloadKind::from_type_meta(api_version, kind)
         .or((api_version == "v1" && kind == "DeploymentConfig")
             .then_some(WorkloadKind::DeploymentConfig))

@@ -14,6 +14,7 @@ use super::gotypes::{self, Ty};
 use super::pod::{self, CORE_DUMP, INIT, List, Move, PROXY, VALIDATION};
 use super::status::{self, InjectionStatus, Overrides};
 use super::{merge, probe, prometheus, validate};
+use crate::config::release::{Change, Release};
 
 /// What the pipeline needs to know from the mesh, the values and the pod's
 /// `proxy.istio.io/config`, computed per pod by the engine.
@@ -29,6 +30,9 @@ pub struct Settings {
     pub hold_application: bool,
     /// `values.sidecarInjectorWebhook.rewriteAppHTTPProbe` (default true).
     pub rewrite_probes: bool,
+    /// tcpSocket probes are rewritten too (istiod's `REWRITE_TCP_PROBES`, Istio ≤ 1.18;
+    /// always since).
+    pub rewrite_tcp_probes: bool,
     /// `values.global.multiCluster.clusterName`.
     pub cluster: String,
     /// `values.global.network`.
@@ -43,6 +47,7 @@ impl Default for Settings {
             tproxy: false,
             hold_application: false,
             rewrite_probes: true,
+            rewrite_tcp_probes: true,
             cluster: String::new(),
             network: String::new(),
         }
@@ -102,6 +107,8 @@ pub struct Params {
     pub injected_annotations: BTreeMap<String, String>,
     /// Cluster and network from the webhook URL path, overriding the values.
     pub proxy_envs: BTreeMap<String, String>,
+    /// The Istio release whose behaviour to reproduce.
+    pub release: Release,
 }
 
 /// Why a pod could not be injected.
@@ -143,8 +150,12 @@ pub fn select_templates(pod: &Value, params: &Params) -> Vec<String> {
         .collect()
 }
 
-/// Whether this pod gets native sidecars: the annotation wins over the global mode.
-pub fn native_sidecars(pod: &Value, global: bool) -> bool {
+/// Whether this pod gets native sidecars: the annotation wins over the global mode (from
+/// `Change::NativeSidecarAnnotation` on).
+pub fn native_sidecars(pod: &Value, global: bool, release: Release) -> bool {
+    if !release.has(Change::NativeSidecarAnnotation) {
+        return global;
+    }
     match pod::annotation(pod, "sidecar.istio.io/nativeSidecar") {
         Some("true") => true,
         Some("false") => false,
@@ -219,6 +230,9 @@ pub(crate) fn inject_typed_pod(
 pub(crate) struct Rendered {
     original: Value,
     stripped: Value,
+    /// Strip and override re-insertion changed nothing (no previous injection, no recorded
+    /// overrides): the stripped pod can be the merge base as it is.
+    stripped_is_original: bool,
     patches: Patches,
     native: bool,
     settings: Settings,
@@ -307,7 +321,9 @@ pub(crate) fn render_typed_pod(
     let status_port = settings.status_port.to_string();
     let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
         .map_err(PipelineError::Other)?;
-    let native = native_sidecars(&original, params.native_sidecars);
+    let stripped_is_original = status::previous(&original).is_none()
+        && pod::annotation(&original, status::OVERRIDES).is_none();
+    let native = native_sidecars(&original, params.native_sidecars, params.release);
 
     let input = RenderInput {
         owner,
@@ -317,8 +333,8 @@ pub(crate) fn render_typed_pod(
     };
     let names = engine.template_names();
     // Every template renders over the same stripped pod, so all are rendered (and read, see
-    // `Rendered::read`) before the merges: the stripped pod then becomes the merge base
-    // without a copy.
+    // `Rendered::read`) before the merges: the stripped pod, when it equals the original,
+    // then becomes the merge base without a copy.
     let mut texts = Vec::new();
     for name in select_templates(&original, params) {
         let text = if names.contains(&name) {
@@ -347,6 +363,7 @@ pub(crate) fn render_typed_pod(
     Ok(Rendered {
         original,
         stripped,
+        stripped_is_original,
         patches: Patches::Texts(texts),
         native,
         settings,
@@ -360,6 +377,7 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
     let Rendered {
         original,
         stripped,
+        stripped_is_original,
         patches,
         native,
         settings,
@@ -372,7 +390,16 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
     };
     // What the templates added, by name only: see `names_only`.
     let mut template_pod = json!({});
-    let mut merged = stripped;
+    // Istio merges the templates onto the pod as it came (`mergedPod = params.pod` in
+    // `RunTemplate`); the stripped pod only feeds the template data. On a re-injection the
+    // old proxy's fields the new template does not set (an env entry such as JWT_POLICY, a
+    // volume) therefore survive the merge.
+    let mut merged = if stripped_is_original {
+        stripped
+    } else {
+        crate::yaml::pool::recycle(stripped);
+        original.clone()
+    };
     for patch in patches {
         template_pod = merge::merge_pod(std::mem::take(&mut template_pod), names_only(&patch))
             .map_err(|e| PipelineError::Other(format!("failed applying injection overlay: {e}")))?;
@@ -684,6 +711,7 @@ fn post_process(
     probe::apply_rewrite(
         pod,
         settings.rewrite_probes,
+        settings.rewrite_tcp_probes,
         settings.status_port,
         previously_injected,
     );
@@ -815,6 +843,58 @@ mod tests {
         assert_eq!(error("fine"), "injected");
     }
 
+    /// Istio merges the templates onto the pod as it came, not onto the stripped pod: on a
+    /// re-injection an env entry only the old proxy has survives (first, where it was),
+    /// while the template's values win for the entries both have.
+    #[test]
+    fn reinjection_merges_onto_the_pod_as_it_came() {
+        let engine = Templates(vec![(
+            "sidecar",
+            Ok(
+                "spec:\n  containers:\n  - name: istio-proxy\n    env:\n    - name: SHARED\n      value: new\n    - name: ADDED\n      value: \"1\"\n",
+            ),
+        )]);
+        let proxy_env = |pod: &Value| -> Vec<(String, String)> {
+            pod::sidecar(pod)
+                .and_then(|c| c["env"].as_array())
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap_or("").to_string(),
+                        e["value"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        };
+        let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+        let injected = json!({
+            "metadata": {"annotations": {status::STATUS: r#"{"containers":["istio-proxy"],"revision":"default"}"#}},
+            "spec": {"containers": [
+                {"name": "app"},
+                {"name": "istio-proxy", "env": [
+                    {"name": "STALE", "value": "old"},
+                    {"name": "SHARED", "value": "old"},
+                ]},
+            ]}
+        });
+        let again = inject_pod(&engine, &Owner::default(), injected, &Params::default()).unwrap();
+        assert_eq!(
+            proxy_env(&again.pod),
+            [
+                pair("STALE", "old"),
+                pair("SHARED", "new"),
+                pair("ADDED", "1")
+            ]
+        );
+        let fresh = json!({"spec": {"containers": [{"name": "app"}]}});
+        let first = inject_pod(&engine, &Owner::default(), fresh, &Params::default()).unwrap();
+        assert_eq!(
+            proxy_env(&first.pod),
+            [pair("SHARED", "new"), pair("ADDED", "1")]
+        );
+    }
+
     #[test]
     fn template_selection_table() {
         let aliases: BTreeMap<String, Vec<String>> =
@@ -883,9 +963,14 @@ mod tests {
     fn native_annotation_overrides_global() {
         let on = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "true"}}});
         let off = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "false"}}});
-        assert!(native_sidecars(&on, false));
-        assert!(!native_sidecars(&off, true));
-        assert!(native_sidecars(&json!({}), true));
+        let newest = Release::newest();
+        assert!(native_sidecars(&on, false, newest));
+        assert!(!native_sidecars(&off, true, newest));
+        assert!(native_sidecars(&json!({}), true, newest));
+        // Before the annotation existed only the global setting counts.
+        let old = Release::of("1.22.8".parse().unwrap());
+        assert!(!native_sidecars(&on, false, old));
+        assert!(native_sidecars(&off, true, old));
     }
 
     #[test]

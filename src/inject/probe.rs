@@ -48,6 +48,7 @@ fn prober(
     ports: &BTreeMap<String, i64>,
     status_port: i64,
     timeout: bool,
+    tcp: bool,
 ) -> Option<String> {
     let resolve = |action: &Value| -> Option<Value> {
         let mut action = action.clone();
@@ -74,7 +75,7 @@ fn prober(
             "\"httpGet\":{}",
             to_go_json(&resolve(h)?, Ty::HttpGet)
         ));
-    } else if let Some(t) = handler.get("tcpSocket").filter(|t| !t.is_null()) {
+    } else if let Some(t) = handler.get("tcpSocket").filter(|t| tcp && !t.is_null()) {
         fields.push(format!(
             "\"tcpSocket\":{}",
             to_go_json(&resolve(t)?, Ty::TcpSocket)
@@ -94,7 +95,8 @@ fn prober(
 }
 
 /// Istio's `DumpAppProbers`: the JSON for `ISTIO_KUBE_APP_PROBERS`, `None` when empty.
-pub fn dump_app_probers(pod: &Value, status_port: i64) -> Option<String> {
+/// `tcp`: tcpSocket probes are rewritten too (istiod's `REWRITE_TCP_PROBES`).
+pub fn dump_app_probers(pod: &Value, status_port: i64, tcp: bool) -> Option<String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for c in app_containers(pod) {
         let name = pod::name_of(c);
@@ -110,7 +112,7 @@ pub fn dump_app_probers(pod: &Value, status_port: i64) -> Option<String> {
             .collect();
         for (field, what) in PROBES {
             if let Some(p) = c.get(field).filter(|p| p.is_object())
-                && let Some(j) = prober(p, &ports, status_port, true)
+                && let Some(j) = prober(p, &ports, status_port, true, tcp)
             {
                 out.insert(health_url(name, what), j);
             }
@@ -120,7 +122,7 @@ pub fn dump_app_probers(pod: &Value, status_port: i64) -> Option<String> {
                 .get("lifecycle")
                 .and_then(|l| l.get(field))
                 .filter(|h| h.is_object())
-                && let Some(j) = prober(h, &ports, status_port, false)
+                && let Some(j) = prober(h, &ports, status_port, false, tcp)
             {
                 out.insert(lifecycle_url(name, what), j);
             }
@@ -138,7 +140,7 @@ pub fn dump_app_probers(pod: &Value, status_port: i64) -> Option<String> {
 
 /// Points one probe or hook at the agent; `false` when it is not an HTTP/TCP/gRPC one
 /// (gRPC only for probes: hooks have none).
-fn rewrite_handler(h: &mut Value, url: &str, status_port: i64, grpc_too: bool) -> bool {
+fn rewrite_handler(h: &mut Value, url: &str, status_port: i64, grpc_too: bool, tcp: bool) -> bool {
     let Some(map) = h.as_object_mut() else {
         return false;
     };
@@ -152,7 +154,7 @@ fn rewrite_handler(h: &mut Value, url: &str, status_port: i64, grpc_too: bool) -
         }
         return true;
     }
-    let other = if present(map, "tcpSocket") {
+    let other = if tcp && present(map, "tcpSocket") {
         "tcpSocket"
     } else if grpc_too && present(map, "grpc") {
         "grpc"
@@ -166,7 +168,7 @@ fn rewrite_handler(h: &mut Value, url: &str, status_port: i64, grpc_too: bool) -
 
 /// Istio's `patchRewriteProbe`: rewrite every app container's probes and HTTP/TCP hooks.
 /// `status.sidecar.istio.io/port` on the pod overrides the mesh status port.
-pub fn rewrite_probes(pod: &mut Value, status_port: i64) {
+pub fn rewrite_probes(pod: &mut Value, status_port: i64, tcp: bool) {
     let port = pod::annotation(pod, "status.sidecar.istio.io/port")
         .map(|p| p.trim().parse::<i64>().unwrap_or(0))
         .unwrap_or(status_port);
@@ -181,12 +183,12 @@ pub fn rewrite_probes(pod: &mut Value, status_port: i64) {
             }
             for (field, what) in PROBES {
                 if let Some(p) = c.get_mut(field) {
-                    rewrite_handler(p, &health_url(&name, what), port, true);
+                    rewrite_handler(p, &health_url(&name, what), port, true, tcp);
                 }
             }
             for (field, what) in HOOKS {
                 if let Some(h) = c.get_mut("lifecycle").and_then(|l| l.get_mut(field)) {
-                    rewrite_handler(h, &lifecycle_url(&name, what), port, false);
+                    rewrite_handler(h, &lifecycle_url(&name, what), port, false, tcp);
                 }
             }
         }
@@ -199,18 +201,19 @@ pub fn rewrite_probes(pod: &mut Value, status_port: i64) {
 pub fn apply_rewrite(
     pod: &mut Value,
     default_rewrite: bool,
+    tcp: bool,
     status_port: i64,
     previously_injected: bool,
 ) {
     if pod::sidecar(pod).is_none() || !should_rewrite(pod, default_rewrite) {
         return;
     }
-    if let Some(probers) = dump_app_probers(pod, status_port)
+    if let Some(probers) = dump_app_probers(pod, status_port, tcp)
         && let Some(sidecar) = pod::sidecar_mut(pod)
     {
         merge_or_append(pod::env_mut(sidecar), previously_injected, probers);
     }
-    rewrite_probes(pod, status_port);
+    rewrite_probes(pod, status_port, tcp);
 }
 
 /// On a re-injection, merge with the probers already recorded (old entries win).
@@ -261,7 +264,7 @@ mod tests {
     #[test]
     fn dump_collects_in_sorted_order_with_go_field_order() {
         assert_eq!(
-            dump_app_probers(&pod(), 15020).unwrap(),
+            dump_app_probers(&pod(), 15020, true).unwrap(),
             concat!(
                 r#"{"/app-health/hello/livez":{"tcpSocket":{"port":80}},"#,
                 r#""/app-health/hello/readyz":{"httpGet":{"path":"/r","port":3333,"scheme":"HTTPS"},"timeoutSeconds":5},"#,
@@ -275,13 +278,13 @@ mod tests {
     #[test]
     fn probes_already_on_the_status_port_are_not_dumped() {
         let p = json!({"spec": {"containers": [{"name": "a", "readinessProbe": {"httpGet": {"port": 15020, "path": "/app-health/a/readyz"}}}]}});
-        assert_eq!(dump_app_probers(&p, 15020), None);
+        assert_eq!(dump_app_probers(&p, 15020, true), None);
     }
 
     #[test]
     fn rewrite_points_everything_at_the_agent() {
         let mut p = pod();
-        apply_rewrite(&mut p, true, 15020, false);
+        apply_rewrite(&mut p, true, true, 15020, false);
         let hello = &p["spec"]["containers"][0];
         assert_eq!(
             hello["livenessProbe"],
@@ -320,7 +323,7 @@ mod tests {
         let mut p = json!({"spec": {"containers": [
             {"name": "new", "livenessProbe": {"httpGet": {"port": 8008, "path": "/l"}}},
             {"name": "istio-proxy", "env": [{"name": ENV, "value": r#"{"/app-health/old/livez":{"httpGet":{"scheme":"HTTP","port":80}}}"#}]}]}});
-        apply_rewrite(&mut p, true, 15020, true);
+        apply_rewrite(&mut p, true, true, 15020, true);
         assert_eq!(
             p["spec"]["containers"][1]["env"],
             json!([{"name": ENV, "value": r#"{"/app-health/new/livez":{"httpGet":{"path":"/l","port":8008}},"/app-health/old/livez":{"httpGet":{"port":80,"scheme":"HTTP"}}}"#}])
@@ -332,7 +335,7 @@ mod tests {
         let mut p = pod();
         p["metadata"] = json!({"annotations": {REWRITE_ANNOTATION: "false"}});
         let before = p.clone();
-        apply_rewrite(&mut p, true, 15020, false);
+        apply_rewrite(&mut p, true, true, 15020, false);
         assert_eq!(p, before);
     }
 }

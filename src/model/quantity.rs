@@ -156,6 +156,25 @@ impl Quantity {
         }
     }
 
+    /// Go's `MilliValue`: the value in thousandths, rounded up, saturating at the i64 range.
+    pub fn milli_value(&self) -> i64 {
+        let exp = i64::from(self.exponent) + 3;
+        let magnitude: u128 = if exp >= 0 {
+            u32::try_from(exp)
+                .ok()
+                .and_then(|e| 10u128.checked_pow(e))
+                .and_then(|f| self.mantissa.checked_mul(f))
+                .unwrap_or(u128::MAX)
+        } else {
+            match u32::try_from(-exp).ok().and_then(|e| 10u128.checked_pow(e)) {
+                Some(f) => self.mantissa.div_ceil(f),
+                None => u128::from(self.mantissa != 0),
+            }
+        };
+        let m = i64::try_from(magnitude).unwrap_or(i64::MAX);
+        if self.negative { -m } else { m }
+    }
+
     /// The format the quantity was written in.
     pub fn format(&self) -> Format {
         self.format
@@ -579,6 +598,23 @@ mod tests {
 
     /// Input → what Go's `Quantity.String()` / `MarshalJSON` writes, from apimachinery's
     /// rules (fast path keeps canonical input, else `CanonicalizeBytes`), and the goldens.
+    #[test]
+    fn milli_value_rounds_up_like_go() {
+        for (q, want) in [
+            ("4", 4000),
+            ("4000m", 4000),
+            ("1500m", 1500),
+            ("0.5", 500),
+            ("1n", 1),
+            ("1.0001m", 2),
+            ("2k", 2_000_000),
+            ("1Ki", 1_024_000),
+            ("0", 0),
+        ] {
+            assert_eq!(Quantity::parse(q).unwrap().milli_value(), want, "{q}");
+        }
+    }
+
     #[test]
     fn quantities_print_like_apimachinery() {
         let cases: &[(&str, &str)] = &[

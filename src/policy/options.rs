@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::config::release::{Change, Release};
+
 /// A closed set of named values, with the sentence `--help` shows for each.
 pub trait Choice: Sized + Copy + 'static {
     /// Every value, its name on the command line, and what it means.
@@ -127,6 +129,18 @@ impl Choice for Compat {
             "Istio ≤ 1.26: y/yes/true/on in any case are yes, any other value is no",
         ),
     ];
+}
+
+impl Compat {
+    /// `--compat` when given, else as `release` reads `sidecar.istio.io/inject`
+    /// (`Change::StrictInjectValue`).
+    pub fn for_release(explicit: Option<Compat>, release: Release) -> Compat {
+        explicit.unwrap_or(if release.has(Change::StrictInjectValue) {
+            Compat::Current
+        } else {
+            Compat::Legacy
+        })
+    }
 }
 
 macro_rules! display_by_name {

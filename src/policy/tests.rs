@@ -1024,3 +1024,19 @@ fn findings_serialize_with_their_code_and_severity() {
         serde_json::json!({"code": "run-to-completion", "kiCode": "KI110", "severity": "warning", "message": "m"})
     );
 }
+
+#[test]
+fn compat_follows_the_release_unless_given() {
+    use crate::config::release::Release;
+    let release = |v: &str| Release::of(v.parse().unwrap());
+    for (explicit, r, want) in [
+        (None, Release::newest(), Compat::Current),
+        (None, release("1.27.0"), Compat::Current),
+        (None, release("1.26.8"), Compat::Legacy),
+        (None, release("1.17"), Compat::Legacy),
+        (Some(Compat::Current), release("1.22"), Compat::Current),
+        (Some(Compat::Legacy), Release::newest(), Compat::Legacy),
+    ] {
+        assert_eq!(Compat::for_release(explicit, r), want, "{explicit:?} {r}");
+    }
+}

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use gotmpl::{MethodHook, Value};
 
 use super::go::{self, Numbers};
+use crate::config::release::{Change, Release};
 use crate::config::{MeshConfig, ProxyConfig};
+use crate::model::quantity::Quantity;
 
 /// `metav1.TypeMeta` of the workload.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub struct Constants {
     mesh: Value,
     default_proxy_config: ProxyConfig,
     default_proxy_config_value: Value,
+    /// The Istio release whose data shape to build (the newest unless set).
+    release: Release,
 }
 
 impl Constants {
@@ -100,7 +104,15 @@ impl Constants {
             mesh: mesh_config_value(mesh),
             default_proxy_config: mesh.default_config.clone(),
             default_proxy_config_value: proxy_config_value(&mesh.default_config),
+            release: Release::newest(),
         }
+    }
+
+    /// The data as `release` shaped it: `.EstimatedConcurrency` exists only before
+    /// `Change::NoEstimatedConcurrency` (a template reading it later fails, as in Go).
+    pub fn for_release(mut self, release: Release) -> Constants {
+        self.release = release;
+        self
     }
 
     /// `.ProxyConfig`: the shared value when the pod does not override the default.
@@ -133,7 +145,7 @@ pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    map([
+    let fields = [
         (
             "TypeMeta",
             map([
@@ -172,7 +184,48 @@ pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
             s(input.mesh.inbound_traffic_policy_mode()),
         ),
         ("CompliancePolicy", s(input.compliance_policy.as_str())),
-    ])
+    ];
+    let estimated = (!constants.release.has(Change::NoEstimatedConcurrency)).then(|| {
+        let n = estimated_concurrency(input.proxy_config, &annotations, input.values);
+        ("EstimatedConcurrency", Value::Int(n))
+    });
+    map(fields.into_iter().chain(estimated))
+}
+
+/// Istio ≤ 1.17's `estimateConcurrency`: the proxy config's concurrency when above 0; when
+/// set to 0, from the proxy's CPU — the limit annotation, else the request annotation, else
+/// the values' limit then request — in whole cores rounded up; otherwise 2.
+fn estimated_concurrency(
+    pc: &ProxyConfig,
+    annotations: &BTreeMap<String, String>,
+    values: &serde_json::Value,
+) -> i64 {
+    let Some(concurrency) = pc.concurrency else {
+        return 2;
+    };
+    if concurrency > 0 {
+        return i64::from(concurrency);
+    }
+    // `quantityToConcurrency`: ceil(milli / 1000); an unparsable quantity is `None`.
+    let cores = |q: &str| {
+        Quantity::parse(q).ok().map(|q| {
+            let milli = q.milli_value();
+            milli.div_euclid(1000) + i64::from(milli.rem_euclid(1000) != 0)
+        })
+    };
+    let limit = annotations.get("sidecar.istio.io/proxyCPULimit");
+    let request = annotations.get("sidecar.istio.io/proxyCPU");
+    let found = match limit.or(request) {
+        // An annotation that does not parse ends the search, as in Go.
+        Some(q) => cores(q),
+        None => ["limits", "requests"].iter().find_map(|which| {
+            values
+                .pointer(&format!("/global/proxy/resources/{which}/cpu"))
+                .and_then(serde_json::Value::as_str)
+                .and_then(cores)
+        }),
+    };
+    found.unwrap_or(2)
 }
 
 /// `SidecarTemplateData` as Istio ≤ 1.8 legacy templates see it: `ProxyConfig.Concurrency`
@@ -1059,6 +1112,74 @@ fn image_version(image: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimated_concurrency_as_istio_1_17() {
+        let values = serde_json::json!({"global": {"proxy": {"resources": {
+            "limits": {"cpu": "2500m"}, "requests": {"cpu": "100m"}}}}});
+        let no_values = serde_json::json!({});
+        let requests_only =
+            serde_json::json!({"global": {"proxy": {"resources": {"requests": {"cpu": "100m"}}}}});
+        let pc = |c: Option<i32>| ProxyConfig {
+            concurrency: c,
+            ..ProxyConfig::default()
+        };
+        let ann = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("sidecar.istio.io/{k}"), v.to_string()))
+                .collect()
+        };
+        for (c, annotations, values, want) in [
+            (None, ann(&[("proxyCPU", "8")]), &values, 2),
+            (Some(3), ann(&[]), &values, 3),
+            (Some(0), ann(&[("proxyCPU", "4000m")]), &values, 4),
+            (
+                Some(0),
+                ann(&[("proxyCPULimit", "1500m"), ("proxyCPU", "4")]),
+                &values,
+                2,
+            ),
+            // An annotation that does not parse ends the search.
+            (Some(0), ann(&[("proxyCPULimit", "lots")]), &values, 2),
+            (Some(0), ann(&[]), &values, 3),
+            (Some(0), ann(&[]), &requests_only, 1),
+            (Some(0), ann(&[]), &no_values, 2),
+        ] {
+            assert_eq!(
+                estimated_concurrency(&pc(c), &annotations, values),
+                want,
+                "{c:?} {annotations:?} {values}"
+            );
+        }
+        // Only the data of a release before the field's removal has it.
+        let mesh = MeshConfig::default();
+        let input = TemplateInput {
+            type_meta: TypeMeta::default(),
+            deployment_meta: DeploymentMeta::default(),
+            object_meta: &serde_json::json!({}),
+            spec: &serde_json::json!({}),
+            proxy_config: &mesh.default_config,
+            mesh: &mesh,
+            values: &no_values,
+            revision: String::new(),
+            native_sidecars: false,
+            proxy_uid: 1337,
+            proxy_gid: 1337,
+            compliance_policy: String::new(),
+        };
+        let constants = Constants::new(&mesh, &no_values);
+        assert!(
+            build_with(&input, &constants)
+                .field("EstimatedConcurrency")
+                .is_none()
+        );
+        let old = constants.for_release(Release::of("1.17.8".parse().unwrap()));
+        assert_eq!(
+            build_with(&input, &old).field("EstimatedConcurrency"),
+            Some(&Value::Int(2))
+        );
+    }
 
     #[test]
     fn go_duration_strings() {

@@ -6,6 +6,9 @@
 //! - [`Template::parse`]`(name, source) -> Result<Template, TemplateError>` parses with the
 //!   whole function map (sprig, then Istio's); [`Template::parse_legacy`] adds the legacy
 //!   (Istio ≤ 1.18) `render` and `toJson`.
+//! - [`Template::parse_for`]`(name, source, set, &Host)`: the same for one injector — its
+//!   process environment (what `env` reads) and its Istio release (what Istio's functions
+//!   do differently between releases).
 //! - [`Template::render`]`(&self, &gotmpl::Value) -> Result<String, TemplateError>` executes
 //!   with the current bounds ([`Limits`]) and returns the whole output.
 //! - [`data::build`]`(&data::TemplateInput) -> gotmpl::Value` builds `SidecarTemplateData`;
@@ -30,7 +33,8 @@
 //! - Integers have one type: `has 2 (list …)` compares int and int64 as equal where
 //!   `reflect.DeepEqual` would not.
 //! - `set`/`unset`/`merge` change the variable they were given, not other aliases of the map.
-//! - `env KEY DEFAULT` gives the default: istiod's environment is not ours.
+//! - `env KEY DEFAULT` reads the injector's environment given as [`Host`] (istiod's
+//!   settings as `inject` defines them), never this process's.
 //! - `keys` returns keys sorted (Go: random order).
 //! - `printf` with a verb that does not fit a list applies it to the list (`%!s(list=…)`);
 //!   Go applies it to each element.
@@ -46,12 +50,25 @@ mod funcs;
 pub(crate) mod go;
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use gotmpl::Value;
 
 pub use funcs::FuncSet;
+
+use crate::config::release::Release;
+
+/// What Istio's template functions read besides their arguments: the injector's process
+/// environment (`env KEY DEFAULT`) and its release (`appendMultusNetwork`'s JSON form).
+/// Fixed for an injector, so it is bound when a template is parsed. The default is an
+/// empty environment (every `env` gives its default) and the newest release.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    pub env: Arc<BTreeMap<String, String>>,
+    pub release: Release,
+}
 
 /// Bounds that stop a runaway template with an error instead of a hang, a stack overflow
 /// or unbounded memory. The engine also caps `{{template}}`/block nesting at 200.
@@ -118,6 +135,7 @@ pub struct Template {
     source: Arc<str>,
     set: FuncSet,
     limits: Limits,
+    host: Arc<Host>,
     inner: Arc<gotmpl::Template>,
 }
 
@@ -141,6 +159,17 @@ impl Template {
         Template::parse_with(name, source, FuncSet::Legacy, Limits::default())
     }
 
+    /// Parses for one injector: `host` is what `env` and the release-dependent functions
+    /// read.
+    pub fn parse_for(
+        name: &str,
+        source: &str,
+        set: FuncSet,
+        host: &Host,
+    ) -> Result<Template, TemplateError> {
+        Template::parse_in(name, source, set, Limits::default(), Arc::new(host.clone()))
+    }
+
     /// Parses with a chosen function map and bounds.
     pub fn parse_with(
         name: &str,
@@ -148,7 +177,17 @@ impl Template {
         set: FuncSet,
         limits: Limits,
     ) -> Result<Template, TemplateError> {
-        let fmap = funcs::func_map(set);
+        Template::parse_in(name, source, set, limits, Arc::default())
+    }
+
+    fn parse_in(
+        name: &str,
+        source: &str,
+        set: FuncSet,
+        limits: Limits,
+        host: Arc<Host>,
+    ) -> Result<Template, TemplateError> {
+        let fmap = funcs::func_map(set, &host);
         let known: Vec<String> = fmap.keys().cloned().collect();
         let inner = gotmpl::Template::new(name)
             .funcs(fmap)
@@ -172,6 +211,7 @@ impl Template {
             source: Arc::from(source),
             set,
             limits,
+            host,
             inner: Arc::new(inner),
         })
     }
@@ -193,6 +233,7 @@ impl Template {
                 data: data.clone(),
                 set: self.set,
                 limits: self.limits,
+                host: Arc::clone(&self.host),
                 depth: 0,
             }));
             let saved_maps = STRING_MAPS.with(|m| m.replace(Vec::new()));
@@ -320,6 +361,7 @@ struct RenderContext {
     data: Value,
     set: FuncSet,
     limits: Limits,
+    host: Arc<Host>,
     depth: usize,
 }
 
@@ -399,10 +441,16 @@ pub(crate) fn render_nested(args: &[Value]) -> gotmpl::Result<Value> {
         let mut r = r.borrow_mut();
         r.as_mut().map(|c| {
             c.depth += 1;
-            (c.data.clone(), c.set, c.limits, c.depth)
+            (
+                c.data.clone(),
+                c.set,
+                c.limits,
+                Arc::clone(&c.host),
+                c.depth,
+            )
         })
     });
-    let Some((data, set, limits, depth)) = ctx else {
+    let Some((data, set, limits, host, depth)) = ctx else {
         return Err(fail("no render in progress".into()));
     };
     let result = if depth > limits.max_nested_renders {
@@ -411,7 +459,7 @@ pub(crate) fn render_nested(args: &[Value]) -> gotmpl::Result<Value> {
             limits.max_nested_renders
         )))
     } else {
-        Template::parse_with("render", &src, set, limits)
+        Template::parse_in("render", &src, set, limits, host)
             .and_then(|t| {
                 // Keep the outer context: the nested render runs inside it.
                 let mut out = Bounded {

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use gotmpl::{FuncMap, Value};
 
 use super::{Args, FResult, FuncSet, reg, s, str_map_value};
+use crate::config::release::Change;
 use crate::template::{data, go};
 
-pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
+pub(super) fn register(m: &mut FuncMap, set: FuncSet, host: &crate::template::Host) {
     reg(m, "formatDuration", |a| {
         a.exact(1)?;
         Ok(s(data::format_duration(a.any(0))))
@@ -117,15 +118,23 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet) {
         a.exact(1)?;
         Ok(s(a.str(0)?.to_lowercase()))
     });
-    reg(m, "appendMultusNetwork", |a| {
+    let namespace_field = host.release.has(Change::MultusNamespaceField);
+    reg(m, "appendMultusNetwork", move |a| {
         a.exact(2)?;
-        Ok(s(append_multus_network(a.str(0)?, a.str(1)?)))
+        Ok(s(append_multus_network(
+            a.str(0)?,
+            a.str(1)?,
+            namespace_field,
+        )))
     });
-    // istiod's process environment is not ours: an offline render sees the default.
-    reg(m, "env", |a| {
+    // istiod's process environment as the injector defines it (never ours); Go's `env`
+    // gives the default for an unset or empty variable.
+    let env = std::sync::Arc::clone(&host.env);
+    reg(m, "env", move |a| {
         a.exact(2)?;
-        a.str(0)?;
-        Ok(s(a.str(1)?))
+        let default = a.str(1)?;
+        let value = env.get(a.str(0)?).filter(|v| !v.is_empty());
+        Ok(s(value.map_or(default, String::as_str)))
     });
     reg(m, "omit", |a| {
         a.at_least(1)?;
@@ -352,13 +361,16 @@ fn container_ports(containers: &Value, skip_proxy: bool) -> String {
 
 /// `appendMultusNetwork`: adds the Istio CNI network to `k8s.v1.cni.cncf.io/networks`
 /// in either of its forms (JSON list, or comma list), unless present.
-fn append_multus_network(existing: &str, net: &str) -> String {
+/// Istio's `appendMultusNetwork`. `namespace_field`: a JSON-list entry names its
+/// namespace in its own field (see `Change::MultusNamespaceField`); before, the whole
+/// `ns/name` was the entry's name.
+fn append_multus_network(existing: &str, net: &str, namespace_field: bool) -> String {
     if existing.is_empty() {
         return net.to_string();
     }
     let (ns, name) = match net.split_once('/') {
-        Some((ns, name)) => (ns, name),
-        None => ("", net),
+        Some((ns, name)) if namespace_field => (ns, name),
+        _ => ("", net),
     };
     if existing.contains(']') {
         let Ok(serde_json::Value::Array(entries)) =
@@ -368,7 +380,8 @@ fn append_multus_network(existing: &str, net: &str) -> String {
         };
         let present = entries.iter().any(|e| {
             e.get("name").and_then(|n| n.as_str()) == Some(name)
-                && e.get("namespace").and_then(|n| n.as_str()).unwrap_or("") == ns
+                && (!namespace_field
+                    || e.get("namespace").and_then(|n| n.as_str()).unwrap_or("") == ns)
         });
         if present {
             return existing.to_string();
@@ -425,7 +438,22 @@ mod tests {
             ("[broken", "x", "[broken, x"),
             ("[broken]", "x", "[broken]"),
         ] {
-            assert_eq!(append_multus_network(existing, net), want);
+            assert_eq!(append_multus_network(existing, net, true), want);
+        }
+        // Before Change::MultusNamespaceField the whole `ns/name` is the entry's name.
+        for (existing, want) in [
+            (
+                r#"[{"name": "a"}]"#,
+                r#"[{"name": "a"}, {"name": "default/istio-cni"}]"#,
+            ),
+            (
+                r#"[{"name": "default/istio-cni"}]"#,
+                r#"[{"name": "default/istio-cni"}]"#,
+            ),
+            ("a", "a, default/istio-cni"),
+        ] {
+            let got = append_multus_network(existing, "default/istio-cni", false);
+            assert_eq!(got, want);
         }
     }
 

@@ -209,7 +209,11 @@ fn index(a: &Args) -> FResult {
 }
 
 /// Registers `f` under `name`, turning failures into Go's messages.
-pub(crate) fn reg(m: &mut FuncMap, name: &'static str, f: fn(&Args) -> FResult) {
+pub(crate) fn reg(
+    m: &mut FuncMap,
+    name: &'static str,
+    f: impl Fn(&Args) -> FResult + Send + Sync + 'static,
+) {
     m.insert(
         name.to_string(),
         Arc::new(move |args: &[Value]| {
@@ -266,12 +270,13 @@ fn check_bounds(label: &str, v: &Value, args: &[Value]) -> Result<(), TemplateEr
 }
 
 /// The whole function map for `set`: Go's builtins, sprig over them, then Istio's
-/// functions over sprig; every function's result is bounded in size.
-pub fn func_map(set: FuncSet) -> FuncMap {
+/// functions over sprig (those that read the injector's environment or depend on its
+/// release read `host`); every function's result is bounded in size.
+pub fn func_map(set: FuncSet, host: &super::Host) -> FuncMap {
     let mut m = gotmpl::builtins();
     reg(&mut m, "index", index);
     sprig::register(&mut m);
-    istio::register(&mut m, set);
+    istio::register(&mut m, set, host);
     m.into_iter()
         .map(|(name, f)| {
             let label = name.clone();
