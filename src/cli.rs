@@ -61,8 +61,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Snapshot the cluster's injection set-up into one YAML file (a bundle) that every
     /// offline command reads with `--bundle`: the injector webhook configurations (revisions
-    /// and tags), each revision's injector and mesh ConfigMaps, and the namespaces' labels.
-    /// Never Secrets.
+    /// and tags), each revision's injector and mesh ConfigMaps, and the namespaces' labels
+    /// (every namespace, or `-n NS`, or those `-l` selects). Never Secrets.
     #[command(after_help = EXIT_CODES)]
     Capture(CaptureArgs),
     /// Run declarative test suites (`kubectl-inject-test.yaml`, found recursively under each

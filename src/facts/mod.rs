@@ -12,6 +12,7 @@
 //! | the webhook configurations | objects in the input and `--webhook` files → `--bundle` → the cluster → the selectors Istio installs for `-r` (assumed) |
 //! | a revision's injector configuration | `--config` (every revision) → an injector ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
 //! | a revision's mesh configuration | a mesh ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
+//! | whether a revision makes native sidecars | `--native-sidecars` → `pilot.env.ENABLE_NATIVE_SIDECARS` in its values → off for a release before 1.27 (`config::release`) → on (assumed) |
 //!
 //! Explicit flags beat the bundle and the cluster: they say what the user wants assumed. An
 //! object in the input is the object itself and beats the flags that fill in for missing
