@@ -165,7 +165,7 @@ fn announce(args: &InjectArgs, setup: &Setup) -> bool {
 /// else one inside the input), else the cluster's, else the embedded default. Also the
 /// revision injected as (`-r`, a tag resolved to its revision by the bundle or cluster), and
 /// the facts of the bundle or cluster read, for the webhook's view of each object.
-fn load_setup(
+pub(super) fn load_setup(
     args: &InjectArgs,
     in_input: Vec<Bundle>,
 ) -> Result<(Setup, Option<String>, Option<Facts>)> {

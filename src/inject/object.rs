@@ -593,6 +593,13 @@ impl<'a> Injector<'a> {
     }
 }
 
+impl Injector<'_> {
+    /// True for a document of a kind kube-inject injects in this injector's release.
+    pub fn injects(&self, doc: &Document) -> bool {
+        kube_inject_kind(doc.api_version(), doc.kind(), self.params.release).is_some()
+    }
+}
+
 /// The kinds kube-inject registers: the manifest module's list, plus OpenShift's legacy
 /// group-less `v1` DeploymentConfig, which Istio's scheme also decodes
 /// (`deploymentconfig-with-canonical-service-label` in Istio's suite). CronJobs are
