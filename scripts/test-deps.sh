@@ -4,6 +4,7 @@
 #     built from ../shared/goref into the cache (rebuilt when its source is newer);
 #   - goyaml (kubectl's YAML reading: sigs.k8s.io/yaml over go-yaml v2), the oracle of the
 #     YAML differential test, built from scripts/goyaml into the cache;
+#   - libxml2-utils (xmllint: the JUnit XML schema check of `kubectl inject test -o junit`);
 #   - the test control plane (kube-apiserver, kube-controller-manager, etcd), built from
 #     Debian's packages and cached by scripts/test-apiserver.sh;
 #   - bash-completion, which kubectl's bash completion needs (tests/cli/completion.rs runs it).
@@ -15,7 +16,7 @@ cache="${GOREF_CACHE:-/var/cache/kubectl-inject}"
 goref="${GOREF:-$cache/goref}"
 
 missing=()
-for p in golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev golang-gopkg-yaml.v2-dev bash-completion; do
+for p in golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev golang-gopkg-yaml.v2-dev bash-completion libxml2-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

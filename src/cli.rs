@@ -59,6 +59,16 @@ pub enum Command {
     /// as a server-side dry run and compare what the API server returns with the prediction.
     #[command(after_help = VERIFY_EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Snapshot the cluster's injection set-up into one YAML file (a bundle) that every
+    /// offline command reads with `--bundle`: the injector webhook configurations (revisions
+    /// and tags), each revision's injector and mesh ConfigMaps, and the namespaces' labels
+    /// (every namespace, or `-n NS`, or those `-l` selects). Never Secrets.
+    #[command(after_help = EXIT_CODES)]
+    Capture(CaptureArgs),
+    /// Run declarative test suites (`kubectl-inject-test.yaml`, found recursively under each
+    /// DIR): expected decisions and injected manifests, offline, for CI.
+    #[command(after_help = TEST_EXIT_CODES)]
+    Test(TestArgs),
     /// Print the shell completion script for `kubectl-inject` (bash, zsh, fish, powershell,
     /// elvish).
     ///
@@ -93,6 +103,12 @@ pub struct CompletionArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+const TEST_EXIT_CODES: &str = "\
+Exit codes:
+  0  every test passed
+  1  a test failed (each failure is listed, golden differences as a unified diff)
+  2  error: an invalid suite (its file and field are named), unreadable input";
 
 const VERIFY_EXIT_CODES: &str = "\
 Exit codes:
@@ -241,6 +257,21 @@ pub struct PolicyArgs {
     /// configuration of the kubeconfig's cluster when one is configured).
     #[arg(long, visible_alias = "ignore-cluster")]
     pub offline: bool,
+    /// A bundle written by `kubectl inject capture`: it stands in for the cluster (which is
+    /// then not read), revisions included. A bundle inside -f input is recognised too.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    /// Whether the injector makes native sidecars (default: the revision's
+    /// `pilot.env.ENABLE_NATIVE_SIDECARS`, else off for Istio before 1.27 by its values'
+    /// `global.tag`, else on, as Istio ≥ 1.27 on Kubernetes ≥ 1.33): decides the
+    /// run-to-completion warning (KI110) for Jobs, CronJobs and pods that exit.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub native_sidecars: Option<bool>,
+    /// Silence a finding: `CODE` everywhere, or `CODE=NAMESPACE/NAME` (`NAME` for any
+    /// namespace; `*` matches any run). Codes are KI… or their names (docs/findings.md).
+    /// Repeatable.
+    #[arg(long = "suppress", short = 'S', value_name = "CODE[=NS/NAME]")]
+    pub suppress: Vec<String>,
     #[command(flatten)]
     pub release: ReleaseArgs,
 }
@@ -273,6 +304,36 @@ pub enum OutputFormat {
     Name,
 }
 
+/// `check -o`: kubectl's formats and SARIF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CheckOutput {
+    /// A table: the default.
+    #[default]
+    Table,
+    /// The table with more columns.
+    Wide,
+    Json,
+    Yaml,
+    /// `kind/name` per object.
+    Name,
+    /// SARIF 2.1.0: one result per finding, with the file and line of its document.
+    Sarif,
+}
+
+impl CheckOutput {
+    /// The kubectl format, or `None` for SARIF.
+    pub fn format(self) -> Option<OutputFormat> {
+        match self {
+            CheckOutput::Table => Some(OutputFormat::Table),
+            CheckOutput::Wide => Some(OutputFormat::Wide),
+            CheckOutput::Json => Some(OutputFormat::Json),
+            CheckOutput::Yaml => Some(OutputFormat::Yaml),
+            CheckOutput::Name => Some(OutputFormat::Name),
+            CheckOutput::Sarif => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Expect {
     Inject,
@@ -300,9 +361,10 @@ pub struct CheckArgs {
     /// Only objects whose labels match this selector (`k=v,k2!=v2,k3 in (a,b),!k4`).
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    /// Output format (`sarif`: SARIF 2.1.0 with the file and line of each finding's
+    /// document, for code hosts that annotate pull requests).
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckOutput::Table)]
+    pub output: CheckOutput,
     /// For CI: exit 1 unless every object gets this answer.
     #[arg(long, value_enum)]
     pub expect: Option<Expect>,
@@ -410,6 +472,23 @@ pub struct InjectArgs {
     /// istiod's COMPLIANCE_POLICY (e.g. `fips-140-3`), which istioctl has no flag for.
     #[arg(long, value_name = "POLICY", hide = true)]
     pub compliance_policy: Option<String>,
+    /// A bundle written by `kubectl inject capture`: render with its revision's ConfigMaps
+    /// (as from the cluster, which is then not read) and decide with its namespaces and
+    /// webhooks. A bundle inside -f input is recognised too.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    /// Skip exactly what the webhook would skip (what `check` says, decided with the same
+    /// facts), instead of following `istioctl kube-inject` (no policy, no selectors, a
+    /// CronJob's opt-out read at spec.jobTemplate.metadata).
+    #[arg(long)]
+    pub respect_policy: bool,
+    /// Labels of the objects' namespaces when neither the input, a bundle nor the cluster
+    /// gives them (`k=v,k2=v2`), for the webhook's decision (`--respect-policy`, the report).
+    #[arg(long, value_name = "K=V,…")]
+    pub namespace_labels: Option<String>,
+    /// Silence a warning of the report: `CODE` or `CODE=NAMESPACE/NAME` (see `check`).
+    #[arg(long = "suppress", short = 'S', value_name = "CODE[=NS/NAME]")]
+    pub suppress: Vec<String>,
     #[command(flatten)]
     pub release: ReleaseArgs,
     /// A variable of istiod's environment, as templates read it with `env` and as the
@@ -490,6 +569,10 @@ pub struct VerifyArgs {
     /// The control-plane namespace (where the injector's ConfigMaps are).
     #[arg(long, value_name = "NS", default_value = "istio-system")]
     pub istio_namespace: String,
+    /// Predict with a bundle's configuration (`kubectl inject capture`) instead of the
+    /// cluster's ConfigMaps: does the live webhook still do what the captured set-up says?
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -518,6 +601,54 @@ pub struct CleanupArgs {
     /// Output format of the report.
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    #[command(flatten)]
+    pub kube: KubeArgs,
+    /// Capture only the namespaces whose labels match this selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Capture no namespace (the injector's set-up only; give labels with
+    /// --namespace-labels or Namespace objects when deciding).
+    #[arg(long, conflicts_with_all = ["namespace", "all_namespaces", "selector"])]
+    pub no_namespaces: bool,
+    /// The control-plane namespace (where the injector's ConfigMaps are, besides the
+    /// namespaces of the webhooks' services).
+    #[arg(long, value_name = "NS", default_value = "istio-system")]
+    pub istio_namespace: String,
+    /// Write the bundle to this file (atomically) instead of stdout.
+    #[arg(long = "output-file", value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directories to search recursively for `kubectl-inject-test.yaml`, or suite files
+    /// (default: the current directory).
+    #[arg(value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Output format: a table (default), json, yaml, or junit (JUnit XML for CI servers).
+    #[arg(short = 'o', long, value_enum, default_value_t = TestOutput::Table)]
+    pub output: TestOutput,
+    /// Rewrite the golden files (`injected:`) with what is rendered now, and say which
+    /// changed.
+    #[arg(long)]
+    pub update_golden: bool,
+    /// Silence findings in every suite (beside each suite's own `suppress:`).
+    #[arg(long = "suppress", short = 'S', value_name = "CODE[=NS/NAME]")]
+    pub suppress: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TestOutput {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+    /// JUnit XML (one testsuite per suite file, one testcase per expected object).
+    Junit,
 }
 
 /// Which Istio release to reproduce: shared by the commands that decide or inject.

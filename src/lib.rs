@@ -2,7 +2,7 @@
 //!
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
-//! the world. The pure modules — `model`, `facts`, `policy`, `drift`, `plan`, `health`, `template`,
+//! the world. The pure modules — `model`, `facts`, `findings`, `policy`, `drift`, `plan`, `health`, `template`,
 //! `inject`, `config`, `manifest`, `yaml`, `completion` (what a partly typed command line
 //! completes to), and `par` (an ordered parallel map) — import neither
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
@@ -15,6 +15,7 @@ pub mod completion;
 pub mod config;
 pub mod drift;
 pub mod facts;
+pub mod findings;
 pub mod fuzzing;
 pub mod health;
 pub mod inject;

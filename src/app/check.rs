@@ -10,12 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use super::Outcome;
+use super::codes;
 use super::gather::{self, Decider};
 use super::gather_live::{self, LiveWorkload, advise, connect, key_of, top_owner};
 use crate::cli::{CheckArgs, Expect, OutputFormat};
 use crate::cluster::{Kind, Scope};
 use crate::drift::state::{self, PodState, Workload};
 use crate::facts::Facts;
+use crate::findings::Suppressions;
 use crate::manifest::{ResourceType, WorkloadKind};
 use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
 use crate::report::check::{
@@ -28,11 +30,21 @@ use crate::report::{self, Hint, machine};
 use super::explain::machine_format;
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
+    let suppress = codes::suppressions(&args.policy.suppress)?;
     if args.injector {
-        return super::injector::run(&args).map_err(advise);
+        return super::injector::run(&args, &suppress).map_err(advise);
     }
     if args.input.filenames.is_empty() {
-        return live(&args).map_err(advise);
+        if let Some(bundle) = &args.policy.bundle {
+            return Err(anyhow::anyhow!(
+                "--bundle {} decides on manifests: nothing to check",
+                bundle.display()
+            )
+            .hint(
+                "give the manifests with -f (`kubectl inject check -f app.yaml --bundle b.yaml`)",
+            ));
+        }
+        return live(&args, &suppress).map_err(advise);
     }
     // Parse -l before reading anything, so a bad selector fails fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
@@ -45,6 +57,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         .into_iter()
         .map(|s| decider.engine.evaluate(&g.facts, s))
         .collect();
+    codes::suppress(&mut items, &suppress);
     if !targets.is_empty() {
         items = gather::select(items, &targets, args.kube.namespace.as_deref())?;
     }
@@ -59,12 +72,14 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
         .collect();
 
-    let out = match args.output {
+    let output = args.output.format();
+    let out = match output {
+        None => crate::report::sarif::render(&codes::sarif_results(&items, &g.documents))?,
         // kubectl prints no header for nothing (and says so on stderr).
-        OutputFormat::Table | OutputFormat::Wide if reports.is_empty() => String::new(),
-        OutputFormat::Table => table(&reports, false).render(true),
-        OutputFormat::Wide => table(&reports, true).render(true),
-        OutputFormat::Name => items
+        Some(OutputFormat::Table | OutputFormat::Wide) if reports.is_empty() => String::new(),
+        Some(OutputFormat::Table) => table(&reports, false).render(true),
+        Some(OutputFormat::Wide) => table(&reports, true).render(true),
+        Some(OutputFormat::Name) => items
             .iter()
             .map(|e| {
                 format!(
@@ -73,14 +88,18 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Json | OutputFormat::Yaml => {
-            machine(&CheckReport { items: reports }, machine_format(args.output))?
+        Some(f @ (OutputFormat::Json | OutputFormat::Yaml)) => {
+            machine(&CheckReport { items: reports }, machine_format(f))?
         }
     };
 
     let mut diagnostics = String::new();
-    if items.is_empty() && matches!(args.output, OutputFormat::Table | OutputFormat::Wide) {
+    let human = matches!(output, Some(OutputFormat::Table | OutputFormat::Wide));
+    if items.is_empty() && human {
         diagnostics.push_str("No resources found.\n");
+    }
+    if human {
+        report::warnings(&codes::warning_lines(&items));
     }
     let mut outcome = Outcome::Success;
     if let Some(expect) = args.expect {
@@ -171,7 +190,7 @@ pub(super) fn live_item<'a>(
 
 /// `check` against the cluster: the facts, the workloads in scope, then the pods page by
 /// page — each decided as itself, compared with what runs, kept only as its state.
-fn live(args: &CheckArgs) -> Result<Outcome> {
+fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
     let targets = gather::targets(&args.targets)?;
     // `ns/web` checks every workload of namespace web (as `-n web`); the other targets
@@ -278,6 +297,20 @@ fn live(args: &CheckArgs) -> Result<Outcome> {
                     .any(|p| p.revision.as_deref() == Some(rev.as_str()))
         });
     }
+    for r in &mut rows {
+        codes::suppress(std::slice::from_mut(&mut r.eval), suppress);
+        let (ns, name) = (r.workload.namespace.clone(), r.workload.name.clone());
+        for p in &mut r.pods {
+            // A drift is silenced by the workload's name or the pod's.
+            if p.drift.as_ref().is_some_and(|d| {
+                let code = crate::findings::code(crate::findings::Coded::Drift(d.kind));
+                suppress.covers(code, Some(&ns), Some(&name))
+                    || suppress.covers(code, Some(&ns), Some(&p.name))
+            }) {
+                p.drift = None;
+            }
+        }
+    }
     rows.sort_by(|a, b| {
         (&a.workload.namespace, a.workload.kind, &a.workload.name).cmp(&(
             &b.workload.namespace,
@@ -300,14 +333,22 @@ fn live(args: &CheckArgs) -> Result<Outcome> {
         })
         .collect();
     let drifted = items.iter().any(|i| i.drift.is_some());
-    let out = match args.output {
+    let Some(output) = args.output.format() else {
+        let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
+        let mut results = codes::sarif_results(&evaluated, &[]);
+        results.extend(live_drift_results(&items));
+        report::warnings(&warnings);
+        report::stdout(&crate::report::sarif::render(&results)?)?;
+        return Ok(finish(args, drifted, &rows));
+    };
+    let out = match output {
         OutputFormat::Json | OutputFormat::Yaml => machine(
             &LiveCheckReport {
                 items,
                 namespaces,
                 warnings: &warnings,
             },
-            machine_format(args.output),
+            machine_format(output),
         )?,
         OutputFormat::Name => rows
             .iter()
@@ -323,10 +364,12 @@ fn live(args: &CheckArgs) -> Result<Outcome> {
             _ => "No resources found.\n".to_string(),
         },
         OutputFormat::Table | OutputFormat::Wide => {
-            let mut s = live_table(&items, args.output == OutputFormat::Wide).render(true);
+            let mut s = live_table(&items, output == OutputFormat::Wide).render(true);
             s.push('\n');
             s.push_str(&namespace_table(&namespaces).render(true));
             report::warnings(&warnings);
+            let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
+            report::warnings(&codes::warning_lines(&evaluated));
             report::stdout(&s)?;
             report::stderr(&drift_advice(&items));
             return Ok(finish(args, drifted, &rows));
@@ -335,6 +378,37 @@ fn live(args: &CheckArgs) -> Result<Outcome> {
     report::warnings(&warnings);
     report::stdout(&out)?;
     Ok(finish(args, drifted, &rows))
+}
+
+/// A SARIF result per drifted pod (`KI2xx`), named by its workload and pod.
+fn live_drift_results(items: &[LiveItem<'_>]) -> Vec<crate::report::sarif::SarifResult> {
+    let mut out = Vec::new();
+    for i in items {
+        let o = &i.object;
+        for p in &i.pods {
+            if let Some(d) = &p.drift {
+                out.push(crate::report::sarif::SarifResult {
+                    code: crate::findings::info(crate::findings::Coded::Drift(d.kind)),
+                    message: format!(
+                        "{} {}/{}: pod {}: {}{}",
+                        o.kind,
+                        o.namespace,
+                        o.name,
+                        p.name,
+                        d.message,
+                        i.remedy
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    ),
+                    file: None,
+                    line: None,
+                    object: Some(format!("{} {}/{}", o.kind, o.namespace, o.name)),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Reads one scope's workloads, then its pods page by page — each decided as itself,

@@ -25,15 +25,25 @@ use crate::report::decision::{ObjectReport, explain_text, terminal_width};
 use crate::report::{self, Hint, Machine, machine};
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
+    let suppress = super::codes::suppressions(&args.policy.suppress)?;
     let targets = gather::targets(&args.targets)?;
     if args.input.filenames.is_empty() {
+        if let Some(bundle) = &args.policy.bundle {
+            return Err(anyhow::anyhow!(
+                "--bundle {} decides on manifests: nothing to explain",
+                bundle.display()
+            )
+            .hint(
+                "give the manifest with -f (`kubectl inject explain -f app.yaml --bundle b.yaml`)",
+            ));
+        }
         if !targets.is_empty() {
             let mut out = String::new();
             for target in &targets {
                 if !out.is_empty() {
                     out.push('\n');
                 }
-                out.push_str(&live(&args, target).map_err(advise)?);
+                out.push_str(&live(&args, target, &suppress).map_err(advise)?);
             }
             report::stdout(&out)?;
             return Ok(Outcome::Success);
@@ -58,6 +68,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
                 .hint(UNSUPPORTED_KIND_HINT),
         );
     }
+    super::codes::suppress(&mut items, &suppress);
     let reports: Vec<ObjectReport<'_>> = items
         .iter()
         .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
@@ -121,7 +132,11 @@ pub(super) fn machine_format(output: OutputFormat) -> Machine {
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,
 /// then its running pods (read by its selector, each decided as itself). Returns what to
 /// print on stdout; warnings are printed.
-fn live(args: &ExplainArgs, target: &Target) -> Result<String> {
+fn live(
+    args: &ExplainArgs,
+    target: &Target,
+    suppress: &crate::findings::Suppressions,
+) -> Result<String> {
     let (ResourceType::Workload(kind), Some(name)) = (target.ty, target.name.clone()) else {
         return Err(anyhow::anyhow!("explain needs a pod or workload by name")
             .hint("name it: `kubectl inject explain deploy/web -n shop` (or `deploy web`)"));
@@ -160,7 +175,8 @@ fn live(args: &ExplainArgs, target: &Target) -> Result<String> {
         namespace: ns.clone(),
         pod,
     };
-    let item = decider.engine.evaluate(&facts, subject);
+    let mut item = decider.engine.evaluate(&facts, subject);
+    super::codes::suppress(std::slice::from_mut(&mut item), suppress);
 
     let pods = if kind == crate::manifest::WorkloadKind::Pod {
         vec![object.clone()]

@@ -6,7 +6,8 @@
 //! For `-f` input the cluster is optional: when a kubeconfig is configured and `--offline`
 //! is not given, its namespaces, injector webhook configurations and per-revision ConfigMaps
 //! complete the input; an unreachable or unreadable cluster is said once on stderr and the
-//! run goes on with what it has.
+//! run goes on with what it has. A bundle (`--bundle`, or one inside the input; see
+//! `capture`) stands in for the cluster, which is then not read.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +21,7 @@ use crate::config::InjectorConfig;
 use crate::config::release;
 use crate::facts::{Fact, Facts, InjectorFacts, Source};
 use crate::manifest::{
-    Document, ResourceType, Target, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents,
+    DocRef, Document, ResourceType, Target, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_documents,
     parse_targets,
 };
 use crate::model::{WebhookConfiguration, parse_label_list};
@@ -34,6 +35,8 @@ pub(super) struct Gathered {
     pub skipped: Vec<Skipped>,
     /// Said once on stderr: what could not be read and what was assumed instead.
     pub warnings: Vec<String>,
+    /// The input's documents, each at the line its content starts on (for SARIF).
+    pub documents: Vec<DocRef>,
 }
 
 /// The engine for the gathered facts and the options the flags give, with the webhook
@@ -82,9 +85,24 @@ pub(super) fn from_files(
     for d in &docs {
         crate::inject::validate::document(d)?;
     }
+    // Bundles: `--bundle`, then any inside the input. They stand in for the cluster.
+    let mut bundles = Vec::new();
+    if let Some(path) = &policy.bundle {
+        bundles.push(super::capture::read_bundle(path)?);
+    }
+    docs.retain(|d| {
+        let bundle = super::capture::is_bundle(&d.value);
+        if bundle {
+            bundles.push(super::capture::Bundle {
+                file: d.at.to_string(),
+                value: d.value.clone(),
+            });
+        }
+        !bundle
+    });
     let mut warnings = Vec::new();
     // Connect first: objects without a namespace are in the context's, as for kubectl.
-    let cluster = if policy.offline || !kubeconfig_configured(kube) {
+    let cluster = if policy.offline || !bundles.is_empty() || !kubeconfig_configured(kube) {
         None
     } else {
         // A complement to the input, not the command's purpose: bound it tightly.
@@ -107,6 +125,11 @@ pub(super) fn from_files(
         .namespace
         .clone()
         .or_else(|| cluster.as_ref().map(|c| c.default_namespace().to_string()))
+        .or_else(|| {
+            bundles
+                .first()
+                .and_then(|b| b.default_namespace().map(str::to_string))
+        })
         .unwrap_or_else(|| "default".into());
 
     let mut facts = Facts::new();
@@ -125,6 +148,12 @@ pub(super) fn from_files(
         Source::flag("--webhook")
     };
     facts.add_webhooks(webhooks, source);
+    for b in &bundles {
+        b.take(&mut facts)?;
+    }
+    if let Some(b) = bundles.first().filter(|b| b.all_namespaces()) {
+        warnings.extend(missing_namespaces(&facts, policy, &g.subjects, b));
+    }
 
     if let Some(cluster) = &cluster {
         let needed: BTreeSet<String> = g.subjects.iter().map(|s| s.namespace.clone()).collect();
@@ -140,10 +169,49 @@ pub(super) fn from_files(
         subjects: g.subjects,
         skipped: g.skipped,
         warnings,
+        documents: docs.iter().map(content_start).collect(),
     })
 }
 
-/// The facts the flags give: `--namespace-labels`, `--config`, `--webhook`.
+/// A document's place, at the first line that is neither blank nor a comment.
+fn content_start(doc: &Document) -> DocRef {
+    let mut at = doc.at.clone();
+    if at.line > 0 {
+        at.line += doc
+            .raw
+            .lines()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            .count();
+    }
+    at
+}
+
+/// A bundle that holds every namespace of its cluster: the namespaces of the subjects it
+/// lacks did not exist when it was captured (what the cluster would say, live).
+fn missing_namespaces(
+    facts: &Facts,
+    policy: &PolicyArgs,
+    subjects: &[crate::policy::Subject],
+    bundle: &super::capture::Bundle,
+) -> Vec<String> {
+    if policy.namespace_labels.is_some() {
+        return Vec::new();
+    }
+    let known: BTreeSet<&str> = facts.known_namespaces().map(|(n, _)| n).collect();
+    let wanted: BTreeSet<&str> = subjects.iter().map(|s| s.namespace.as_str()).collect();
+    wanted
+        .difference(&known)
+        .map(|ns| {
+            format!(
+                "namespace {ns:?} is not in bundle {} (it did not exist when captured); deciding as if it had no labels",
+                bundle.file
+            )
+        })
+        .collect()
+}
+
+/// The facts the flags give: `--namespace-labels`, `--config`, `--webhook`,
+/// `--native-sidecars`.
 pub(super) fn flag_facts(
     policy: &PolicyArgs,
     facts: &mut Facts,
@@ -159,6 +227,9 @@ pub(super) fn flag_facts(
     }
     for path in &policy.webhooks {
         webhooks.extend(load_webhooks(path)?);
+    }
+    if let Some(native) = policy.native_sidecars {
+        facts.set_native_sidecars(native, Source::flag("--native-sidecars"));
     }
     Ok(())
 }

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::capture::Bundle;
 use super::input::read_inputs_to_rewrite;
 use super::{Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::config::release::Change;
+use crate::facts::Facts;
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
 use crate::report::{self, Hint};
@@ -19,25 +21,13 @@ use crate::report::{self, Hint};
 pub(super) const NATIVE_SIDECARS_DEFAULT: bool = true;
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
-    let (setup, revision) = load_setup(args)?;
-    report::stderr(&format!("using {}\n", setup.describe()));
-    let chosen = setup.release();
-    report::stderr(&format!("{chosen}\n"));
-    let release = chosen.release;
-    if args.native_sidecars.is_none()
-        && release.has(Change::NativeSidecarSupport)
-        && !release.has(Change::NativeSidecarsByDefault)
-    {
-        report::stderr(&format!(
-            "note: istiod of Istio {release} leaves native sidecars off unless ENABLE_NATIVE_SIDECARS=true; they are on here (the default of --native-sidecars): --native-sidecars=false matches a default {release} install\n"
-        ));
-    }
-    let native = args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT);
+    let suppress = super::codes::suppressions(&args.suppress)?;
     if let Some(path) = &args.admission_review {
+        let (setup, revision, _) = load_setup(args, Vec::new())?;
+        let native = announce(args, &setup);
         let params = setup.params(native, revision.as_deref(), true);
         return admission_review(&setup, &params, path);
     }
-    let params = setup.params(native, revision.as_deref(), false);
     if args.input.filenames.is_empty() {
         bail!(
             anyhow::anyhow!("no input given")
@@ -49,15 +39,72 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     } else {
         read_inputs(&args.input)?
     };
-
-    let injector = Injector::new(&setup, params, setup.is_legacy());
-    // Keep only the text of each document for YAML output: holding every parsed object
-    // until the end costs several times the output's size.
-    let as_text = args.output == ManifestFormat::Yaml || args.in_place;
-    let texts: Vec<(&str, &str)> = inputs
+    let mut texts: Vec<(&str, &str)> = inputs
         .iter()
         .map(|i| (i.name.as_str(), i.text.as_str()))
         .collect();
+    // The input's own context, and any bundle inside it (left out of the output).
+    let context = super::inject_screen::input_context(&texts)?;
+    if args.in_place && !context.rewritten.is_empty() {
+        bail!(
+            anyhow::anyhow!("--in-place would drop the bundle from its file")
+                .hint("give the bundle with --bundle, apart from the manifests")
+        );
+    }
+    for (i, text) in &context.rewritten {
+        if let Some(t) = texts.get_mut(*i) {
+            t.1 = text.as_str();
+        }
+    }
+    let (setup, revision, below) = load_setup(args, context.bundles)?;
+    let native = announce(args, &setup);
+    let params = setup.params(native, revision.as_deref(), false);
+
+    let mut facts = context.facts;
+    // The configuration given as a file decides for every revision, as `check --config`.
+    if let Some(path) = &args.inject_config_file {
+        facts.set_config_override(
+            crate::facts::InjectorFacts {
+                name: path.display().to_string(),
+                config: setup.config().clone(),
+                config_text: None,
+                values_text: None,
+            },
+            crate::facts::Source::flag("--injectConfigFile"),
+        );
+    }
+    if let Some(below) = below {
+        facts.layer(below);
+    }
+    let policy = crate::cli::PolicyArgs {
+        revision: args.revision.clone(),
+        namespace_labels: args.namespace_labels.clone(),
+        ..Default::default()
+    };
+    super::gather::flag_facts(&policy, &mut facts, &mut Vec::new())?;
+    let decider = super::gather::decider(&facts, &policy)?;
+    let screen = super::inject_screen::PolicyScreen {
+        engine: decider.engine,
+        facts: &facts,
+        default_namespace: args
+            .kube
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+        respect_policy: args.respect_policy,
+        suppress: &suppress,
+        native: crate::facts::Fact::new(
+            crate::facts::NativeSidecars {
+                on: native,
+                why: format!("inject renders with --native-sidecars {native}"),
+            },
+            crate::facts::Source::flag("--native-sidecars"),
+        ),
+    };
+    let injector = Injector::new(&setup, params, setup.is_legacy()).with_screen(&screen);
+    // Keep only the text of each document for YAML output: holding every parsed object
+    // until the end costs several times the output's size.
+    let as_text = args.output == ManifestFormat::Yaml || args.in_place;
     let results = match injector.inject_all(&texts, None, as_text) {
         Ok(r) => r,
         Err(ManifestsError::Manifest(e)) => return Err(e.into()),
@@ -91,11 +138,33 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Says on stderr which configuration and release are used (and when native sidecars are on
+/// against that release's default), and returns whether native sidecars are rendered.
+fn announce(args: &InjectArgs, setup: &Setup) -> bool {
+    report::stderr(&format!("using {}\n", setup.describe()));
+    let chosen = setup.release();
+    report::stderr(&format!("{chosen}\n"));
+    let release = chosen.release;
+    if args.native_sidecars.is_none()
+        && release.has(Change::NativeSidecarSupport)
+        && !release.has(Change::NativeSidecarsByDefault)
+    {
+        report::stderr(&format!(
+            "note: istiod of Istio {release} leaves native sidecars off unless ENABLE_NATIVE_SIDECARS=true; they are on here (the default of --native-sidecars): --native-sidecars=false matches a default {release} install\n"
+        ));
+    }
+    args.native_sidecars.unwrap_or(NATIVE_SIDECARS_DEFAULT)
+}
+
 /// The configuration in istioctl's order of preference: the three files users capture with
-/// `kubectl get cm … -o jsonpath`, else the cluster's ConfigMaps of the revision, else the
-/// embedded default. Also the revision injected as (`-r`, a tag resolved to its revision by
-/// the cluster).
-pub(super) fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
+/// `kubectl get cm … -o jsonpath`, else a bundle's ConfigMaps of the revision (`--bundle`,
+/// else one inside the input), else the cluster's, else the embedded default. Also the
+/// revision injected as (`-r`, a tag resolved to its revision by the bundle or cluster), and
+/// the facts of the bundle or cluster read, for the webhook's view of each object.
+pub(super) fn load_setup(
+    args: &InjectArgs,
+    in_input: Vec<Bundle>,
+) -> Result<(Setup, Option<String>, Option<Facts>)> {
     let read = |p: &Option<PathBuf>| -> Result<Option<(String, String)>> {
         p.as_ref()
             .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
@@ -115,23 +184,43 @@ pub(super) fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
         )?,
     };
     let mut revision = args.revision.clone();
-    // No files: the cluster's ConfigMaps when one is configured and reachable.
-    if sources.inject_config.is_none()
-        && sources.mesh.is_none()
-        && sources.values.is_none()
-        && let Some(found) = super::inject_cluster::configuration(args)?
-    {
-        sources.inject_config = Some(found.config);
-        sources.values = found.values;
-        sources.mesh = found.mesh;
-        sources.labels = found.labels;
-        sources.revision = Some(found.revision.clone());
-        revision = Some(found.revision);
+    let mut bundles = in_input;
+    if let Some(path) = &args.bundle {
+        bundles.insert(0, super::capture::read_bundle(path)?);
+    }
+    let files =
+        sources.inject_config.is_some() || sources.mesh.is_some() || sources.values.is_some();
+    // A bundle stands in for the cluster, which is then not read.
+    let below = match bundles.first() {
+        Some(_) => {
+            let mut facts = Facts::new();
+            for b in &bundles {
+                b.take(&mut facts)?;
+            }
+            Some(facts)
+        }
+        None if files => None,
+        None => super::inject_cluster::cluster_facts_for_inject(args),
+    };
+    // No files: the bundle's or the cluster's ConfigMaps of the revision.
+    if !files && let Some(facts) = &below {
+        let place = match bundles.first() {
+            Some(b) => format!("in bundle {}", b.file),
+            None => "in the cluster".to_string(),
+        };
+        if let Some(found) = super::inject_cluster::choose(facts, args, &place)? {
+            sources.inject_config = Some(found.config);
+            sources.values = found.values;
+            sources.mesh = found.mesh;
+            sources.labels = found.labels;
+            sources.revision = Some(found.revision.clone());
+            revision = Some(found.revision);
+        }
     }
     let setup = Setup::load(sources)
         .map_err(anyhow::Error::new)
         .hint("check the --injectConfigFile, --meshConfigFile and --valuesFile files")?;
-    Ok((setup, revision))
+    Ok((setup, revision, below))
 }
 
 pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {

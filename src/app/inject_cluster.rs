@@ -6,7 +6,8 @@
 //!
 //! Optional by nature: with no kubeconfig at all this is skipped silently (the laptop case);
 //! a cluster that cannot be read is said on stderr and the embedded default is used. But a
-//! revision named with `-r` that a readable cluster does not have is an error.
+//! revision named with `-r` that a readable cluster does not have is an error. A bundle
+//! (`--bundle`) is chosen from the same way, and then the cluster is not read.
 
 use anyhow::Result;
 
@@ -27,9 +28,13 @@ pub(super) struct Found {
     pub labels: Option<crate::model::StringMap>,
 }
 
-pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
+/// The cluster's facts for `inject` (its webhook configurations, every revision's
+/// ConfigMaps, and its namespaces, for `--respect-policy` and the report), or `None` when the
+/// cluster is not read: `--ignore-cluster`, no kubeconfig, or a cluster that cannot be read
+/// (said on stderr).
+pub(super) fn cluster_facts_for_inject(args: &InjectArgs) -> Option<Facts> {
     if args.ignore_cluster || !gather::kubeconfig_configured(&args.kube) {
-        return Ok(None);
+        return None;
     }
     // A probe, not the command's purpose: bound it tighter than kubectl's default.
     let mut kube = args.kube.clone();
@@ -39,14 +44,27 @@ pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
             super::gather_live::observe(&mut c, &kube);
             c
         }
-        Err(e) => return Ok(unreadable(&e.to_string())),
+        Err(e) => {
+            unreadable(&e.to_string());
+            return None;
+        }
     };
     let mut facts = Facts::new();
-    let none = Default::default();
-    let warnings = match cluster_facts(&cluster, &mut facts, &args.istio_namespace, Some(&none)) {
-        Ok(w) => w,
-        Err(e) => return Ok(unreadable(&format!("{e:#}"))),
-    };
+    match cluster_facts(&cluster, &mut facts, &args.istio_namespace, None) {
+        Ok(w) => report::warnings(&w),
+        Err(e) => {
+            unreadable(&format!("{e:#}"));
+            return None;
+        }
+    }
+    Some(facts)
+}
+
+/// The configuration of the revision `-r` names (a tag resolved), else of the default
+/// revision (the `default` tag's, as istioctl's `RevisionOrDefault`), from facts that describe
+/// a set-up (a cluster's, a bundle's). `place` says where in messages (`in the cluster`,
+/// `in bundle b.yaml`). `None` (said on stderr) when that revision has no injector ConfigMap.
+pub(super) fn choose(facts: &Facts, args: &InjectArgs, place: &str) -> Result<Option<Found>> {
     let info = facts.revision_info();
     let revision = match (&args.revision, facts.authority()) {
         (Some(r), Some(authority)) => info
@@ -62,14 +80,13 @@ pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
             .unwrap_or_else(|| "default".into()),
     };
     let injector = facts.injector(&revision);
-    report::warnings(&warnings);
     let Some(config) = injector.value.config_text.clone() else {
         let name = match revision.as_str() {
             "default" => INJECTOR_NAME.to_string(),
             r => format!("{INJECTOR_NAME}-{r}"),
         };
         report::stderr(&format!(
-            "warning: no ConfigMap {}/{name} (revision {revision}) in the cluster; using the embedded default\n",
+            "warning: no ConfigMap {}/{name} (revision {revision}) {place}; using the embedded default\n",
             args.istio_namespace
         ));
         return Ok(None);
@@ -90,9 +107,8 @@ pub(super) fn configuration(args: &InjectArgs) -> Result<Option<Found>> {
     }))
 }
 
-fn unreadable(why: &str) -> Option<Found> {
+fn unreadable(why: &str) {
     report::stderr(&format!(
         "warning: cannot read the injector configuration from the cluster ({why}); using the embedded default (--ignore-cluster skips the cluster)\n"
     ));
-    None
 }

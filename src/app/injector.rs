@@ -13,13 +13,14 @@ use serde_json::Value;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
 use crate::cluster::{Kind, Scope};
+use crate::findings::Suppressions;
 use crate::health::{self, Input, Report, Secrets, Status};
 use crate::report;
 
 use super::Outcome;
 use super::gather_live::{connect, is_injector_configuration};
 
-pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
+pub(super) fn run(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     let cluster = connect(&args.kube)?;
     let mut input = Input::default();
     let revision = args
@@ -106,11 +107,28 @@ pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let report = health::check(&input, now);
-    let out = match args.output {
-        OutputFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        OutputFormat::Yaml => serde_yaml::to_string(&report)?,
-        _ => render(&report),
+    let mut report = health::check(&input, now);
+    if !suppress.is_empty() {
+        // A suppressed check is left out, and fails nothing (as `istioctl analyze -S`).
+        for c in &mut report.categories {
+            c.checks.retain(|check| {
+                !suppress.covers(check.ki_code, None, check.configuration.as_deref())
+            });
+        }
+        report.status = report
+            .categories
+            .iter()
+            .flat_map(|c| &c.checks)
+            .map(|c| c.status)
+            .max()
+            .unwrap_or(Status::Ok)
+            .max(Status::Ok);
+    }
+    let out = match args.output.format() {
+        None => crate::report::sarif::render(&sarif_results(&report))?,
+        Some(OutputFormat::Json) => serde_json::to_string_pretty(&report)? + "\n",
+        Some(OutputFormat::Yaml) => serde_yaml::to_string(&report)?,
+        Some(_) => render(&report),
     };
     report::stdout(&out)?;
     let failed = match args.fail_on {
@@ -122,6 +140,32 @@ pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// A SARIF result per check that warned or failed, named by its webhook configuration.
+fn sarif_results(report: &Report) -> Vec<crate::report::sarif::SarifResult> {
+    report
+        .categories
+        .iter()
+        .flat_map(|c| &c.checks)
+        .filter(|c| c.status >= Status::Warning)
+        .map(|c| {
+            let mut message = c.description.clone();
+            if let Some(h) = &c.hint {
+                message.push_str(&format!(" (hint: {h})"));
+            }
+            crate::report::sarif::SarifResult {
+                code: crate::findings::info(crate::findings::Coded::Check(c.id)),
+                message,
+                file: None,
+                line: None,
+                object: c
+                    .configuration
+                    .as_ref()
+                    .map(|n| format!("MutatingWebhookConfiguration {n}")),
+            }
+        })
+        .collect()
 }
 
 /// `linkerd check` layout: a title, a rule of dashes, a line per check with its glyph and

@@ -1,18 +1,22 @@
 //! One file per subcommand: glue only (gather inputs → call the pure core → report).
 
+mod capture;
 mod check;
 mod cleanup;
+mod codes;
 mod complete;
 mod explain;
 mod gather;
 mod gather_live;
 mod inject;
 mod inject_cluster;
+mod inject_screen;
 mod injector;
 mod inplace;
 mod input;
 mod prompt;
 mod render;
+mod suite;
 mod templates;
 mod uninstall;
 mod verify;
@@ -54,6 +58,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Uninstall(args) => uninstall::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Capture(args) => capture::run(&args),
+        Command::Test(args) => suite::run(&args),
         Command::Completion(args) => complete::script(&args),
     }
 }

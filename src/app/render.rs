@@ -56,7 +56,7 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         _ => (path.display().to_string(), fs_err::read_to_string(path)?),
     };
     // The injector this render stands for, exactly as `inject` sets it up.
-    let (setup, revision) = super::inject::load_setup(args)?;
+    let (setup, revision, _) = super::inject::load_setup(args, Vec::new())?;
     let template = setup
         .parse_template(&name, &source)
         .context("parsing the template")?;

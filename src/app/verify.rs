@@ -402,6 +402,12 @@ fn gather(cluster: &Cluster, args: &VerifyArgs, namespaces: &BTreeSet<String>) -
         ..PolicyArgs::default()
     };
     let mut facts = Facts::new();
+    // A bundle predicts with the set-up it captured: does the live webhook still do that?
+    if let Some(path) = &args.bundle {
+        super::capture::read_bundle(path)?.take(&mut facts)?;
+        let decider = super::gather::decider(&facts, &policy)?;
+        return Ok(Gathered { facts, decider });
+    }
     let (decider, warnings) = super::gather::live_facts(
         cluster,
         &mut facts,

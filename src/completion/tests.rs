@@ -60,7 +60,10 @@ fn subcommands_complete_at_the_root_without_the_hidden_one() {
     }
     assert!(!got.iter().any(|v| v.starts_with("__")), "{got:?}");
     assert_eq!(values(&ready(&["ch"])), ["check"]);
-    assert_eq!(values(&ready(&["c"])), ["check", "cleanup", "completion"]);
+    assert_eq!(
+        values(&ready(&["c"])),
+        ["check", "cleanup", "capture", "completion"]
+    );
     // The about text rides along as the description.
     assert!(
         ready(&["ex"]).candidates[0]
@@ -120,7 +123,7 @@ fn every_value_enum_completes_its_values_in_both_spellings() {
 fn output_values_by_short_flag_partial_word_and_attached_value() {
     assert_eq!(
         values(&ready(&["check", "-o", ""])),
-        ["table", "wide", "json", "yaml", "name"]
+        ["table", "wide", "json", "yaml", "name", "sarif"]
     );
     assert_eq!(values(&ready(&["check", "-o", "y"])), ["yaml"]);
     assert_eq!(values(&ready(&["check", "-oj"])), ["-ojson"]);

@@ -45,14 +45,30 @@ impl DriftKind {
 }
 
 /// One pod's drift: its kind, a sentence, and for a stale template what changed (from the
-/// running pod to what its injector makes now).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// running pod to what its injector makes now). JSON adds the kind's `KI2xx` code as
+/// `kiCode` (`docs/findings.md`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Drift {
     pub kind: DriftKind,
     pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Difference>,
+}
+
+impl Serialize for Drift {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Drift", 4)?;
+        m.serialize_field("kind", &self.kind)?;
+        m.serialize_field(
+            "kiCode",
+            crate::findings::code(crate::findings::Coded::Drift(self.kind)),
+        )?;
+        m.serialize_field("message", &self.message)?;
+        if !self.changes.is_empty() {
+            m.serialize_field("changes", &self.changes)?;
+        }
+        m.end()
+    }
 }
 
 /// What a running pod carries of an injection.

@@ -12,6 +12,7 @@
 //! | the webhook configurations | objects in the input and `--webhook` files → `--bundle` → the cluster → the selectors Istio installs for `-r` (assumed) |
 //! | a revision's injector configuration | `--config` (every revision) → an injector ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
 //! | a revision's mesh configuration | a mesh ConfigMap in the input → `--bundle` → the cluster → the embedded default (assumed) |
+//! | whether a revision makes native sidecars | `--native-sidecars` → `pilot.env.ENABLE_NATIVE_SIDECARS` in its values → off for a release before 1.27 (`config::release`) → on (assumed) |
 //!
 //! Explicit flags beat the bundle and the cluster: they say what the user wants assumed. An
 //! object in the input is the object itself and beats the flags that fill in for missing
@@ -91,6 +92,14 @@ impl<T> Fact<T> {
     }
 }
 
+/// Whether an injector makes native sidecars, and what said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeSidecars {
+    pub on: bool,
+    /// `pilot.env.ENABLE_NATIVE_SIDECARS=false in the values of configmap …`.
+    pub why: String,
+}
+
 /// The injector ConfigMap of one revision: its `config` (parsed for the policy, kept as text
 /// for rendering) and `values`.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +147,8 @@ pub struct Facts {
     /// The first source that described the cluster's injection set-up as a whole (a cluster
     /// or a bundle): only then is a revision it does not have an error.
     authority: Option<Source>,
+    /// `--native-sidecars`: whether every revision's injector makes native sidecars.
+    native_override: Option<Fact<bool>>,
 }
 
 /// A namespace as the decision sees it, with where its labels came from.
@@ -232,9 +243,128 @@ impl Facts {
         }
     }
 
+    /// Adds the facts of a later source (`below`: a bundle's, a cluster's read on their own)
+    /// under these: each fact of `below` counts only where no fact of these does.
+    pub fn layer(&mut self, below: Facts) {
+        for (name, f) in below.namespaces {
+            self.add_namespace(&name, f.value, f.source);
+        }
+        if self.other_namespaces.is_none() {
+            self.other_namespaces = below.other_namespaces;
+        }
+        if let Some(w) = below.webhooks {
+            self.add_webhooks(w.value, w.source);
+        }
+        if self.config_override.is_none() {
+            self.config_override = below.config_override;
+        }
+        for (rev, r) in below.revisions {
+            if let Some(i) = r.injector {
+                self.add_injector(&rev, i.value, i.source);
+            }
+            if let Some(m) = r.mesh {
+                self.add_mesh(&rev, &m.value.0, m.value.1, m.source);
+            }
+        }
+        if let Some(a) = below.authority {
+            self.set_authority(a);
+        }
+        if self.native_override.is_none() {
+            self.native_override = below.native_override;
+        }
+    }
+
     /// The source that described the whole set-up, if any.
     pub fn authority(&self) -> Option<&Source> {
         self.authority.as_ref()
+    }
+
+    /// `--native-sidecars`: every revision's injector makes (or does not make) native
+    /// sidecars, whatever its configuration says.
+    pub fn set_native_sidecars(&mut self, native: bool, source: Source) {
+        self.native_override = Some(Fact::new(native, source));
+    }
+
+    /// Whether `revision`'s injector makes native sidecars (istio-proxy as an init container
+    /// with `restartPolicy: Always`) for pods without the `sidecar.istio.io/nativeSidecar`
+    /// annotation, and why: `--native-sidecars`, else `pilot.env.ENABLE_NATIVE_SIDECARS` in
+    /// the revision's values (`true`/`false`), else off when its configuration names an Istio
+    /// release before native sidecars were on by default (`config::release`: the values'
+    /// `global.tag`, the ConfigMap's version labels, a revision named after a release), else
+    /// on, assumed — Istio ≥ 1.27 turns them on by itself on Kubernetes ≥ 1.33, and `inject`
+    /// assumes the same. The source is where the deciding text came from.
+    pub fn native_sidecars(&self, revision: &str) -> Fact<NativeSidecars> {
+        use crate::config::release::{self, Change};
+        if self.native_override.is_some() {
+            return self.fallback_native_sidecars();
+        }
+        let injector = self.injector(revision);
+        if injector.source.assumed() {
+            return self.fallback_native_sidecars();
+        }
+        let name = injector.value.name.clone();
+        let known =
+            |on: bool, why: String| Fact::new(NativeSidecars { on, why }, injector.source.clone());
+        let values = injector
+            .value
+            .values_text
+            .as_deref()
+            .and_then(|t| crate::config::parse_values(&name, t).ok());
+        let env = values
+            .as_ref()
+            .and_then(|v| v.pointer("/pilot/env/ENABLE_NATIVE_SIDECARS"))
+            .map(|v| match v {
+                Value::String(s) => s.to_ascii_lowercase(),
+                other => other.to_string(),
+            });
+        if let Some(v @ ("true" | "false")) = env.as_deref() {
+            return known(
+                v == "true",
+                format!("pilot.env.ENABLE_NATIVE_SIDECARS={v} in the values of {name}"),
+            );
+        }
+        let chosen = release::detect(&release::Clues {
+            flag: None,
+            values: values.as_ref(),
+            labels: injector.value.config.configmap_labels.as_ref(),
+            revision: Some(revision).filter(|r| *r != "default"),
+            embedded: false,
+        });
+        if env.is_none()
+            && chosen.release.version().is_some()
+            && !chosen.release.has(Change::NativeSidecarsByDefault)
+        {
+            return known(
+                false,
+                format!(
+                    "{name} is {chosen}, whose istiod leaves ENABLE_NATIVE_SIDECARS off by default"
+                ),
+            );
+        }
+        self.fallback_native_sidecars()
+    }
+
+    /// Native sidecars for a revision whose values say nothing: `--native-sidecars`, else
+    /// on, assumed.
+    pub fn fallback_native_sidecars(&self) -> Fact<NativeSidecars> {
+        if let Some(f) = &self.native_override {
+            return Fact::new(
+                NativeSidecars {
+                    on: f.value,
+                    why: format!("--native-sidecars {}", f.value),
+                },
+                f.source.clone(),
+            );
+        }
+        Fact::new(
+            NativeSidecars {
+                on: true,
+                why: "native sidecars were assumed".into(),
+            },
+            Source::default(
+                "native sidecars, as Istio ≥ 1.27 makes them on Kubernetes ≥ 1.33 (--native-sidecars false for older clusters)",
+            ),
+        )
     }
 
     /// Takes the context a document carries — a Namespace, a MutatingWebhookConfiguration of

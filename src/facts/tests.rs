@@ -153,3 +153,38 @@ fn bad_context_fields_are_named() {
         "x.yaml: document 1 (Namespace web): metadata.labels: a: values must be strings, got 1"
     );
 }
+
+#[test]
+fn a_layer_below_fills_only_what_is_unknown() {
+    let input = Source::Input {
+        at: "in.yaml".into(),
+    };
+    let bundle = Source::Bundle {
+        file: "b.yaml".into(),
+    };
+    let mut top = Facts::new();
+    take(
+        &mut top,
+        "kind: Namespace\nmetadata: {name: web, labels: {istio-injection: disabled}}\n",
+        &input,
+    );
+    let mut below = Facts::new();
+    take(
+        &mut below,
+        "kind: Namespace\nmetadata: {name: web, labels: {istio-injection: enabled}}\n---\nkind: Namespace\nmetadata: {name: shop, labels: {istio.io/rev: canary}}\n",
+        &bundle,
+    );
+    below.set_authority(bundle.clone());
+    top.layer(below);
+    assert_eq!(top.namespace("web").labels.source, input, "the input wins");
+    assert_eq!(
+        top.namespace("web").labels.value["istio-injection"],
+        "disabled"
+    );
+    assert_eq!(
+        top.namespace("shop").labels.source,
+        bundle,
+        "the layer fills the rest"
+    );
+    assert_eq!(top.authority(), Some(&bundle));
+}

@@ -11,7 +11,7 @@
 //! configuration only — never one whose plan would touch another revision.
 //!
 //! The check ids (`id` in JSON; stable, kebab-case; one per kind of check, so several lines
-//! can share one):
+//! can share one), each with a `KI3xx` code (`kiCode` in JSON; `docs/findings.md`):
 //!
 //! | id | what it checks |
 //! |---|---|
@@ -148,6 +148,9 @@ impl Serialize for CheckId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub id: CheckId,
+    /// The check's `KI3xx` code (`docs/findings.md`).
+    #[serde(rename = "kiCode")]
+    pub ki_code: &'static str,
     pub status: Status,
     pub description: String,
     /// The webhook configuration the check concerns, when it concerns one.
@@ -220,6 +223,7 @@ pub fn serving_secret_names(service: &str) -> Vec<(String, &'static str, Option<
 fn line(id: CheckId, status: Status, description: impl Into<String>) -> Check {
     Check {
         id,
+        ki_code: crate::findings::code(crate::findings::Coded::Check(id)),
         status,
         description: description.into(),
         configuration: None,

@@ -26,6 +26,7 @@ pub mod uninject;
 pub mod validate;
 
 pub use object::{
-    DocOutput, DocResult, InjectError, Injector, ManifestsError, ObjectReport, Outcome,
+    DocOutput, DocResult, InjectError, Injector, ManifestsError, ObjectReport, Outcome, Screen,
+    Screened,
 };
 pub use pipeline::{Engine, Owner, Params, PipelineError, RenderInput, Settings};

@@ -145,6 +145,8 @@ struct Placing {
     /// `Deployment default/web`.
     object_name: String,
     report: ObjectReport,
+    /// The screen's notes, for the report.
+    notes: Vec<String>,
 }
 
 impl Placing {
@@ -163,12 +165,36 @@ const BATCH: usize = 16;
 /// A batch ends early past this much text, so large documents are not held parsed together.
 const BATCH_BYTES: usize = 256 << 10;
 
+/// The caller's say over each workload object before it is injected: `inject
+/// --respect-policy` skips what the webhook would skip, and `inject`'s report notes where
+/// the webhook and kube-inject differ.
+pub trait Screen: Sync {
+    /// `skip` is kube-inject's own reason to skip `object` (normalised, pod in place), if
+    /// any. Returns the reason to skip it (`None`: inject it) and notes for the report.
+    fn screen(
+        &self,
+        at: &DocRef,
+        kind: WorkloadKind,
+        object: &Value,
+        skip: Option<&str>,
+    ) -> Screened;
+}
+
+/// What a [`Screen`] says of one object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screened {
+    pub skip: Option<String>,
+    /// Warnings for the report (they go to the document's `warnings`).
+    pub notes: Vec<String>,
+}
+
 /// Injects manifests with one engine and one set of parameters.
 pub struct Injector<'a> {
     engine: &'a dyn Engine,
     params: Params,
     legacy: bool,
     decider: policy::Engine,
+    screen: Option<&'a dyn Screen>,
 }
 
 impl<'a> Injector<'a> {
@@ -208,7 +234,14 @@ impl<'a> Injector<'a> {
             params,
             legacy,
             decider,
+            screen: None,
         }
+    }
+
+    /// Lets `screen` decide, object by object, what is skipped and what the report notes.
+    pub fn with_screen(mut self, screen: &'a dyn Screen) -> Injector<'a> {
+        self.screen = Some(screen);
+        self
     }
 
     /// Injects every document of `inputs` (`(source name, text)` pairs) on up to `threads`
@@ -408,6 +441,14 @@ impl<'a> Injector<'a> {
         // The pod's parts are moved out of the object (and back when it is skipped): the
         // injected ones take their places.
         let spec_ptr = format!("{template_ptr}/spec");
+        let own_skip = self.skip_reason(pod::at(&obj, meta_ptr), pod::at(&obj, &spec_ptr), &owner);
+        let Screened { skip, notes } = match self.screen {
+            Some(screen) => screen.screen(at, kind, &obj, own_skip.as_deref()),
+            None => Screened {
+                skip: own_skip,
+                notes: Vec::new(),
+            },
+        };
         let mut take_out = |ptr: &str| pod::at_mut(&mut obj, ptr).map(Value::take);
         let metadata = take_out(meta_ptr);
         let spec = take_out(&spec_ptr);
@@ -433,14 +474,14 @@ impl<'a> Injector<'a> {
             outcome: Outcome::Injected,
         };
 
-        if let Some(why) = self.skip_reason(&pod, &owner) {
+        if let Some(why) = skip {
             report.outcome = Outcome::Skipped(why);
             put_pod(&mut obj, kind, &mut pod);
             self.release_metadata(&mut obj, kind);
             return Ok(Stage::Done(Done {
                 obj,
                 report,
-                warnings: Vec::new(),
+                warnings: notes,
             }));
         }
         let placing = Placing {
@@ -448,6 +489,7 @@ impl<'a> Injector<'a> {
             kind,
             object_name,
             report,
+            notes,
         };
         if self.legacy {
             return match legacy::inject_pod(self.engine, template_owner, &pod, &self.params) {
@@ -505,10 +547,12 @@ impl<'a> Injector<'a> {
             )));
         }
         self.release_metadata(&mut obj, kind);
+        let mut warnings = injected.warnings;
+        warnings.extend(placing.notes);
         Ok(Done {
             obj,
             report: placing.report,
-            warnings: injected.warnings,
+            warnings,
         })
     }
 
@@ -523,19 +567,23 @@ impl<'a> Injector<'a> {
     /// kube-inject's own checks, through the decision engine `explain` uses: host networking,
     /// ignored namespaces (only a Pod's own namespace counts, as in Istio), and the pod's
     /// `sidecar.istio.io/inject`. The configured policy and selectors do not apply here.
-    fn skip_reason(&self, pod: &Value, owner: &Owner) -> Option<String> {
+    fn skip_reason(
+        &self,
+        metadata: Option<&Value>,
+        spec: Option<&Value>,
+        owner: &Owner,
+    ) -> Option<String> {
+        let meta = |p: &str| metadata.and_then(|m| pod::at(m, p));
         let ns = policy::Namespace::known(
-            pod::at(pod, "/metadata/namespace")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
+            meta("/namespace").and_then(Value::as_str).unwrap_or(""),
             StringMap::new(),
         );
         let p = policy::Pod {
-            labels: string_map(pod::at(pod, "/metadata/labels")),
-            annotations: string_map(pod::at(pod, "/metadata/annotations")),
-            host_network: pod::at(pod, "/spec/hostNetwork") == Some(&Value::Bool(true)),
+            labels: string_map(meta("/labels")),
+            annotations: string_map(meta("/annotations")),
+            host_network: spec.and_then(|s| pod::at(s, "/hostNetwork")) == Some(&Value::Bool(true)),
             kind: WorkloadKind::from_kind(&owner.kind).unwrap_or(WorkloadKind::Pod),
-            misplaced: Vec::new(),
+            ..policy::Pod::default()
         };
         let d = self.decider.decide(&ns, &p);
         if d.inject {

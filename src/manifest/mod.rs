@@ -6,7 +6,7 @@
 mod split;
 mod workload;
 
-pub use split::{SplitError, split_documents};
+pub use split::{SplitError, split_documents, split_documents_at};
 pub use workload::{
     ResourceType, Target, TypeNameError, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_targets,
     parse_type_name,
@@ -21,6 +21,8 @@ pub struct DocRef {
     pub source: String,
     /// 1-based position of the document in its source.
     pub index: usize,
+    /// 1-based line of the document's first line in its source (0: not known).
+    pub line: usize,
 }
 
 impl std::fmt::Display for DocRef {
@@ -77,10 +79,18 @@ pub enum ManifestError {
 
 /// Splits `text` into documents and parses each one.
 pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, ManifestError> {
-    split(source, text)?
+    split_documents_at(text)
+        .map_err(|error| ManifestError::Split {
+            source_name: source.to_string(),
+            error,
+        })?
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| parse_document(source, i + 1, raw))
+        .map(|(i, (line, raw))| {
+            let mut doc = parse_document(source, i + 1, raw)?;
+            doc.at.line = line;
+            Ok(doc)
+        })
         .collect()
 }
 
@@ -97,6 +107,7 @@ pub fn parse_document(source: &str, index: usize, raw: String) -> Result<Documen
     let at = DocRef {
         source: source.to_string(),
         index,
+        line: 0,
     };
     match parse_yaml(&raw) {
         Ok(value) => Ok(Document { at, raw, value }),

@@ -13,6 +13,15 @@ pub struct SplitError {
 
 /// Splits multi-document YAML. Empty documents are dropped, as kube-inject drops them.
 pub fn split_documents(text: &str) -> Result<Vec<String>, SplitError> {
+    Ok(split_documents_at(text)?
+        .into_iter()
+        .map(|(_, doc)| doc)
+        .collect())
+}
+
+/// [`split_documents`], each document with the line (1-based) of its first line in `text`:
+/// where a report (SARIF) points for it.
+pub fn split_documents_at(text: &str) -> Result<Vec<(usize, String)>, SplitError> {
     if text.contains('\r') {
         split_lines(text)
     } else {
@@ -37,48 +46,51 @@ fn is_separator(line: &str, n: usize) -> Result<bool, SplitError> {
 }
 
 /// The split line by line, each line re-terminated.
-fn split_lines(text: &str) -> Result<Vec<String>, SplitError> {
+fn split_lines(text: &str) -> Result<Vec<(usize, String)>, SplitError> {
     let mut docs = Vec::new();
     let mut current = String::new();
+    let mut start = 1;
     for (n, line) in text.lines().enumerate() {
         if is_separator(line, n)? {
             if !current.is_empty() {
-                docs.push(std::mem::take(&mut current));
+                docs.push((start, std::mem::take(&mut current)));
             }
+            start = n + 2;
             continue;
         }
         current.push_str(line);
         current.push('\n');
     }
     if !current.is_empty() {
-        docs.push(current);
+        docs.push((start, current));
     }
     Ok(docs)
 }
 
 /// The same split for text without CR, copying each document at once: with `\n` line ends
 /// only, a document is its text as it stands (plus a final `\n` when the text lacks one).
-fn split_lf(text: &str) -> Result<Vec<String>, SplitError> {
+fn split_lf(text: &str) -> Result<Vec<(usize, String)>, SplitError> {
     let mut docs = Vec::new();
-    let mut push = |doc: &str| {
+    let mut push = |first_line: usize, doc: &str| {
         if !doc.is_empty() {
             let mut d = String::with_capacity(doc.len() + 1);
             d.push_str(doc);
             if !d.ends_with('\n') {
                 d.push('\n');
             }
-            docs.push(d);
+            docs.push((first_line, d));
         }
     };
-    let (mut start, mut at) = (0, 0);
+    let (mut start, mut at, mut first_line) = (0, 0, 1);
     for (n, line) in text.split_inclusive('\n').enumerate() {
         if is_separator(line.strip_suffix('\n').unwrap_or(line), n)? {
-            push(text.get(start..at).unwrap_or_default());
+            push(first_line, text.get(start..at).unwrap_or_default());
             start = at + line.len();
+            first_line = n + 2;
         }
         at += line.len();
     }
-    push(text.get(start..).unwrap_or_default());
+    push(first_line, text.get(start..).unwrap_or_default());
     Ok(docs)
 }
 
@@ -116,6 +128,23 @@ mod tests {
         ] {
             assert_eq!(split_lf(text), split_lines(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn each_document_knows_the_line_it_starts_on() {
+        for text in [
+            "a: 1\n---\nb: 2\nc: 3\n--- # x\n\n---\nd: 4",
+            "a: 1\r\n---\r\nb: 2\r\nc: 3\r\n--- # x\r\n\r\n---\r\nd: 4",
+        ] {
+            let lines: Vec<usize> = split_documents_at(text)
+                .unwrap()
+                .iter()
+                .map(|(l, _)| *l)
+                .collect();
+            // The blank document between the last two separators is kept as text (line 6).
+            assert_eq!(lines, vec![1, 3, 6, 8], "{text:?}");
+        }
+        assert_eq!(split_documents_at("---\n---\na: 1\n").unwrap()[0].0, 3);
     }
 
     #[test]

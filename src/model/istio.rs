@@ -23,6 +23,8 @@ pub const IGNORED_NAMESPACES: [&str; 4] = [
     "kube-node-lease",
     "local-path-storage",
 ];
+/// The pod annotation that overrides the injector's native-sidecar mode ("true"/"false").
+pub const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
 /// The annotation the injector writes on pods it injected: what it added, and its revision.
 pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 /// The sidecar container the injector adds.

@@ -226,12 +226,17 @@ pub fn pod_of(value: &Value, kind: WorkloadKind) -> Result<Pod, (String, String)
             }
         }
     }
+    let restart_policy = template
+        .pointer("/spec/restartPolicy")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(Pod {
         labels,
         annotations,
         host_network,
         kind,
         misplaced,
+        restart_policy,
     })
 }
 

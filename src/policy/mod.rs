@@ -55,7 +55,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::config::{InjectionPolicy, InjectorConfig};
-use crate::facts::{Fact, Facts, InjectorFacts, Source};
+use crate::facts::{Fact, Facts, InjectorFacts, NativeSidecars, Source};
 use crate::manifest::WorkloadKind;
 use crate::model::webhook::{INJECT_KEY, NAMESPACE_NAME_LABEL};
 use crate::model::{StringMap, WebhookConfiguration};
@@ -139,12 +139,51 @@ pub enum FindingCode {
     /// The revision that calls the injector has no configuration that was read: the
     /// embedded default policy was assumed.
     ConfigAssumed,
+    /// A run-to-completion pod (Job, CronJob, a pod with `restartPolicy: Never|OnFailure`)
+    /// would get a classic sidecar, which never exits: the pod never completes.
+    RunToCompletion,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl FindingCode {
+    /// Every code (the findings table in `crate::findings` holds one row for each).
+    pub const ALL: [FindingCode; 10] = [
+        FindingCode::AlreadyInjected,
+        FindingCode::InvalidInjectValue,
+        FindingCode::MultipleWebhooks,
+        FindingCode::WorkloadMetadata,
+        FindingCode::AnnotationWithoutWebhook,
+        FindingCode::OfflineInjectDiffers,
+        FindingCode::NamespaceMultipleInjectionLabels,
+        FindingCode::PodRevisionIgnored,
+        FindingCode::ConfigAssumed,
+        FindingCode::RunToCompletion,
+    ];
+
+    /// Its `KI…` code (see `docs/findings.md`).
+    pub fn ki(self) -> &'static str {
+        crate::findings::code(crate::findings::Coded::Finding(self))
+    }
+}
+
+/// A note on a decision. In JSON: `code` (the kebab-case name), `kiCode` (`KI110`),
+/// `severity` (`info`, `warning`, `error`) and `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: FindingCode,
     pub message: String,
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let info = crate::findings::info(crate::findings::Coded::Finding(self.code));
+        let mut m = s.serialize_struct("Finding", 4)?;
+        m.serialize_field("code", &self.code)?;
+        m.serialize_field("kiCode", info.code)?;
+        m.serialize_field("severity", &info.severity)?;
+        m.serialize_field("message", &self.message)?;
+        m.end()
+    }
 }
 
 /// The webhook entry the API server would call.
@@ -257,6 +296,8 @@ pub struct Pod {
     pub kind: WorkloadKind,
     /// `sidecar.istio.io/inject` values on metadata the webhook never sees.
     pub misplaced: Vec<Misplaced>,
+    /// `spec.restartPolicy` of the pod (template), when set.
+    pub restart_policy: Option<String>,
 }
 
 impl Default for Pod {
@@ -267,6 +308,7 @@ impl Default for Pod {
             host_network: false,
             kind: WorkloadKind::Pod,
             misplaced: Vec::new(),
+            restart_policy: None,
         }
     }
 }
@@ -284,6 +326,42 @@ impl Pod {
     /// The path of one key of the pod's labels or annotations, as `explain` prints it.
     pub fn key_path(&self, map: &str, key: &str) -> String {
         format!("{}[\"{key}\"]", self.path(&format!("metadata.{map}")))
+    }
+
+    /// Why the pod runs to completion (its containers are meant to exit): a Job's or a
+    /// CronJob's, or a pod whose `restartPolicy` is `Never` or `OnFailure`.
+    pub fn runs_to_completion(&self) -> Option<String> {
+        match self.kind {
+            WorkloadKind::Job => Some("a Job's pods run to completion".into()),
+            WorkloadKind::CronJob => Some("a CronJob's pods run to completion".into()),
+            _ => match self.restart_policy.as_deref() {
+                Some(p @ ("Never" | "OnFailure")) => Some(format!(
+                    "the pod runs to completion ({}: {p})",
+                    self.path("spec.restartPolicy")
+                )),
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether the pod gets a native sidecar from an injector whose mode is `global`: the
+    /// `sidecar.istio.io/nativeSidecar` annotation (exactly "true" or "false") wins, as in
+    /// Istio's `RunTemplate` and template.
+    pub fn native_sidecar(&self, global: bool) -> (bool, Option<String>) {
+        match self
+            .annotations
+            .get(crate::model::istio::NATIVE_SIDECAR_ANNOTATION)
+            .map(String::as_str)
+        {
+            Some(v @ ("true" | "false")) => (
+                v == "true",
+                Some(self.key_path(
+                    "annotations",
+                    crate::model::istio::NATIVE_SIDECAR_ANNOTATION,
+                )),
+            ),
+            _ => (global, None),
+        }
     }
 }
 
@@ -324,13 +402,19 @@ struct Rules {
     policy: InjectionPolicy,
     never: Vec<ConfigSelector>,
     always: Vec<ConfigSelector>,
+    /// Whether this revision's injector makes native sidecars, and why.
+    native: Fact<NativeSidecars>,
 }
 
 impl Rules {
-    fn compile(fact: &Fact<InjectorFacts>) -> Result<Rules, PolicyError> {
+    fn compile(
+        fact: &Fact<InjectorFacts>,
+        native: Fact<NativeSidecars>,
+    ) -> Result<Rules, PolicyError> {
         let config = &fact.value.config;
         let source = fact.value.name.as_str();
         Ok(Rules {
+            native,
             config: ConfigRef {
                 name: fact.value.name.clone(),
                 source: fact.source.clone(),
@@ -439,7 +523,7 @@ impl Engine {
             options,
             webhooks: compile_webhooks(webhooks)?,
             rules: BTreeMap::new(),
-            fallback: Rules::compile(&fact)?,
+            fallback: Rules::compile(&fact, Facts::new().fallback_native_sidecars())?,
             configs_read: false,
         })
     }
@@ -453,11 +537,17 @@ impl Engine {
     ) -> Result<Engine, PolicyError> {
         let mut rules = BTreeMap::new();
         for rev in facts.configured_revisions() {
-            rules.insert(rev.to_string(), Rules::compile(&facts.injector(rev))?);
+            rules.insert(
+                rev.to_string(),
+                Rules::compile(&facts.injector(rev), facts.native_sidecars(rev))?,
+            );
         }
         // `--config` applies to every revision, also those without a ConfigMap; else the
         // embedded default for a revision nothing describes.
-        let fallback = Rules::compile(&facts.fallback_injector(None))?;
+        let fallback = Rules::compile(
+            &facts.fallback_injector(None),
+            facts.fallback_native_sidecars(),
+        )?;
         Ok(Engine {
             options,
             webhooks: compile_webhooks(webhooks)?,
@@ -482,6 +572,13 @@ impl Engine {
             Mode::Managed => managed::decide(self, ns, pod),
         };
         common_findings(pod, &mut d);
+        cronjob_differs(pod, &mut d);
+        if d.inject {
+            let (rules, _) = self.rules(d.revision.as_deref().unwrap_or("default"));
+            if let Some(f) = run_to_completion(pod, &rules.native) {
+                d.findings.push(f);
+            }
+        }
         d
     }
 }
@@ -642,6 +739,56 @@ fn common_findings(pod: &Pod, d: &mut Decision) {
         "move `{INJECT_KEY}: \"{}\"` from the {kind}'s {} to {right}",
         first.value, first.path
     ));
+}
+
+/// KI106 for a CronJob whose pod template opts out: `kubectl inject inject` (like `istioctl
+/// kube-inject`) reads the opt-out at `spec.jobTemplate.metadata` instead, so it injects the
+/// CronJob unless that metadata opts out too.
+fn cronjob_differs(pod: &Pod, d: &mut Decision) {
+    let template_says_no = explicit_value(pod)
+        .is_some_and(|(_, v)| parse_inject_value(v, Compat::Current) == InjectValue::No);
+    if d.inject || pod.kind != WorkloadKind::CronJob || !template_says_no {
+        return;
+    }
+    let job_template_says_no = pod.misplaced.iter().any(|m| {
+        m.path.starts_with("spec.jobTemplate.metadata")
+            && parse_inject_value(&m.value, Compat::Current) == InjectValue::No
+    });
+    if job_template_says_no
+        || d.findings
+            .iter()
+            .any(|f| f.code == FindingCode::OfflineInjectDiffers)
+    {
+        return;
+    }
+    d.findings.push(Finding {
+        code: FindingCode::OfflineInjectDiffers,
+        message: format!(
+            "`kubectl inject inject` (like `istioctl kube-inject`) reads a CronJob's {INJECT_KEY} at spec.jobTemplate.metadata, which does not opt out, so it would inject this CronJob (`inject --respect-policy` skips it)"
+        ),
+    });
+}
+
+/// KI110: a pod that runs to completion and would get a classic sidecar, which keeps it
+/// running after its containers exit. `native` is whether its injector makes native sidecars
+/// for pods that do not say (the annotation wins).
+pub fn run_to_completion(pod: &Pod, native: &Fact<NativeSidecars>) -> Option<Finding> {
+    let why_completes = pod.runs_to_completion()?;
+    let (on, annotation) = pod.native_sidecar(native.value.on);
+    if on {
+        return None;
+    }
+    let why_classic = match annotation {
+        Some(path) => format!("{path} is \"false\""),
+        None if native.source.assumed() => native.value.why.clone(),
+        None => format!("native sidecars are off: {}", native.value.why),
+    };
+    Some(Finding {
+        code: FindingCode::RunToCompletion,
+        message: format!(
+            "{why_completes}, but istio-proxy would be a classic sidecar in spec.containers ({why_classic}): it keeps running after the other containers exit, so the pod never completes. Use native sidecars (Kubernetes ≥ 1.28: ENABLE_NATIVE_SIDECARS=true on istiod, or the annotation sidecar.istio.io/nativeSidecar: \"true\" on the pod template), opt the pod out (sidecar.istio.io/inject: \"false\"), or stop the proxy when the job is done (`curl -fsS -X POST http://localhost:15020/quitquitquit`)"
+        ),
+    })
 }
 
 /// Steps and findings collected while deciding.

@@ -811,6 +811,220 @@ fn hints_that_depend_on_assumed_labels_say_so() {
     assert_eq!(d.hint, None);
 }
 
+/// Facts with one revision (`default`) whose values say `values`.
+fn with_values(values: &str) -> Facts {
+    let mut facts = Facts::new();
+    facts.add_injector(
+        "default",
+        InjectorFacts {
+            name: "configmap istio-system/istio-sidecar-injector".into(),
+            config: InjectorConfig::default_policy(),
+            config_text: Some("policy: enabled\n".into()),
+            values_text: Some(values.into()),
+        },
+        Source::Bundle {
+            file: "b.yaml".into(),
+        },
+    );
+    facts
+}
+
+fn run_to_completion_findings(facts: &Facts, pod: &Pod) -> Vec<String> {
+    let e = Engine::from_facts(facts, &default_webhooks(), Options::default()).unwrap();
+    let d = e.decide(&Namespace::known("jobs", map(ENABLED)), pod);
+    d.findings
+        .iter()
+        .filter(|f| f.code == FindingCode::RunToCompletion)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+#[test]
+fn run_to_completion_pods_with_a_classic_sidecar_are_warned_about() {
+    use crate::manifest::WorkloadKind;
+    let off = with_values("pilot: {env: {ENABLE_NATIVE_SIDECARS: \"false\"}}\n");
+    let on = with_values("pilot: {env: {ENABLE_NATIVE_SIDECARS: \"true\"}}\n");
+    let old = with_values("global: {tag: 1.24.6}\n");
+    let new = with_values("global: {tag: 1.28.0}\n");
+    let pod = |kind, restart: Option<&str>, annotations: &[(&str, &str)]| Pod {
+        kind,
+        restart_policy: restart.map(str::to_string),
+        annotations: map(annotations),
+        ..Pod::default()
+    };
+    // One row per kind and setting: (facts, pod, warned).
+    let rows: Vec<(&str, &Facts, Pod, bool)> = vec![
+        (
+            "job, native off",
+            &off,
+            pod(WorkloadKind::Job, None, &[]),
+            true,
+        ),
+        (
+            "cronjob, native off",
+            &off,
+            pod(WorkloadKind::CronJob, Some("OnFailure"), &[]),
+            true,
+        ),
+        (
+            "pod Never, native off",
+            &off,
+            pod(WorkloadKind::Pod, Some("Never"), &[]),
+            true,
+        ),
+        (
+            "pod OnFailure, native off",
+            &off,
+            pod(WorkloadKind::Pod, Some("OnFailure"), &[]),
+            true,
+        ),
+        (
+            "pod Always, native off",
+            &off,
+            pod(WorkloadKind::Pod, Some("Always"), &[]),
+            false,
+        ),
+        (
+            "deployment, native off",
+            &off,
+            pod(WorkloadKind::Deployment, None, &[]),
+            false,
+        ),
+        (
+            "job, native on",
+            &on,
+            pod(WorkloadKind::Job, None, &[]),
+            false,
+        ),
+        (
+            "job, Istio 1.24 by its tag",
+            &old,
+            pod(WorkloadKind::Job, None, &[]),
+            true,
+        ),
+        (
+            "job, Istio 1.28 by its tag",
+            &new,
+            pod(WorkloadKind::Job, None, &[]),
+            false,
+        ),
+        (
+            "job, native off, annotation opts in",
+            &off,
+            pod(
+                WorkloadKind::Job,
+                None,
+                &[("sidecar.istio.io/nativeSidecar", "true")],
+            ),
+            false,
+        ),
+        (
+            "job, native on, annotation opts out",
+            &on,
+            pod(
+                WorkloadKind::Job,
+                None,
+                &[("sidecar.istio.io/nativeSidecar", "false")],
+            ),
+            true,
+        ),
+        (
+            "job opted out of injection",
+            &off,
+            pod(
+                WorkloadKind::Job,
+                None,
+                &[("sidecar.istio.io/inject", "false")],
+            ),
+            false,
+        ),
+    ];
+    for (name, facts, pod, warned) in rows {
+        let found = run_to_completion_findings(facts, &pod);
+        assert_eq!(!found.is_empty(), warned, "{name}: {found:?}");
+    }
+    let msg = &run_to_completion_findings(&off, &pod(WorkloadKind::Job, None, &[]))[0];
+    assert!(
+        msg.starts_with("a Job's pods run to completion, but istio-proxy would be a classic sidecar in spec.containers (native sidecars are off: pilot.env.ENABLE_NATIVE_SIDECARS=false in the values of configmap istio-system/istio-sidecar-injector)"),
+        "{msg}"
+    );
+    for remedy in [
+        "sidecar.istio.io/nativeSidecar: \"true\"",
+        "sidecar.istio.io/inject: \"false\"",
+        "quitquitquit",
+        "Kubernetes ≥ 1.28",
+    ] {
+        assert!(msg.contains(remedy), "{remedy}: {msg}");
+    }
+    // --native-sidecars beats the values.
+    let mut flagged = on.clone();
+    flagged.set_native_sidecars(false, Source::flag("--native-sidecars"));
+    let msg = &run_to_completion_findings(&flagged, &pod(WorkloadKind::Job, None, &[]))[0];
+    assert!(
+        msg.contains("(native sidecars are off: --native-sidecars false)"),
+        "{msg}"
+    );
+    // Assumed on when nothing says: no warning.
+    assert!(
+        run_to_completion_findings(&Facts::new(), &pod(WorkloadKind::Job, None, &[])).is_empty()
+    );
+}
+
+#[test]
+fn a_cronjob_opted_out_on_its_pod_template_only_is_injected_by_kube_inject() {
+    use crate::manifest::WorkloadKind;
+    let e = engine("policy: enabled\n", &default_webhooks(), Options::default());
+    let ns = Namespace::known("shop", map(ENABLED));
+    let optout = Pod {
+        kind: WorkloadKind::CronJob,
+        labels: map(&[("sidecar.istio.io/inject", "false")]),
+        ..Pod::default()
+    };
+    let d = e.decide(&ns, &optout);
+    assert!(!d.inject);
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.code == FindingCode::OfflineInjectDiffers
+                && f.message
+                    .contains("at spec.jobTemplate.metadata, which does not opt out")),
+        "{:?}",
+        d.findings
+    );
+    // Opted out where kube-inject reads it too: no difference.
+    let both = Pod {
+        misplaced: vec![Misplaced {
+            path: "spec.jobTemplate.metadata.labels".into(),
+            value: "false".into(),
+        }],
+        ..optout.clone()
+    };
+    let d = e.decide(&ns, &both);
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| f.code == FindingCode::OfflineInjectDiffers)
+    );
+    // A Job has no job template: nothing to say.
+    let job = Pod {
+        kind: WorkloadKind::Job,
+        ..optout
+    };
+    assert!(e.decide(&ns, &job).findings.is_empty());
+}
+
+#[test]
+fn findings_serialize_with_their_code_and_severity() {
+    let f = Finding {
+        code: FindingCode::RunToCompletion,
+        message: "m".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&f).unwrap(),
+        serde_json::json!({"code": "run-to-completion", "kiCode": "KI110", "severity": "warning", "message": "m"})
+    );
+}
+
 #[test]
 fn compat_follows_the_release_unless_given() {
     use crate::config::release::Release;

@@ -225,7 +225,7 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         out.push_str(&wrapped(
             &format!("  {} ", "note:".yellow().bold()),
             "        ",
-            &super::escape(&f.message),
+            &super::escape(&format!("[{}] {}", f.code.ki(), f.message)),
             width,
         ));
     }

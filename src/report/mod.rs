@@ -11,9 +11,11 @@ pub mod color;
 pub mod decision;
 mod error;
 mod escape;
+pub mod junit;
 pub mod output;
 mod printer;
 pub mod progress;
+pub mod sarif;
 pub mod table;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};

@@ -223,6 +223,7 @@ fn injector_health_reads_the_ca_bundle() {
         invalid,
         vec![serde_json::json!({
             "id": "ca-bundle-valid",
+            "kiCode": "KI303",
             "status": "error",
             "description": "caBundle of istio-sidecar-injector-hcgarbage (revision hcgarbage) holds a PEM block that is not a valid X.509 certificate (block 1): the API server cannot call these webhooks",
             "configuration": "istio-sidecar-injector-hcgarbage",

@@ -161,7 +161,7 @@ fn kubectl_completes_value_enums() {
     for (words, want) in [
         (
             &["check", "-o", ""][..],
-            &["table", "wide", "json", "yaml", "name"][..],
+            &["table", "wide", "json", "yaml", "name", "sarif"][..],
         ),
         (&["explain", "--output=j"], &["--output=json"]),
         (&["inject", "--color", ""], &["auto", "always", "never"]),
@@ -394,7 +394,7 @@ fn completion_bash_script_completes_in_bash() {
     assert!(!subs.iter().any(|s| s.contains("__complete")), "{subs:?}");
     assert_eq!(
         bash_completes(&p, &["check", "-o", ""]),
-        ["table", "wide", "json", "yaml", "name"]
+        ["table", "wide", "json", "yaml", "name", "sarif"]
     );
     assert_eq!(bash_completes(&p, &["explain", "--mod"]), ["--mode"]);
 }

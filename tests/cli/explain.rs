@@ -106,7 +106,7 @@ fn text_reports_findings_and_the_misplaced_opt_in() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(
-        "  note: sidecar.istio.io/inject=true is a label at metadata.labels, which the webhook never sees (it reads the pod's own metadata): move it to spec.template.metadata.labels\n",
+        "  note: [KI104] sidecar.istio.io/inject=true is a label at metadata.labels, which the webhook never sees (it reads the pod's own metadata): move it to spec.template.metadata.labels\n",
     ), "{stdout}");
     assert!(stdout.ends_with(
         "  hint: move `sidecar.istio.io/inject: \"true\"` from the Deployment's metadata.labels to spec.template.metadata.labels\n",
@@ -379,7 +379,7 @@ fn cronjob_opt_in_in_the_wrong_place_at_either_level() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             text.contains(&format!(
-                "  note: sidecar.istio.io/inject=true is a label at {path}, which the webhook never sees (it reads the pod's own metadata): move it to spec.jobTemplate.spec.template.metadata.labels\n"
+                "  note: [KI104] sidecar.istio.io/inject=true is a label at {path}, which the webhook never sees (it reads the pod's own metadata): move it to spec.jobTemplate.spec.template.metadata.labels\n"
             )),
             "{level}: {text}"
         );

@@ -6,6 +6,7 @@
 mod util;
 
 mod badinput;
+mod capture;
 mod check;
 mod cleanup;
 mod cluster_connect;
@@ -21,10 +22,12 @@ mod completion;
 mod conformance;
 mod dist;
 mod explain;
+mod findings;
 mod fuzz;
 mod inject;
 mod input;
 mod kubectl;
+mod suite;
 mod template;
 mod uninstall;
 mod verify_webhook;
