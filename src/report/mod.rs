@@ -10,6 +10,7 @@ pub mod check;
 pub mod color;
 pub mod decision;
 mod error;
+pub mod jsonpath;
 pub mod output;
 mod printer;
 pub mod progress;
