@@ -22,9 +22,10 @@ use crate::manifest::{ResourceType, Target, UNSUPPORTED_KIND_HINT};
 use crate::policy::{Evaluated, Subject, pod_of};
 use crate::report::check::pods_text;
 use crate::report::decision::{ObjectReport, explain_text, terminal_width};
-use crate::report::{self, Hint, Machine, machine};
+use crate::report::{self, Hint};
 
-pub fn run(args: ExplainArgs) -> Result<Outcome> {
+pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
+    args.output = super::resolve_output(&args.output)?;
     let targets = gather::targets(&args.targets)?;
     if args.input.filenames.is_empty() {
         if !targets.is_empty() {
@@ -62,8 +63,8 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         .iter()
         .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
         .collect();
-    let out = match args.output {
-        OutputFormat::Table | OutputFormat::Wide => {
+    let out = match &args.output {
+        OutputFormat::Table => {
             let width = terminal_width();
             reports
                 .iter()
@@ -80,13 +81,12 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let format = machine_format(args.output);
-            match reports.as_slice() {
-                [one] => machine(one, format)?,
-                many => machine(many, format)?,
-            }
+        // json, yaml, jsonpath: one object for one, a list for several (cli rejects the rest).
+        format => match reports.as_slice() {
+            [one] => super::report_output(format, one, &reports, true)?,
+            many => super::report_output(format, many, &reports, true)?,
         }
+        .unwrap_or_default(),
     };
     // Notes about skipped kinds only when explaining the whole input, not one target.
     if targets.is_empty() {
@@ -109,13 +109,6 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
     }
     report::stdout(&out)?;
     Ok(Outcome::Success)
-}
-
-pub(super) fn machine_format(output: OutputFormat) -> Machine {
-    match output {
-        OutputFormat::Yaml => Machine::Yaml,
-        _ => Machine::Json,
-    }
 }
 
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,
@@ -196,10 +189,9 @@ fn live(args: &ExplainArgs, target: &Target) -> Result<String> {
         manual: crate::drift::state::manually_injected(&object, kind),
     };
     let live = super::check::live_item(&item, &decider, args.policy.mode, &workload, states);
-    let out = match args.output {
-        OutputFormat::Json | OutputFormat::Yaml => machine(&live, machine_format(args.output))?,
+    let out = match &args.output {
         OutputFormat::Name => format!("{}\n", gather::kubectl_name(kind, &name)),
-        OutputFormat::Table | OutputFormat::Wide => {
+        OutputFormat::Table => {
             let mut s = explain_text(&live.object, terminal_width());
             s.push_str(&pods_text(&live.pods));
             if let Some(r) = &live.remedy {
@@ -208,6 +200,7 @@ fn live(args: &ExplainArgs, target: &Target) -> Result<String> {
             }
             s
         }
+        format => super::report_output(format, &live, &[&live], true)?.unwrap_or_default(),
     };
     report::warnings(&warnings);
     Ok(out)

@@ -112,6 +112,11 @@ pub(super) fn from_files(
             at: d.at.to_string(),
         }
     })?;
+    if let Some(flag) = &kube.namespace {
+        for s in &g.subjects {
+            check_namespace(&s.namespace, flag, &s.at)?;
+        }
+    }
     flag_facts(policy, &mut facts, &mut webhooks)?;
     let source = if policy.webhooks.is_empty() {
         Source::Input {
@@ -136,6 +141,24 @@ pub(super) fn from_files(
         subjects: g.subjects,
         skipped: g.skipped,
         warnings,
+    })
+}
+
+/// kubectl's rule for `-f` with `-n`: an object that names another namespace is an error,
+/// not listed beside the others (objects without a namespace are in `-n`'s).
+pub(super) fn check_namespace(object: &str, flag: &str, at: &str) -> Result<()> {
+    if object == flag {
+        return Ok(());
+    }
+    let err = anyhow::anyhow!(
+        "the namespace from the provided object {object:?} does not match the namespace {flag:?}. You must pass '--namespace={object}' to perform this operation."
+    );
+    Err(if at.is_empty() {
+        err
+    } else {
+        err.hint(format!(
+            "{at} sets metadata.namespace; drop -n to take every object in its own namespace"
+        ))
     })
 }
 

@@ -151,7 +151,7 @@ pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> S
 }
 
 /// `-o json`: one `v1/List` of every document, as kubectl prints several objects.
-fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
+pub(super) fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
     let mut items = Vec::new();
     for r in results {
         match &r.output {

@@ -107,10 +107,11 @@ pub(super) fn run(args: &CheckArgs) -> Result<Outcome> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let report = health::check(&input, now);
-    let out = match args.output {
-        OutputFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    let out = match super::resolve_output(&args.output)? {
         OutputFormat::Yaml => serde_yaml::to_string(&report)?,
-        _ => render(&report),
+        // json, jsonpath (cli::validate lets no other format through with --injector).
+        format => super::report_output(&format, &report, &report.categories, true)?
+            .unwrap_or_else(|| render(&report)),
     };
     report::stdout(&out)?;
     let failed = match args.fail_on {
