@@ -1,7 +1,7 @@
 # kubectl-inject — the targets CI and developers share. `make test` is the whole suite.
 CARGO ?= cargo
 
-.PHONY: build release demo fmt lint test unit golden bench bench-cluster dist completion clean
+.PHONY: build release demo fmt lint test unit golden bench bench-cluster dist completion fuzz clean
 
 build:
 	$(CARGO) build
@@ -18,6 +18,8 @@ fmt:
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
+	# The fuzz crate type-checks on stable (its bodies are tested in cargo test).
+	$(CARGO) check --quiet --manifest-path fuzz/Cargo.toml --bins
 
 # Everything: unit, CLI, differential (goref), conformance and cluster tests. Installs and
 # builds what it needs once (scripts/test-deps.sh), then runs cargo test against a fresh
@@ -52,6 +54,12 @@ completion: build
 	for shell in bash zsh fish powershell elvish; do \
 		./target/debug/kubectl-inject completion $$shell > target/completion/kubectl-inject.$$shell || exit 2; \
 	done
+
+# Every fuzz target for FUZZ_SECONDS each (cargo-fuzz, nightly): executions and findings
+# per target. Findings go to fuzz/artifacts/; fixed ones become testdata/fuzz/ regressions.
+FUZZ_SECONDS ?= 600
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

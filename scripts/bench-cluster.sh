@@ -91,7 +91,10 @@ for n in range(namespaces):
                "metadata": {"name": app, "namespace": ns},
                "spec": {"replicas": 10, "selector": {"matchLabels": {"app": app}},
                         "template": {"metadata": {"labels": {"app": app, "version": "v1"}},
-                                     "spec": {"containers": [{"name": "app", "image": f"example/{app}:1",
+                                     # Set as the ServiceAccount admission plugin (off on
+                                     # the test server) would: the proxy's projected token
+                                     # volume needs it.
+                                     "spec": {"serviceAccountName": "default", "containers": [{"name": "app", "image": f"example/{app}:1",
                                               "ports": [{"containerPort": 8080}],
                                               "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}}}]}}}}
         # Labelled namespaces: injected, but for one plain Deployment (missing sidecars);

@@ -15,6 +15,7 @@ pub mod completion;
 pub mod config;
 pub mod drift;
 pub mod facts;
+pub mod fuzzing;
 pub mod health;
 pub mod inject;
 pub mod manifest;

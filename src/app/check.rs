@@ -144,15 +144,15 @@ fn expectation<'a>(expect: Expect, items: impl Iterator<Item = &'a Evaluated>) -
         s.push_str(&format!(
             "  {} {}/{}: {} by {}: {}\n",
             e.subject.kind,
-            e.subject.namespace,
-            e.subject.name,
+            report::escape(&e.subject.namespace),
+            report::escape(&e.subject.name),
             if e.decision.inject {
                 "injected"
             } else {
                 "skipped"
             },
             e.decision.decided_by,
-            e.decision.reason
+            report::escape(&e.decision.reason)
         ));
     }
     (s, false)

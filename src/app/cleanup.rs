@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::gather_live::{connect, controller_of, key_of, namespace, top_owner};
-use super::inject::{render_yaml, write_in_place};
+use super::inject::render_yaml;
+use super::inplace::write_in_place;
 use super::prompt::confirm;
 use super::uninstall::{dry_word, run_of};
 use super::{Outcome, read_inputs};
@@ -37,15 +38,11 @@ pub fn run(args: &CleanupArgs) -> Result<Outcome> {
 /// `cleanup -f`: every document is stripped before anything is printed or written; one
 /// object that cannot be stripped fails the whole run (exit 2) and nothing is written.
 fn manifests(args: &CleanupArgs) -> Result<Outcome> {
-    let inputs = read_inputs(&args.input)?;
-    if args.in_place
-        && let Some(stdin) = inputs.iter().find(|i| i.path.is_none())
-    {
-        bail!(
-            anyhow::anyhow!("--in-place cannot rewrite {}", stdin.name)
-                .hint("drop --in-place to print the result, or pass files with -f")
-        );
-    }
+    let inputs = if args.in_place {
+        super::input::read_inputs_to_rewrite(&args.input)?
+    } else {
+        read_inputs(&args.input)?
+    };
     let mut results: Vec<(usize, DocResult)> = Vec::new();
     let mut reports: Vec<StripReport> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
@@ -119,7 +116,10 @@ fn print_report(format: &OutputFormat, reports: &[StripReport], dry: bool) -> Re
             for r in reports {
                 let what = format!("{} {:?}", r.kind.to_ascii_lowercase(), r.name);
                 if r.stripped {
-                    out.push_str(&format!("{what} {verb}: {}\n", r.changes.join(", ")));
+                    out.push_str(&format!(
+                        "{what} {verb}: {}\n",
+                        report::escape(&r.changes.join(", "))
+                    ));
                 } else {
                     out.push_str(&format!("{what} unchanged: not injected\n"));
                 }

@@ -78,6 +78,10 @@ pub(super) fn from_files(
     for src in read_inputs(input)? {
         docs.extend(parse_documents(&src.name, &src.text)?);
     }
+    // Typed as Kubernetes decodes them, as inject does: one answer for one file.
+    for d in &docs {
+        crate::inject::validate::document(d)?;
+    }
     let mut warnings = Vec::new();
     // Connect first: objects without a namespace are in the context's, as for kubectl.
     let cluster = if policy.offline || !kubeconfig_configured(kube) {
@@ -321,7 +325,11 @@ pub(super) fn kubectl_name(kind: WorkloadKind, name: &str) -> String {
         Some((group, _)) => format!(".{group}"),
         None => String::new(),
     };
-    format!("{}{group}/{name}", kind.as_str().to_ascii_lowercase())
+    format!(
+        "{}{group}/{}",
+        kind.as_str().to_ascii_lowercase(),
+        crate::report::escape(name)
+    )
 }
 
 /// Parses kubectl's resource arguments, with the supported kinds as the hint on a bad one.

@@ -2,13 +2,13 @@
 //! rewrite files, all or nothing; the skip report and warnings go to stderr.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::{InputSource, Outcome, read_inputs};
+use super::input::read_inputs_to_rewrite;
+use super::{Outcome, read_inputs};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::config::release::Change;
 use crate::inject::engine::{ConfigSource, Setup};
@@ -44,15 +44,11 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
                 .hint("pass manifests with -f FILE, -f DIR (-R) or -f - for stdin")
         );
     }
-    let inputs = read_inputs(&args.input)?;
-    if args.in_place
-        && let Some(stdin) = inputs.iter().find(|i| i.path.is_none())
-    {
-        bail!(
-            anyhow::anyhow!("--in-place cannot rewrite {}", stdin.name)
-                .hint("drop --in-place to print the result, or pass files with -f")
-        );
-    }
+    let inputs = if args.in_place {
+        read_inputs_to_rewrite(&args.input)?
+    } else {
+        read_inputs(&args.input)?
+    };
 
     let injector = Injector::new(&setup, params, setup.is_legacy());
     // Keep only the text of each document for YAML output: holding every parsed object
@@ -71,7 +67,7 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     };
 
     if args.in_place {
-        write_in_place(&inputs, &results)?;
+        super::inplace::write_in_place(&inputs, &results)?;
     } else {
         match args.output {
             // Each document is text already: written piece by piece rather than joined into
@@ -99,7 +95,7 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
 /// `kubectl get cm … -o jsonpath`, else the cluster's ConfigMaps of the revision, else the
 /// embedded default. Also the revision injected as (`-r`, a tag resolved to its revision by
 /// the cluster).
-fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
+pub(super) fn load_setup(args: &InjectArgs) -> Result<(Setup, Option<String>)> {
     let read = |p: &Option<PathBuf>| -> Result<Option<(String, String)>> {
         p.as_ref()
             .map(|p| Ok((p.display().to_string(), fs_err::read_to_string(p)?)))
@@ -152,6 +148,12 @@ pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> S
 
 /// `-o json`: one `v1/List` of every document, as kubectl prints several objects.
 pub(super) fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
+    let items = json_values(results)?;
+    json_text(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+}
+
+/// Every document's output as a value (documents holding only comments left out).
+pub(super) fn json_values<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<Vec<Value>> {
     let mut items = Vec::new();
     for r in results {
         match &r.output {
@@ -165,53 +167,14 @@ pub(super) fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> R
             }
         }
     }
-    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-    let mut s = serde_json::to_string_pretty(&list)?;
-    s.push('\n');
-    Ok(s)
+    Ok(items)
 }
 
-/// Every file's new text is built first, then written to a temporary file beside it, then
-/// all are renamed over the originals: a failure before the renames leaves every input
-/// untouched (and removes the temporary files).
-pub(super) fn write_in_place(inputs: &[InputSource], results: &[(usize, DocResult)]) -> Result<()> {
-    let mut per_file: BTreeMap<usize, Vec<&DocResult>> = BTreeMap::new();
-    for (i, r) in results {
-        per_file.entry(*i).or_default().push(r);
-    }
-    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
-    let outcome = (|| -> Result<()> {
-        for (i, docs) in &per_file {
-            let Some(path) = inputs.get(*i).and_then(|inp| inp.path.as_deref()) else {
-                continue;
-            };
-            let text = render_yaml(docs.iter().copied());
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let tmp = path.with_file_name(format!(
-                ".{file_name}.kubectl-inject.{}.tmp",
-                std::process::id()
-            ));
-            fs_err::write(&tmp, text)?;
-            staged.push((tmp.clone(), path));
-            if let Ok(meta) = fs_err::metadata(path) {
-                fs_err::set_permissions(&tmp, meta.permissions())?;
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = outcome {
-        for (tmp, _) in &staged {
-            let _ = fs_err::remove_file(tmp);
-        }
-        return Err(e.context("nothing was rewritten"));
-    }
-    for (tmp, path) in staged {
-        fs_err::rename(&tmp, path)?;
-    }
-    Ok(())
+/// Pretty JSON with a final newline, as `-o json` prints it.
+pub(super) fn json_text(value: &Value) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
 }
 
 /// Skip lines and warnings, after the output (as istioctl prints its warnings).
@@ -220,12 +183,16 @@ fn summary<'a>(results: impl Iterator<Item = &'a DocResult>) -> String {
     for r in results {
         for o in &r.objects {
             if let Some(line) = o.skip_line() {
-                out.push_str(&line);
+                out.push_str(&report::escape(&line));
                 out.push('\n');
             }
         }
         for w in &r.warnings {
-            out.push_str(&format!("warning: {}: {w}\n", r.at));
+            out.push_str(&format!(
+                "warning: {}: {}\n",
+                report::escape(&r.at.to_string()),
+                report::escape(w)
+            ));
         }
     }
     out
@@ -252,6 +219,6 @@ fn admission_review(setup: &Setup, params: &crate::inject::Params, path: &Path) 
     } else {
         "not injected"
     };
-    report::stderr(&format!("{word}: {}\n", verdict.reason));
+    report::stderr(&format!("{word}: {}\n", report::escape(&verdict.reason)));
     Ok(Outcome::Success)
 }

@@ -9,6 +9,7 @@ mod gather_live;
 mod inject;
 mod inject_cluster;
 mod injector;
+mod inplace;
 mod input;
 mod prompt;
 mod render;

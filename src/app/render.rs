@@ -2,21 +2,25 @@
 //!
 //! `--template` is a file, or with `--injectConfigFile` the name of one of its templates.
 //! The dot is `--data` (a JSON file: integral numbers int, others float64), or else the
-//! `SidecarTemplateData` that `inject` would build for the first pod of the `-f` input,
-//! from `--valuesFile` and `--meshConfigFile` (defaults when absent).
+//! `SidecarTemplateData` that `inject` builds for the first pod or workload of the `-f`
+//! input: the same configuration (files, cluster or embedded default, as `inject` chooses
+//! it), the same pipeline up to the render (strip, overrides, the workload's name), the same
+//! function (`Setup::template_data`) — only the template is the one given.
 
-use std::sync::Arc;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
+use serde_json::Value;
 
 use super::{Outcome, read_inputs};
 use crate::cli::InjectArgs;
-use crate::config::env::injector_env;
-use crate::config::release::{self, Release};
-use crate::config::{InjectorConfig, MeshConfig, parse_values};
+use crate::config::InjectorConfig;
+use crate::inject::Injector;
+use crate::inject::engine::Setup;
+use crate::inject::pipeline::{Engine, RenderInput, Settings};
 use crate::manifest::{WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
-use crate::template::{self, FuncSet, Host, Template, data};
+use crate::template::{self, Template};
 
 pub fn run(args: &InjectArgs) -> Result<Outcome> {
     let Some(path) = &args.template else {
@@ -51,136 +55,145 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         }
         _ => (path.display().to_string(), fs_err::read_to_string(path)?),
     };
-    // The injector this render stands for: its release and istiod's environment, as
-    // `inject` has them.
-    let values = match &args.values_file {
-        Some(p) => parse_values(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
-        None => serde_json::json!({}),
-    };
-    // A config file that does not parse names no release; it is an error only where it is
-    // used (a template named in it).
-    let labels = match &args.inject_config_file {
-        Some(cfg) => {
-            InjectorConfig::parse(&cfg.display().to_string(), &fs_err::read_to_string(cfg)?)
-                .ok()
-                .and_then(|c| c.configmap_labels)
-        }
-        None => None,
-    };
-    let chosen = release::detect(&release::Clues {
-        flag: args.release.istio_version,
-        values: Some(&values),
-        labels: labels.as_ref(),
-        revision: args.revision.as_deref(),
-        embedded: false,
-    });
-    let host = Host {
-        env: Arc::new(injector_env(native_sidecars(args), &args.env)?),
-        release: chosen.release,
-    };
-    let template = Template::parse_for(&name, &source, FuncSet::Current, &host)
+    // The injector this render stands for, exactly as `inject` sets it up.
+    let (setup, revision) = super::inject::load_setup(args)?;
+    let template = setup
+        .parse_template(&name, &source)
         .context("parsing the template")?;
-    let dot = match &args.data {
+    let out = match &args.data {
         Some(data_path) => {
             let text = fs_err::read_to_string(data_path)?;
-            let json: serde_json::Value = serde_json::from_str(&text)
+            let json: Value = serde_json::from_str(&text)
                 .with_context(|| format!("{}: not valid JSON", data_path.display()))?;
-            template::json_data(&json)
+            template
+                .render(&template::json_data(&json))
+                .context("rendering the template")?
         }
-        None => sidecar_data(args, &values, chosen.release)?,
+        None => render_for_first_workload(args, &setup, revision.as_deref(), &template)?,
     };
-    let out = template.render(&dot).context("rendering the template")?;
     report::stdout(&out)?;
     Ok(Outcome::Success)
 }
 
-/// `--native-sidecars`, on when not given (as `inject` has it).
-fn native_sidecars(args: &InjectArgs) -> bool {
-    args.native_sidecars
-        .unwrap_or(super::inject::NATIVE_SIDECARS_DEFAULT)
+/// The name the pipeline is told to render: the given template, whatever the configured
+/// defaults are (a config may have no `sidecar`).
+const RENDER_ONLY: &str = "--template";
+
+/// The injector, with the given template rendered over the data the pipeline builds for its
+/// first render; what follows the render is left to the pipeline and not looked at.
+struct Capture<'a> {
+    setup: &'a Setup,
+    template: &'a Template,
+    out: Mutex<Option<Result<String, String>>>,
 }
 
-/// The `SidecarTemplateData` for the first workload of the `-f` input.
-fn sidecar_data(
+impl Engine for Capture<'_> {
+    fn settings(&self, pod: &Value) -> Result<Settings, String> {
+        self.setup.settings(pod)
+    }
+
+    fn template_names(&self) -> Vec<String> {
+        let mut names = self.setup.template_names();
+        names.push(RENDER_ONLY.into());
+        names
+    }
+
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String> {
+        // A legacy configuration's one template is rendered under the name "".
+        let legacy = self.setup.is_legacy() && name.is_empty();
+        if name != RENDER_ONLY && !legacy {
+            return self.setup.render(name, input);
+        }
+        let out = self
+            .setup
+            .template_data(input)
+            .and_then(|dot| self.template.render(&dot).map_err(|e| e.to_string()));
+        if let Ok(mut slot) = self.out.lock()
+            && slot.is_none()
+        {
+            *slot = Some(out.clone());
+        }
+        out
+    }
+
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
+        self.setup.check_annotation(key, value)
+    }
+}
+
+fn render_for_first_workload(
     args: &InjectArgs,
-    values: &serde_json::Value,
-    release: Release,
-) -> Result<gotmpl::Value> {
-    let mesh = match &args.mesh_config_file {
-        Some(p) => MeshConfig::parse(&p.display().to_string(), &fs_err::read_to_string(p)?)?,
-        None => MeshConfig::default(),
+    setup: &Setup,
+    revision: Option<&str>,
+    template: &Template,
+) -> Result<String> {
+    let capture = Capture {
+        setup,
+        template,
+        out: Mutex::new(None),
     };
+    let native = args
+        .native_sidecars
+        .unwrap_or(super::inject::NATIVE_SIDECARS_DEFAULT);
+    let mut params = setup.params(native, revision, false);
+    params.default_templates = vec![RENDER_ONLY.into()];
+    params.aliases.clear();
+    let probe = Injector::new(setup, params.clone(), setup.is_legacy());
     let mut found = None;
-    for input in read_inputs(&args.input)? {
+    'inputs: for input in read_inputs(&args.input)? {
         for doc in parse_documents(&input.name, &input.text)? {
-            if let Some(kind) = WorkloadKind::from_type_meta(doc.api_version(), doc.kind()) {
-                found = Some((doc, kind));
-                break;
+            if probe.injects(&doc) {
+                found = Some(doc);
+                break 'inputs;
             }
         }
-        if found.is_some() {
-            break;
-        }
     }
-    let Some((doc, kind)) = found else {
+    let Some(doc) = found else {
         return Err(anyhow::anyhow!(
             "no pod or workload in the -f input to build the template data from"
         )
         .hint("give a manifest with -f, or the dot itself with --data FILE.json"));
     };
-    let pod = doc
+    // Templates the pod asks for by annotation stand for the given one: its data is built,
+    // whatever the configuration holds.
+    let meta =
+        WorkloadKind::from_kind(doc.kind()).map_or("/metadata", |k| k.inject_metadata_pointer());
+    if let Some(names) = doc
         .value
-        .pointer(kind.pod_template_pointer())
-        .cloned()
-        .unwrap_or_default();
-    let object_meta = pod
-        .get("metadata")
-        .cloned()
-        .unwrap_or_else(|| serde_json::json!({}));
-    let spec = pod
-        .get("spec")
-        .cloned()
-        .unwrap_or_else(|| serde_json::json!({}));
-    let proxy_config = match object_meta
-        .pointer("/annotations/proxy.istio.io~1config")
-        .and_then(|v| v.as_str())
+        .pointer(&format!("{meta}/annotations/inject.istio.io~1templates"))
+        .and_then(Value::as_str)
     {
-        Some(text) => mesh.default_config.merge_annotation(
-            &format!("{}: annotation proxy.istio.io/config", doc.at),
-            text,
-        )?,
-        None => mesh.default_config.clone(),
-    };
-    let namespace = doc
-        .namespace()
-        .map(str::to_string)
-        .or_else(|| args.kube.namespace.clone())
-        .unwrap_or_default();
-    let revision = match args.revision.as_deref() {
-        None | Some("default") => String::new(),
-        Some(r) => r.to_string(),
-    };
-    let input = data::TemplateInput {
-        type_meta: data::TypeMeta {
-            kind: doc.kind().to_string(),
-            api_version: doc.api_version().to_string(),
-        },
-        deployment_meta: data::DeploymentMeta {
-            name: doc.name().to_string(),
-            namespace,
-            ..Default::default()
-        },
-        object_meta: &object_meta,
-        spec: &spec,
-        proxy_config: &proxy_config,
-        mesh: &mesh,
-        values,
-        revision,
-        native_sidecars: native_sidecars(args),
-        proxy_uid: 1337,
-        proxy_gid: 1337,
-        compliance_policy: String::new(),
-    };
-    let constants = data::Constants::new(&mesh, values).for_release(release);
-    Ok(data::build_with(&input, &constants))
+        for n in names.split(',') {
+            params
+                .aliases
+                .insert(n.trim().to_string(), vec![RENDER_ONLY.into()]);
+        }
+    }
+    let injector = Injector::new(&capture, params, setup.is_legacy());
+    let at = doc.at.to_string();
+    let outcome = injector.inject_document(doc);
+    let rendered = capture.out.lock().ok().and_then(|mut o| o.take());
+    match (rendered, outcome) {
+        (Some(r), _) => r
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("rendering the template"),
+        (None, Err(e)) => Err(anyhow::Error::new(e))
+            .context(format!("{at}: the pipeline stopped before rendering")),
+        (None, Ok(result)) => {
+            let why: Vec<String> = result
+                .objects
+                .iter()
+                .filter_map(|o| o.skip_line())
+                .collect();
+            Err(anyhow::anyhow!(
+                "{at}: inject renders no template for it{}",
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            )
+            .hint("give another pod or workload with -f, or the dot itself with --data FILE.json"))
+        }
+    }
 }

@@ -283,7 +283,7 @@ fn targets_complete_by_type_then_name() {
     let p = pending(&["explain", ""]);
     assert_eq!(p.lookup, Lookup::Workloads(LISTED_KINDS.to_vec()));
 
-    // `check` takes several; `explain` one.
+    // `check` and `explain` take several.
     assert!(matches!(
         answer(&["check", "pod/a", "deploy/"]),
         Answer::Lookup(_)

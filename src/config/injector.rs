@@ -80,7 +80,43 @@ pub enum ConfigError {
     },
     #[error("{source_name}: ConfigMap {name} has no `data.config` key")]
     NoConfigKey { source_name: String, name: String },
+    #[error("{source_name}: {message}")]
+    NotAConfig {
+        source_name: String,
+        message: String,
+    },
 }
+
+/// The top-level keys of an injector `Config`: a mapping with any of them is a configuration
+/// (and its errors are errors), never a bare template.
+const CONFIG_KEYS: &[&str] = &[
+    "policy",
+    "templates",
+    "defaultTemplates",
+    "aliases",
+    "template",
+    "neverInjectSelector",
+    "alwaysInjectSelector",
+    "injectedAnnotations",
+];
+/// Keys only a mesh config (`MeshConfig`) has at its top level.
+const MESH_KEYS: &[&str] = &[
+    "defaultConfig",
+    "trustDomain",
+    "enableTracing",
+    "accessLogFile",
+    "outboundTrafficPolicy",
+    "inboundTrafficPolicy",
+    "rootNamespace",
+    "extensionProviders",
+    "defaultProviders",
+    "proxyListenPort",
+    "enablePrometheusMerge",
+    "meshMTLS",
+    "ingressClass",
+];
+/// Keys only the injector's values (`values.json`, Helm values) have at their top level.
+const VALUES_KEYS: &[&str] = &["global", "sidecarInjectorWebhook", "istio_cni", "pilot"];
 
 impl InjectorConfig {
     /// The embedded default decision config: `policy: enabled`, no selectors, no templates.
@@ -131,7 +167,91 @@ impl InjectorConfig {
                 "expected a mapping with keys such as `policy` and `templates`".into(),
             ));
         }
-        serde_yaml::from_value(value).map_err(|e| err(e.to_string()))
+        serde_yaml::from_value(value.clone()).map_err(|e| {
+            // Name the field: each key alone, the first that does not fit its type.
+            let field = value.as_mapping().and_then(|m| {
+                m.iter().find_map(|(k, v)| {
+                    let mut one = serde_yaml::Mapping::new();
+                    one.insert(k.clone(), v.clone());
+                    serde_yaml::from_value::<InjectorConfig>(serde_yaml::Value::Mapping(one))
+                        .err()
+                        .map(|e| (k.as_str().unwrap_or("?").to_string(), e.to_string()))
+                })
+            });
+            match field {
+                Some((k, m)) => err(format!("field `{k}`: {m}")),
+                None => err(e.to_string()),
+            }
+        })
+    }
+
+    /// Reads an `--injectConfigFile`: an injector configuration (the `config` key's text,
+    /// or a whole ConfigMap), or — as istioctl accepts — a bare template (`Ok(None)`, used
+    /// as `sidecar`). Only text that is no injector configuration at all is a bare
+    /// template: a mapping with any configuration key is parsed strictly (a type error names
+    /// the field), a ConfigMap must have `data.config`, a configuration needs templates, and
+    /// a mesh config or values file given here is an error saying which flag takes it.
+    pub fn read_file(source_name: &str, text: &str) -> Result<Option<InjectorConfig>, ConfigError> {
+        let not = |message: String| ConfigError::NotAConfig {
+            source_name: source_name.to_string(),
+            message,
+        };
+        if text.trim().is_empty() {
+            return Err(not(
+                "empty: neither an injector configuration nor a template".into(),
+            ));
+        }
+        let value = match serde_yaml::from_str::<serde_yaml::Value>(text) {
+            Ok(v) => v,
+            Err(e) => {
+                // Template syntax is rarely valid YAML; a configuration with a YAML error
+                // still shows its keys at the start of a line.
+                let config_line = text.lines().any(|l| {
+                    CONFIG_KEYS
+                        .iter()
+                        .any(|k| l.strip_prefix(k).is_some_and(|r| r.starts_with(':')))
+                });
+                if config_line && !text.contains("{{") {
+                    return Err(not(format!("not valid YAML: {e}")));
+                }
+                return Ok(None);
+            }
+        };
+        let Some(map) = value.as_mapping() else {
+            return Ok(None);
+        };
+        let has = |keys: &[&str]| {
+            map.keys()
+                .filter_map(serde_yaml::Value::as_str)
+                .find(|k| keys.contains(k))
+                .map(str::to_string)
+        };
+        if value.get("kind").and_then(|k| k.as_str()) == Some("ConfigMap")
+            || has(CONFIG_KEYS).is_some()
+        {
+            let config = InjectorConfig::parse(source_name, text)?;
+            if config.templates.is_empty() && !config.is_legacy() {
+                return Err(not(
+                    "an injector configuration without `templates` (nor a legacy `template`): \
+                     nothing to inject"
+                        .into(),
+                ));
+            }
+            return Ok(Some(config));
+        }
+        if let Some(k) = has(MESH_KEYS) {
+            return Err(not(format!(
+                "a mesh configuration (it has `{k}`), not an injector configuration: pass it \
+                 with --meshConfigFile"
+            )));
+        }
+        if let Some(k) = has(VALUES_KEYS) {
+            return Err(not(format!(
+                "injector values (it has `{k}`), not an injector configuration: pass them with \
+                 --valuesFile"
+            )));
+        }
+        Ok(None)
     }
 
     /// True when this is a legacy (Istio ≤ 1.8) configuration: a real `template`, no `templates`.
@@ -194,6 +314,45 @@ mod tests {
         );
         let key_text = InjectorConfig::parse("c.yaml", "policy: enabled\n").unwrap();
         assert_eq!(key_text.configmap_labels, None);
+    }
+
+    #[test]
+    fn config_files_are_configs_templates_or_errors() {
+        // (text, Ok(true) = config, Ok(false) = bare template, Err(substring))
+        let rows: &[(&str, Result<bool, &str>)] = &[
+            ("templates:\n  sidecar: |\n    spec: {}\n", Ok(true)),
+            ("spec:\n  containers:\n  - name: istio-proxy\n", Ok(false)),
+            ("spec:\n  containers:\n  - name: {{ .x }}\n", Ok(false)),
+            ("{{ if .x }}spec: {}{{ end }}\n", Ok(false)),
+            (
+                "neverInjectSelector:\n  a: b\ntemplates: {sidecar: x}\n",
+                Err("neverInjectSelector"),
+            ),
+            ("policy: [x]\ntemplates: {sidecar: x}\n", Err("x.yaml")),
+            ("policy: enabled\n", Err("without `templates`")),
+            (
+                "kind: ConfigMap\nmetadata: {name: c}\ndata: {values: x}\n",
+                Err("data.config"),
+            ),
+            (
+                "defaultConfig:\n  statusPort: 15020\n",
+                Err("--meshConfigFile"),
+            ),
+            ("global:\n  hub: x\n", Err("--valuesFile")),
+            ("", Err("empty")),
+            (
+                "policy: enabled\ntemplates:\n  sidecar: |\n  bad: [\n",
+                Err("not valid YAML"),
+            ),
+        ];
+        for (text, want) in rows {
+            let got = InjectorConfig::read_file("x.yaml", text);
+            match (got, want) {
+                (Ok(c), Ok(is_config)) => assert_eq!(c.is_some(), *is_config, "{text:?}"),
+                (Err(e), Err(w)) => assert!(e.to_string().contains(w), "{text:?}: {e}"),
+                (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 
     #[test]

@@ -229,6 +229,23 @@ fn apply<T: Serialize + for<'de> Deserialize<'de>>(
         .map_err(|e| field_err("", e.to_string()))
 }
 
+/// A protobuf JSON duration (`"45s"`, `"0.001s"`, up to nine decimals) of at least 1 ms,
+/// as Istio's `ValidateDuration` requires.
+fn check_duration(v: &str) -> Result<(), String> {
+    let bad = || format!("{v:?} is not a duration such as \"45s\" or \"0.5s\"");
+    let num = v.strip_suffix('s').ok_or_else(bad)?;
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 9 {
+        return Err(bad());
+    }
+    let secs: f64 = num.parse().map_err(|_| bad())?;
+    if secs < 0.001 {
+        return Err(format!("{v:?} is shorter than 1ms"));
+    }
+    Ok(())
+}
+
 impl ProxyConfig {
     /// Applies a `proxy.istio.io/config` annotation (YAML or JSON) over this config, as
     /// kube-inject does over the mesh's `defaultConfig`.
@@ -243,9 +260,68 @@ impl ProxyConfig {
 }
 
 impl MeshConfig {
-    /// Parses the `mesh` text over `DefaultMeshConfig()`; `source_name` names the origin in
-    /// errors (`mesh.yaml`, `configmap istio-system/istio`).
+    /// Parses the `mesh` text over `DefaultMeshConfig()`, then validates it as istioctl
+    /// does ([`MeshConfig::validate`]); `source_name` names the origin in errors
+    /// (`mesh.yaml`, `configmap istio-system/istio`).
     pub fn parse(source_name: &str, text: &str) -> Result<MeshConfig, MeshError> {
+        let mesh = MeshConfig::parse_unchecked(source_name, text)?;
+        mesh.validate(source_name)?;
+        Ok(mesh)
+    }
+
+    /// Istio's `ValidateMeshConfig` for the fields the injector reads: ports in 1..=65535
+    /// (`proxyHttpPort` may be 0, unset), durations in protobuf's JSON form (`45s`,
+    /// `0.5s`) of at least 1 ms, a non-negative concurrency. The first bad field is the error.
+    pub fn validate(&self, source_name: &str) -> Result<(), MeshError> {
+        let field = |field: &str, message: String| MeshError::Field {
+            source_name: source_name.to_string(),
+            field: field.to_string(),
+            message,
+        };
+        let port = |name: &str, p: i32, zero_ok: bool| {
+            if (1..=65535).contains(&p) || (zero_ok && p == 0) {
+                Ok(())
+            } else {
+                Err(field(
+                    name,
+                    format!("port number {p} must be in the range 1..65535"),
+                ))
+            }
+        };
+        port("proxyListenPort", self.proxy_listen_port, false)?;
+        port(
+            "proxyInboundListenPort",
+            self.proxy_inbound_listen_port,
+            true,
+        )?;
+        port("proxyHttpPort", self.proxy_http_port, true)?;
+        let d = &self.default_config;
+        port("defaultConfig.statusPort", d.status_port, false)?;
+        port("defaultConfig.proxyAdminPort", d.proxy_admin_port, false)?;
+        for (name, value) in [
+            ("connectTimeout", &self.connect_timeout),
+            ("defaultConfig.drainDuration", &d.drain_duration),
+            (
+                "defaultConfig.terminationDrainDuration",
+                &d.termination_drain_duration,
+            ),
+        ] {
+            if let Some(v) = value {
+                check_duration(v).map_err(|m| field(name, m))?;
+            }
+        }
+        if let Some(c) = d.concurrency
+            && c < 0
+        {
+            return Err(field(
+                "defaultConfig.concurrency",
+                format!("{c} must not be negative"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn parse_unchecked(source_name: &str, text: &str) -> Result<MeshConfig, MeshError> {
         let overlay = yaml_object(source_name, text)?;
         apply(
             source_name,
@@ -291,6 +367,52 @@ impl MeshConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mesh_is_validated_as_istioctl_does() {
+        let rows = [
+            (
+                "defaultConfig:\n  statusPort: 70000\n",
+                "defaultConfig.statusPort",
+            ),
+            (
+                "defaultConfig:\n  statusPort: 0\n",
+                "defaultConfig.statusPort",
+            ),
+            (
+                "defaultConfig:\n  proxyAdminPort: -1\n",
+                "defaultConfig.proxyAdminPort",
+            ),
+            ("proxyListenPort: 65536\n", "proxyListenPort"),
+            (
+                "defaultConfig:\n  drainDuration: 1m\n",
+                "defaultConfig.drainDuration",
+            ),
+            (
+                "defaultConfig:\n  drainDuration: 0s\n",
+                "defaultConfig.drainDuration",
+            ),
+            ("connectTimeout: abc\n", "connectTimeout"),
+            (
+                "defaultConfig:\n  concurrency: -2\n",
+                "defaultConfig.concurrency",
+            ),
+        ];
+        for (text, field) in rows {
+            let e = MeshConfig::parse("mesh.yaml", text).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("mesh.yaml: field `{field}`")),
+                "{text:?}: {e}"
+            );
+        }
+        for ok in [
+            "defaultConfig:\n  statusPort: 15021\n  drainDuration: 45s\n",
+            "connectTimeout: 0.5s\nproxyHttpPort: 0\n",
+        ] {
+            MeshConfig::parse("mesh.yaml", ok).unwrap();
+        }
+    }
 
     #[test]
     fn default_mesh_matches_istio_defaults() {

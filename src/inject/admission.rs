@@ -1,7 +1,10 @@
-//! Admission simulation: an `admission.k8s.io/v1` AdmissionReview in, the response the
-//! injector webhook would return out — the decision engine first (the configured policy and
-//! selectors, as the webhook applies them), then the pipeline, then an RFC 6902 diff of the
-//! original and injected pod, base64-encoded.
+//! Admission simulation: an `admission.k8s.io/v1` (or `v1beta1`) AdmissionReview in, the
+//! response the injector webhook would return out, in the review's own version (the API
+//! server expects the version it sent) — the decision engine first (the configured policy
+//! and selectors, as the webhook applies them), then the pipeline, then an RFC 6902 diff of
+//! the pod *as received* and the injected pod, base64-encoded: the API server applies the
+//! patch to the object it sent, so a diff against a normalised copy (zero structs added, a
+//! namespace filled in) would not apply.
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -18,12 +21,14 @@ use crate::policy;
 /// A review that cannot be answered at all (not a v1 AdmissionReview with a Pod).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdmissionError {
-    #[error("not an admission.k8s.io/v1 AdmissionReview (apiVersion {0:?}, kind {1:?})")]
+    #[error("not an admission.k8s.io/v1 or v1beta1 AdmissionReview (apiVersion {0:?}, kind {1:?})")]
     NotAReview(String, String),
     #[error("the AdmissionReview has no request")]
     NoRequest,
     #[error("request.object is not a Pod (kind {0:?})")]
     NotAPod(String),
+    #[error("request.object: {0}")]
+    Invalid(String),
     #[error("the injector configuration's selectors do not compile: {0}")]
     Config(String),
 }
@@ -76,7 +81,12 @@ pub fn review(
         .and_then(Value::as_str)
         .unwrap_or("");
     let kind = review.get("kind").and_then(Value::as_str).unwrap_or("");
-    if api != "admission.k8s.io/v1" || kind != "AdmissionReview" {
+    let version: &'static str = match api {
+        "admission.k8s.io/v1" => "admission.k8s.io/v1",
+        "admission.k8s.io/v1beta1" => "admission.k8s.io/v1beta1",
+        _ => return Err(AdmissionError::NotAReview(api.into(), kind.into())),
+    };
+    if kind != "AdmissionReview" {
         return Err(AdmissionError::NotAReview(api.into(), kind.into()));
     }
     let request = review.get("request").ok_or(AdmissionError::NoRequest)?;
@@ -94,6 +104,9 @@ pub fn review(
     if request_kind != "Pod" || !object.is_object() {
         return Err(AdmissionError::NotAPod(request_kind.to_string()));
     }
+    super::validate::object(&object, "").map_err(|e| AdmissionError::Invalid(e.to_string()))?;
+    // The patch is a diff against this, the object as the API server sent it.
+    let received = object.clone();
     let mut pod = object;
     gotypes::normalize(&mut pod, Ty::Pod);
     let namespace = request
@@ -123,7 +136,7 @@ pub fn review(
     let decision = decider.decide(&ns, &p);
     let respond = |response: Response| -> Value {
         serde_json::to_value(Review {
-            api_version: "admission.k8s.io/v1",
+            api_version: version,
             kind: "AdmissionReview",
             response,
         })
@@ -162,7 +175,14 @@ pub fn review(
                 }
             }
             gotypes::normalize(&mut after, Ty::Pod);
-            let ops = jsonpatch::diff(&pod, &after);
+            // The namespace was filled in from the request to decide and render; the webhook
+            // does not add it to the pod.
+            if received.pointer("/metadata/namespace").is_none()
+                && let Some(meta) = after.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                meta.remove("namespace");
+            }
+            let ops = jsonpatch::diff(&received, &after);
             let patch = base64::engine::general_purpose::STANDARD.encode(jsonpatch::to_json(&ops));
             Ok((
                 respond(Response {
@@ -307,6 +327,81 @@ pub fn deploy_meta_from_pod(pod: &Value) -> Owner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The response's patch, applied to the object exactly as it was sent.
+    fn answer(api: &str, object: Value) -> (Value, Value) {
+        let setup = crate::inject::engine::Setup::load(Default::default()).unwrap();
+        let params = setup.params(false, None, true);
+        let review = json!({"apiVersion": api, "kind": "AdmissionReview",
+            "request": {"uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                        "namespace": "shop", "operation": "CREATE", "object": object}});
+        let (resp, verdict) = review_fn(&setup, setup.config(), &params, &review).unwrap();
+        assert!(verdict.injected, "{}", verdict.reason);
+        let patch = resp["response"]["patch"].as_str().unwrap();
+        let ops: Vec<Value> = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(patch)
+                .unwrap(),
+        )
+        .unwrap();
+        let ops: Vec<jsonpatch::Op> = ops
+            .into_iter()
+            .map(|o| jsonpatch::Op {
+                op: match o["op"].as_str().unwrap() {
+                    "add" => "add",
+                    "remove" => "remove",
+                    _ => "replace",
+                },
+                path: o["path"].as_str().unwrap().to_string(),
+                value: o.get("value").cloned(),
+            })
+            .collect();
+        let patched = jsonpatch::apply(&object, &ops).unwrap();
+        (resp, patched)
+    }
+
+    use super::review as review_fn;
+
+    #[test]
+    fn v1beta1_reviews_are_answered_in_v1beta1() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                         "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+        for api in ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"] {
+            let (resp, _) = answer(api, pod.clone());
+            assert_eq!(resp["apiVersion"], api);
+            assert_eq!(resp["response"]["uid"], "u1");
+        }
+    }
+
+    #[test]
+    fn the_patch_applies_to_the_object_as_sent() {
+        // No namespace, no resources, no status, no empty structs: the normalised pod
+        // differs from this one in many places the patch must not assume.
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"app": "web"}},
+                         "spec": {"containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 80}]}]}});
+        let (_, patched) = answer("admission.k8s.io/v1", pod);
+        let names: Vec<&str> = patched["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["app", "istio-proxy"]);
+        assert_eq!(patched["spec"]["containers"][0]["image"], "nginx");
+        assert!(patched["metadata"].get("namespace").is_none());
+    }
+
+    #[test]
+    fn other_review_versions_are_refused() {
+        let setup = crate::inject::engine::Setup::load(Default::default()).unwrap();
+        let params = setup.params(false, None, true);
+        let review =
+            json!({"apiVersion": "admission.k8s.io/v2", "kind": "AdmissionReview", "request": {}});
+        assert!(matches!(
+            review_fn(&setup, setup.config(), &params, &review),
+            Err(AdmissionError::NotAReview(..))
+        ));
+    }
 
     #[test]
     fn deploy_meta_table() {

@@ -77,9 +77,9 @@ impl Setup {
             None => (embedded::SOURCE.to_string(), embedded::config()),
             // A full config with `templates` (or a legacy `template`), else — as istioctl
             // accepts — the file is one bare template, used as `sidecar`.
-            Some((name, text)) => match InjectorConfig::parse(name, text) {
-                Ok(c) if !c.templates.is_empty() || c.is_legacy() => (name.clone(), c),
-                _ => (
+            Some((name, text)) => match InjectorConfig::read_file(name, text)? {
+                Some(c) => (name.clone(), c),
+                None => (
                     name.clone(),
                     InjectorConfig {
                         templates: [("sidecar".to_string(), text.clone())].into(),
@@ -196,6 +196,52 @@ impl Setup {
         }
     }
 
+    /// A template of the user's, parsed as this injector parses its own (its release's
+    /// functions, istiod's environment): what `inject --render-only` renders.
+    pub fn parse_template(&self, name: &str, text: &str) -> Result<Template, TemplateError> {
+        let host = Host {
+            env: self.env.clone(),
+            release: self.release.release,
+        };
+        let funcs = if self.is_legacy() {
+            FuncSet::Legacy
+        } else {
+            FuncSet::Current
+        };
+        Template::parse_for(name, text, funcs, &host)
+    }
+
+    /// The `SidecarTemplateData` this injector renders its templates with for `input` (the
+    /// pod as the pipeline prepared it): the one place it is built, for `inject` and for
+    /// `inject --render-only`.
+    pub fn template_data(&self, input: &RenderInput<'_>) -> Result<gotmpl::Value, String> {
+        let pc = self.proxy_config(input.pod)?;
+        let owner = input.owner;
+        let ti = data::TemplateInput {
+            type_meta: data::TypeMeta {
+                kind: owner.kind.clone(),
+                api_version: owner.api_version.clone(),
+            },
+            deployment_meta: data::DeploymentMeta {
+                name: owner.name.clone(),
+                namespace: owner.namespace.clone(),
+                labels: owner.labels.clone(),
+                annotations: owner.annotations.clone(),
+            },
+            object_meta: input.pod.get("metadata").unwrap_or(&Value::Null),
+            spec: input.pod.get("spec").unwrap_or(&Value::Null),
+            proxy_config: &pc,
+            mesh: &self.mesh,
+            values: &self.values,
+            revision: input.revision.to_string(),
+            native_sidecars: input.native_sidecars,
+            proxy_uid: 1337,
+            proxy_gid: 1337,
+            compliance_policy: self.compliance_policy.clone(),
+        };
+        Ok(data::build_with(&ti, &self.constants))
+    }
+
     /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
     /// Borrowed in the common case: it is asked for twice per pod.
     fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, String> {
@@ -258,32 +304,8 @@ impl Engine for Setup {
             self.templates.get(name)
         }
         .ok_or_else(|| format!("no template {name:?}"))?;
-        let pc = self.proxy_config(input.pod)?;
-        let owner = input.owner;
-        let ti = data::TemplateInput {
-            type_meta: data::TypeMeta {
-                kind: owner.kind.clone(),
-                api_version: owner.api_version.clone(),
-            },
-            deployment_meta: data::DeploymentMeta {
-                name: owner.name.clone(),
-                namespace: owner.namespace.clone(),
-                labels: owner.labels.clone(),
-                annotations: owner.annotations.clone(),
-            },
-            object_meta: input.pod.get("metadata").unwrap_or(&Value::Null),
-            spec: input.pod.get("spec").unwrap_or(&Value::Null),
-            proxy_config: &pc,
-            mesh: &self.mesh,
-            values: &self.values,
-            revision: input.revision.to_string(),
-            native_sidecars: input.native_sidecars,
-            proxy_uid: 1337,
-            proxy_gid: 1337,
-            compliance_policy: self.compliance_policy.clone(),
-        };
         template
-            .render(&data::build_with(&ti, &self.constants))
+            .render(&self.template_data(input)?)
             .map_err(|e| e.to_string())
     }
 

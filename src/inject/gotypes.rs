@@ -26,9 +26,9 @@ enum F {
     /// A slice without `omitempty`: emitted as `null` when absent.
     ReqList(Ty),
     /// A scalar, map or slice of scalars with `omitempty`: dropped when zero or empty.
-    Omit,
+    Omit(S),
     /// A pointer scalar: dropped only when null (`privileged: false` stays).
-    Keep,
+    Keep(S),
     /// A non-pointer, non-`omitempty` string: emitted, `""` when absent.
     ReqStr,
     /// A non-pointer, non-`omitempty` integer: emitted, `0` when absent.
@@ -38,6 +38,50 @@ enum F {
     /// A `resource.Quantity` struct field: always emitted, `"0"` when absent.
     ReqQuantity,
 }
+
+/// The Go type of a field the round trip does not descend into, for [`check`]: what
+/// Go's typed decoding accepts there.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum S {
+    /// `string` (and `metav1.Time`, which is one in JSON).
+    Str,
+    /// Any integer type; a float with an integral value is accepted, as Go's decoder reads
+    /// the `1` that sigs.k8s.io/yaml writes for YAML's `1.0`. An `int64` in Go when the
+    /// field is in [`INT64_FIELDS`], else an `int32`.
+    Int,
+    /// An `Int` field checked as Go's `int32`.
+    Int32,
+    Bool,
+    /// `intstr.IntOrString`.
+    IntOrStr,
+    /// `map[string]string`.
+    StrMap,
+    /// `[]string`.
+    StrList,
+    /// `resource.Quantity`: a string or a number.
+    Quantity,
+    /// `map[string]resource.Quantity` (`ResourceList`).
+    QuantityMap,
+    /// A struct the schema does not describe further.
+    AnyObj,
+    /// A slice of structs the schema does not describe further.
+    AnyList,
+}
+
+/// The integer fields of the schema that are `int64` in Go; the others are `int32`.
+const INT64_FIELDS: &[&str] = &[
+    "generation",
+    "deletionGracePeriodSeconds",
+    "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds",
+    "runAsUser",
+    "runAsGroup",
+    "expirationSeconds",
+    "observedGeneration",
+    "startingDeadlineSeconds",
+    "remainingItemCount",
+    "latestVersion",
+];
 
 /// The Go types the schema knows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -120,39 +164,44 @@ pub(crate) enum Ty {
 /// The fields of a type, by JSON name. `None` for a type whose content is kept as is.
 fn fields(ty: Ty) -> &'static [(&'static str, F)] {
     use F::*;
+    use S::*;
     match ty {
         Ty::Unknown => &[],
         Ty::ObjectMeta => &[
-            ("name", Omit),
-            ("generateName", Omit),
-            ("namespace", Omit),
-            ("selfLink", Omit),
-            ("uid", Omit),
-            ("resourceVersion", Omit),
-            ("generation", Omit),
-            ("creationTimestamp", Keep),
-            ("deletionTimestamp", Keep),
-            ("deletionGracePeriodSeconds", Keep),
-            ("labels", Omit),
-            ("annotations", Omit),
-            ("ownerReferences", Omit),
-            ("finalizers", Omit),
-            ("managedFields", Omit),
+            ("name", Omit(Str)),
+            ("generateName", Omit(Str)),
+            ("namespace", Omit(Str)),
+            ("selfLink", Omit(Str)),
+            ("uid", Omit(Str)),
+            ("resourceVersion", Omit(Str)),
+            ("generation", Omit(Int)),
+            ("creationTimestamp", Keep(Str)),
+            ("deletionTimestamp", Keep(Str)),
+            ("deletionGracePeriodSeconds", Keep(Int)),
+            ("labels", Omit(StrMap)),
+            ("annotations", Omit(StrMap)),
+            ("ownerReferences", Omit(AnyList)),
+            ("finalizers", Omit(StrList)),
+            ("managedFields", Omit(AnyList)),
         ],
         Ty::ListMeta => &[
-            ("selfLink", Omit),
-            ("resourceVersion", Omit),
-            ("continue", Omit),
-            ("remainingItemCount", Keep),
+            ("selfLink", Omit(Str)),
+            ("resourceVersion", Omit(Str)),
+            ("continue", Omit(Str)),
+            ("remainingItemCount", Keep(Int)),
         ],
         Ty::LabelSelector => &[
-            ("matchLabels", Omit),
+            ("matchLabels", Omit(StrMap)),
             ("matchExpressions", List(Ty::LabelSelectorRequirement)),
         ],
-        Ty::LabelSelectorRequirement => &[("key", ReqStr), ("operator", ReqStr), ("values", Omit)],
+        Ty::LabelSelectorRequirement => &[
+            ("key", ReqStr),
+            ("operator", ReqStr),
+            ("values", Omit(StrList)),
+        ],
         Ty::Pod => &[
-            ("apiVersion", Omit),
-            ("kind", Omit),
+            ("apiVersion", Omit(Str)),
+            ("kind", Omit(Str)),
             ("metadata", Obj(Ty::ObjectMeta)),
             ("spec", Obj(Ty::PodSpec)),
             ("status", Obj(Ty::PodStatus)),
@@ -166,82 +215,82 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
             ("volumes", List(Ty::Volume)),
             ("initContainers", List(Ty::Container)),
             ("containers", ReqList(Ty::Container)),
-            ("ephemeralContainers", Omit),
-            ("restartPolicy", Omit),
-            ("terminationGracePeriodSeconds", Keep),
-            ("activeDeadlineSeconds", Keep),
-            ("dnsPolicy", Omit),
-            ("nodeSelector", Omit),
-            ("serviceAccountName", Omit),
-            ("serviceAccount", Omit),
-            ("automountServiceAccountToken", Keep),
-            ("nodeName", Omit),
-            ("hostNetwork", Omit),
-            ("hostPID", Omit),
-            ("hostIPC", Omit),
-            ("shareProcessNamespace", Keep),
-            ("securityContext", Keep),
+            ("ephemeralContainers", Omit(AnyList)),
+            ("restartPolicy", Omit(Str)),
+            ("terminationGracePeriodSeconds", Keep(Int)),
+            ("activeDeadlineSeconds", Keep(Int)),
+            ("dnsPolicy", Omit(Str)),
+            ("nodeSelector", Omit(StrMap)),
+            ("serviceAccountName", Omit(Str)),
+            ("serviceAccount", Omit(Str)),
+            ("automountServiceAccountToken", Keep(Bool)),
+            ("nodeName", Omit(Str)),
+            ("hostNetwork", Omit(Bool)),
+            ("hostPID", Omit(Bool)),
+            ("hostIPC", Omit(Bool)),
+            ("shareProcessNamespace", Keep(Bool)),
+            ("securityContext", Keep(AnyObj)),
             ("imagePullSecrets", List(Ty::LocalObjectReference)),
-            ("hostname", Omit),
-            ("subdomain", Omit),
-            ("affinity", Keep),
-            ("schedulerName", Omit),
-            ("tolerations", Omit),
-            ("hostAliases", Omit),
-            ("priorityClassName", Omit),
-            ("priority", Keep),
-            ("dnsConfig", Keep),
-            ("readinessGates", Omit),
-            ("runtimeClassName", Keep),
-            ("enableServiceLinks", Keep),
-            ("preemptionPolicy", Keep),
-            ("overhead", Omit),
-            ("topologySpreadConstraints", Omit),
-            ("setHostnameAsFQDN", Keep),
-            ("os", Keep),
-            ("hostUsers", Keep),
-            ("schedulingGates", Omit),
-            ("resourceClaims", Omit),
-            ("resources", Keep),
-            ("hostnameOverride", Keep),
+            ("hostname", Omit(Str)),
+            ("subdomain", Omit(Str)),
+            ("affinity", Keep(AnyObj)),
+            ("schedulerName", Omit(Str)),
+            ("tolerations", Omit(AnyList)),
+            ("hostAliases", Omit(AnyList)),
+            ("priorityClassName", Omit(Str)),
+            ("priority", Keep(Int)),
+            ("dnsConfig", Keep(AnyObj)),
+            ("readinessGates", Omit(AnyList)),
+            ("runtimeClassName", Keep(Str)),
+            ("enableServiceLinks", Keep(Bool)),
+            ("preemptionPolicy", Keep(Str)),
+            ("overhead", Omit(QuantityMap)),
+            ("topologySpreadConstraints", Omit(AnyList)),
+            ("setHostnameAsFQDN", Keep(Bool)),
+            ("os", Keep(AnyObj)),
+            ("hostUsers", Keep(Bool)),
+            ("schedulingGates", Omit(AnyList)),
+            ("resourceClaims", Omit(AnyList)),
+            ("resources", Keep(AnyObj)),
+            ("hostnameOverride", Keep(Str)),
         ],
         Ty::Container => &[
             ("name", ReqStr),
-            ("image", Omit),
-            ("command", Omit),
-            ("args", Omit),
-            ("workingDir", Omit),
+            ("image", Omit(Str)),
+            ("command", Omit(StrList)),
+            ("args", Omit(StrList)),
+            ("workingDir", Omit(Str)),
             ("ports", List(Ty::ContainerPort)),
-            ("envFrom", Omit),
+            ("envFrom", Omit(AnyList)),
             ("env", List(Ty::EnvVar)),
             ("resources", Obj(Ty::ResourceRequirements)),
-            ("resizePolicy", Omit),
-            ("restartPolicy", Keep),
-            ("restartPolicyRules", Omit),
+            ("resizePolicy", Omit(AnyList)),
+            ("restartPolicy", Keep(Str)),
+            ("restartPolicyRules", Omit(AnyList)),
             ("volumeMounts", List(Ty::VolumeMount)),
-            ("volumeDevices", Omit),
+            ("volumeDevices", Omit(AnyList)),
             ("livenessProbe", Ptr(Ty::Probe)),
             ("readinessProbe", Ptr(Ty::Probe)),
             ("startupProbe", Ptr(Ty::Probe)),
             ("lifecycle", Ptr(Ty::Lifecycle)),
-            ("terminationMessagePath", Omit),
-            ("terminationMessagePolicy", Omit),
-            ("imagePullPolicy", Omit),
+            ("terminationMessagePath", Omit(Str)),
+            ("terminationMessagePolicy", Omit(Str)),
+            ("imagePullPolicy", Omit(Str)),
             ("securityContext", Ptr(Ty::SecurityContext)),
-            ("stdin", Omit),
-            ("stdinOnce", Omit),
-            ("tty", Omit),
+            ("stdin", Omit(Bool)),
+            ("stdinOnce", Omit(Bool)),
+            ("tty", Omit(Bool)),
         ],
         Ty::ContainerPort => &[
-            ("name", Omit),
-            ("hostPort", Omit),
+            ("name", Omit(Str)),
+            ("hostPort", Omit(Int)),
             ("containerPort", ReqInt),
-            ("protocol", Omit),
-            ("hostIP", Omit),
+            ("protocol", Omit(Str)),
+            ("hostIP", Omit(Str)),
         ],
         Ty::EnvVar => &[
             ("name", ReqStr),
-            ("value", Omit),
+            ("value", Omit(Str)),
             ("valueFrom", Ptr(Ty::EnvVarSource)),
         ],
         Ty::EnvVarSource => &[
@@ -249,81 +298,89 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
             ("resourceFieldRef", Ptr(Ty::ResourceFieldSelector)),
             ("configMapKeyRef", Ptr(Ty::KeySelector)),
             ("secretKeyRef", Ptr(Ty::KeySelector)),
-            ("fileKeyRef", Keep),
+            ("fileKeyRef", Keep(AnyObj)),
         ],
-        Ty::ObjectFieldSelector => &[("apiVersion", Omit), ("fieldPath", ReqStr)],
+        Ty::ObjectFieldSelector => &[("apiVersion", Omit(Str)), ("fieldPath", ReqStr)],
         Ty::ResourceFieldSelector => &[
-            ("containerName", Omit),
+            ("containerName", Omit(Str)),
             ("resource", ReqStr),
             ("divisor", ReqQuantity),
         ],
-        Ty::KeySelector => &[("name", Omit), ("key", ReqStr), ("optional", Keep)],
-        Ty::ResourceRequirements => &[("limits", Omit), ("requests", Omit), ("claims", Omit)],
+        Ty::KeySelector => &[
+            ("name", Omit(Str)),
+            ("key", ReqStr),
+            ("optional", Keep(Bool)),
+        ],
+        Ty::ResourceRequirements => &[
+            ("limits", Omit(QuantityMap)),
+            ("requests", Omit(QuantityMap)),
+            ("claims", Omit(AnyList)),
+        ],
         Ty::VolumeMount => &[
             ("name", ReqStr),
-            ("readOnly", Omit),
-            ("recursiveReadOnly", Keep),
+            ("readOnly", Omit(Bool)),
+            ("recursiveReadOnly", Keep(Str)),
             ("mountPath", ReqStr),
-            ("subPath", Omit),
-            ("mountPropagation", Keep),
-            ("subPathExpr", Omit),
+            ("subPath", Omit(Str)),
+            ("mountPropagation", Keep(Str)),
+            ("subPathExpr", Omit(Str)),
         ],
         Ty::Probe => &[
             ("exec", Ptr(Ty::Exec)),
             ("httpGet", Ptr(Ty::HttpGet)),
             ("tcpSocket", Ptr(Ty::TcpSocket)),
             ("grpc", Ptr(Ty::Grpc)),
-            ("initialDelaySeconds", Omit),
-            ("timeoutSeconds", Omit),
-            ("periodSeconds", Omit),
-            ("successThreshold", Omit),
-            ("failureThreshold", Omit),
-            ("terminationGracePeriodSeconds", Keep),
+            ("initialDelaySeconds", Omit(Int)),
+            ("timeoutSeconds", Omit(Int)),
+            ("periodSeconds", Omit(Int)),
+            ("successThreshold", Omit(Int)),
+            ("failureThreshold", Omit(Int)),
+            ("terminationGracePeriodSeconds", Keep(Int)),
         ],
         Ty::HttpGet => &[
-            ("path", Omit),
-            ("port", Keep),
-            ("host", Omit),
-            ("scheme", Omit),
+            ("path", Omit(Str)),
+            ("port", Keep(IntOrStr)),
+            ("host", Omit(Str)),
+            ("scheme", Omit(Str)),
             ("httpHeaders", List(Ty::HttpHeader)),
         ],
         Ty::HttpHeader => &[("name", ReqStr), ("value", ReqStr)],
-        Ty::TcpSocket => &[("port", Keep), ("host", Omit)],
-        Ty::Grpc => &[("port", ReqInt), ("service", Keep)],
-        Ty::Exec => &[("command", Omit)],
+        Ty::TcpSocket => &[("port", Keep(IntOrStr)), ("host", Omit(Str))],
+        Ty::Grpc => &[("port", ReqInt), ("service", Keep(Str))],
+        Ty::Exec => &[("command", Omit(StrList))],
         // Istio's `Prober` (the values of ISTIO_KUBE_APP_PROBERS).
         Ty::Prober => &[
             ("httpGet", Ptr(Ty::HttpGet)),
             ("tcpSocket", Ptr(Ty::TcpSocket)),
             ("grpc", Ptr(Ty::Grpc)),
-            ("timeoutSeconds", Omit),
+            ("timeoutSeconds", Omit(Int)),
         ],
         Ty::Lifecycle => &[
             ("postStart", Ptr(Ty::LifecycleHandler)),
             ("preStop", Ptr(Ty::LifecycleHandler)),
-            ("stopSignal", Keep),
+            ("stopSignal", Keep(Str)),
         ],
         Ty::LifecycleHandler => &[
             ("exec", Ptr(Ty::Exec)),
             ("httpGet", Ptr(Ty::HttpGet)),
             ("tcpSocket", Ptr(Ty::TcpSocket)),
-            ("sleep", Keep),
+            ("sleep", Keep(AnyObj)),
         ],
         Ty::SecurityContext => &[
             ("capabilities", Ptr(Ty::Capabilities)),
-            ("privileged", Keep),
-            ("seLinuxOptions", Keep),
-            ("windowsOptions", Keep),
-            ("runAsUser", Keep),
-            ("runAsGroup", Keep),
-            ("runAsNonRoot", Keep),
-            ("readOnlyRootFilesystem", Keep),
-            ("allowPrivilegeEscalation", Keep),
-            ("procMount", Keep),
-            ("seccompProfile", Keep),
-            ("appArmorProfile", Keep),
+            ("privileged", Keep(Bool)),
+            ("seLinuxOptions", Keep(AnyObj)),
+            ("windowsOptions", Keep(AnyObj)),
+            ("runAsUser", Keep(Int)),
+            ("runAsGroup", Keep(Int)),
+            ("runAsNonRoot", Keep(Bool)),
+            ("readOnlyRootFilesystem", Keep(Bool)),
+            ("allowPrivilegeEscalation", Keep(Bool)),
+            ("procMount", Keep(Str)),
+            ("seccompProfile", Keep(AnyObj)),
+            ("appArmorProfile", Keep(AnyObj)),
         ],
-        Ty::Capabilities => &[("add", Omit), ("drop", Omit)],
+        Ty::Capabilities => &[("add", Omit(StrList)), ("drop", Omit(StrList))],
         Ty::Volume => &[
             ("name", ReqStr),
             ("hostPath", Ptr(Ty::HostPath)),
@@ -335,104 +392,107 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
             ("projected", Ptr(Ty::Projected)),
             ("csi", Ptr(Ty::Csi)),
         ],
-        Ty::EmptyDir => &[("medium", Omit), ("sizeLimit", Keep)],
-        Ty::HostPath => &[("path", ReqStr), ("type", Keep)],
+        Ty::EmptyDir => &[("medium", Omit(Str)), ("sizeLimit", Keep(Quantity))],
+        Ty::HostPath => &[("path", ReqStr), ("type", Keep(Str))],
         Ty::SecretVolume => &[
-            ("secretName", Omit),
+            ("secretName", Omit(Str)),
             ("items", List(Ty::KeyToPath)),
-            ("defaultMode", Keep),
-            ("optional", Keep),
+            ("defaultMode", Keep(Int)),
+            ("optional", Keep(Bool)),
         ],
         Ty::ConfigMapVolume => &[
-            ("name", Omit),
+            ("name", Omit(Str)),
             ("items", List(Ty::KeyToPath)),
-            ("defaultMode", Keep),
-            ("optional", Keep),
+            ("defaultMode", Keep(Int)),
+            ("optional", Keep(Bool)),
         ],
-        Ty::KeyToPath => &[("key", ReqStr), ("path", ReqStr), ("mode", Keep)],
-        Ty::DownwardApiVolume => &[("items", List(Ty::DownwardApiFile)), ("defaultMode", Keep)],
+        Ty::KeyToPath => &[("key", ReqStr), ("path", ReqStr), ("mode", Keep(Int))],
+        Ty::DownwardApiVolume => &[
+            ("items", List(Ty::DownwardApiFile)),
+            ("defaultMode", Keep(Int)),
+        ],
         Ty::DownwardApiFile => &[
             ("path", ReqStr),
             ("fieldRef", Ptr(Ty::ObjectFieldSelector)),
             ("resourceFieldRef", Ptr(Ty::ResourceFieldSelector)),
-            ("mode", Keep),
+            ("mode", Keep(Int)),
         ],
         Ty::Projected => &[
             ("sources", List(Ty::VolumeProjection)),
-            ("defaultMode", Keep),
+            ("defaultMode", Keep(Int)),
         ],
         Ty::VolumeProjection => &[
-            ("secret", Keep),
+            ("secret", Keep(AnyObj)),
             ("downwardAPI", Ptr(Ty::DownwardApiVolume)),
             ("configMap", Ptr(Ty::ConfigMapVolume)),
             ("serviceAccountToken", Ptr(Ty::ServiceAccountToken)),
-            ("clusterTrustBundle", Keep),
-            ("podCertificate", Keep),
+            ("clusterTrustBundle", Keep(AnyObj)),
+            ("podCertificate", Keep(AnyObj)),
         ],
         Ty::ServiceAccountToken => &[
-            ("audience", Omit),
-            ("expirationSeconds", Keep),
+            ("audience", Omit(Str)),
+            ("expirationSeconds", Keep(Int)),
             ("path", ReqStr),
         ],
         Ty::Csi => &[
             ("driver", ReqStr),
-            ("readOnly", Keep),
-            ("fsType", Keep),
-            ("volumeAttributes", Omit),
-            ("nodePublishSecretRef", Keep),
+            ("readOnly", Keep(Bool)),
+            ("fsType", Keep(Str)),
+            ("volumeAttributes", Omit(StrMap)),
+            ("nodePublishSecretRef", Keep(AnyObj)),
         ],
-        Ty::PvcSource => &[("claimName", ReqStr), ("readOnly", Omit)],
-        Ty::LocalObjectReference => &[("name", Omit)],
+        Ty::PvcSource => &[("claimName", ReqStr), ("readOnly", Omit(Bool))],
+        Ty::LocalObjectReference => &[("name", Omit(Str))],
         Ty::Deployment => workload(Ty::DeploymentSpec, Ty::DeploymentStatus),
         Ty::DeploymentSpec => &[
-            ("replicas", Keep),
+            ("replicas", Keep(Int)),
             ("selector", Ptr(Ty::LabelSelector)),
             ("template", Obj(Ty::PodTemplateSpec)),
             ("strategy", Obj(Ty::DeploymentStrategy)),
-            ("minReadySeconds", Omit),
-            ("revisionHistoryLimit", Keep),
-            ("paused", Omit),
-            ("progressDeadlineSeconds", Keep),
+            ("minReadySeconds", Omit(Int)),
+            ("revisionHistoryLimit", Keep(Int)),
+            ("paused", Omit(Bool)),
+            ("progressDeadlineSeconds", Keep(Int)),
         ],
-        Ty::DeploymentStrategy => &[("type", Omit), ("rollingUpdate", Keep)],
+        Ty::DeploymentStrategy => &[("type", Omit(Str)), ("rollingUpdate", Keep(AnyObj))],
         Ty::DeploymentStatus => &[
-            ("observedGeneration", Omit),
-            ("replicas", Omit),
-            ("updatedReplicas", Omit),
-            ("readyReplicas", Omit),
-            ("availableReplicas", Omit),
-            ("unavailableReplicas", Omit),
-            ("terminatingReplicas", Keep),
-            ("conditions", Omit),
-            ("collisionCount", Keep),
+            ("observedGeneration", Omit(Int)),
+            ("replicas", Omit(Int)),
+            ("updatedReplicas", Omit(Int)),
+            ("readyReplicas", Omit(Int)),
+            ("availableReplicas", Omit(Int)),
+            ("unavailableReplicas", Omit(Int)),
+            ("terminatingReplicas", Keep(Int)),
+            ("conditions", Omit(AnyList)),
+            ("collisionCount", Keep(Int)),
         ],
         Ty::StatefulSet => workload(Ty::StatefulSetSpec, Ty::StatefulSetStatus),
         Ty::StatefulSetSpec => &[
-            ("replicas", Keep),
+            ("replicas", Keep(Int)),
             ("selector", Ptr(Ty::LabelSelector)),
             ("template", Obj(Ty::PodTemplateSpec)),
-            ("volumeClaimTemplates", Omit),
-            ("serviceName", Omit),
-            ("podManagementPolicy", Omit),
+            ("volumeClaimTemplates", Omit(AnyList)),
+            ("serviceName", Omit(Str)),
+            ("podManagementPolicy", Omit(Str)),
             ("updateStrategy", Obj(Ty::StatefulSetUpdateStrategy)),
-            ("revisionHistoryLimit", Keep),
-            ("minReadySeconds", Omit),
-            ("persistentVolumeClaimRetentionPolicy", Keep),
-            ("ordinals", Keep),
+            ("revisionHistoryLimit", Keep(Int)),
+            ("minReadySeconds", Omit(Int)),
+            ("persistentVolumeClaimRetentionPolicy", Keep(AnyObj)),
+            ("ordinals", Keep(AnyObj)),
         ],
         Ty::StatefulSetUpdateStrategy | Ty::DaemonSetUpdateStrategy => {
-            &[("type", Omit), ("rollingUpdate", Keep)]
+            &[("type", Omit(Str)), ("rollingUpdate", Keep(AnyObj))]
         }
         Ty::StatefulSetStatus => &[
-            ("observedGeneration", Omit),
+            ("observedGeneration", Omit(Int)),
             ("replicas", ReqInt),
-            ("readyReplicas", Omit),
-            ("currentReplicas", Omit),
-            ("updatedReplicas", Omit),
-            ("currentRevision", Omit),
-            ("updateRevision", Omit),
-            ("collisionCount", Keep),
-            ("conditions", Omit),
+            ("readyReplicas", Omit(Int)),
+            ("currentReplicas", Omit(Int)),
+            ("updatedReplicas", Omit(Int)),
+            ("currentRevision", Omit(Str)),
+            ("updateRevision", Omit(Str)),
+            ("collisionCount", Keep(Int)),
+            ("conditions", Omit(AnyList)),
             ("availableReplicas", ReqInt),
         ],
         Ty::DaemonSet => workload(Ty::DaemonSetSpec, Ty::DaemonSetStatus),
@@ -440,77 +500,77 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
             ("selector", Ptr(Ty::LabelSelector)),
             ("template", Obj(Ty::PodTemplateSpec)),
             ("updateStrategy", Obj(Ty::DaemonSetUpdateStrategy)),
-            ("minReadySeconds", Omit),
-            ("revisionHistoryLimit", Keep),
+            ("minReadySeconds", Omit(Int)),
+            ("revisionHistoryLimit", Keep(Int)),
         ],
         Ty::DaemonSetStatus => &[
             ("currentNumberScheduled", ReqInt),
             ("numberMisscheduled", ReqInt),
             ("desiredNumberScheduled", ReqInt),
             ("numberReady", ReqInt),
-            ("observedGeneration", Omit),
-            ("updatedNumberScheduled", Omit),
-            ("numberAvailable", Omit),
-            ("numberUnavailable", Omit),
-            ("collisionCount", Keep),
-            ("conditions", Omit),
+            ("observedGeneration", Omit(Int)),
+            ("updatedNumberScheduled", Omit(Int)),
+            ("numberAvailable", Omit(Int)),
+            ("numberUnavailable", Omit(Int)),
+            ("collisionCount", Keep(Int)),
+            ("conditions", Omit(AnyList)),
         ],
         Ty::ReplicaSet => workload(Ty::ReplicaSetSpec, Ty::ReplicaSetStatus),
         Ty::ReplicaSetSpec => &[
-            ("replicas", Keep),
-            ("minReadySeconds", Omit),
+            ("replicas", Keep(Int)),
+            ("minReadySeconds", Omit(Int)),
             ("selector", Ptr(Ty::LabelSelector)),
             ("template", Obj(Ty::PodTemplateSpec)),
         ],
         Ty::ReplicaSetStatus | Ty::ReplicationControllerStatus => &[
             ("replicas", ReqInt),
-            ("fullyLabeledReplicas", Omit),
-            ("readyReplicas", Omit),
-            ("availableReplicas", Omit),
-            ("terminatingReplicas", Keep),
-            ("observedGeneration", Omit),
-            ("conditions", Omit),
+            ("fullyLabeledReplicas", Omit(Int)),
+            ("readyReplicas", Omit(Int)),
+            ("availableReplicas", Omit(Int)),
+            ("terminatingReplicas", Keep(Int)),
+            ("observedGeneration", Omit(Int)),
+            ("conditions", Omit(AnyList)),
         ],
         Ty::ReplicationController => workload(
             Ty::ReplicationControllerSpec,
             Ty::ReplicationControllerStatus,
         ),
         Ty::ReplicationControllerSpec => &[
-            ("replicas", Keep),
-            ("minReadySeconds", Omit),
-            ("selector", Omit),
+            ("replicas", Keep(Int)),
+            ("minReadySeconds", Omit(Int)),
+            ("selector", Omit(StrMap)),
             ("template", Ptr(Ty::PodTemplateSpec)),
         ],
         Ty::Job => workload(Ty::JobSpec, Ty::JobStatus),
         Ty::JobSpec => &[
-            ("parallelism", Keep),
-            ("completions", Keep),
-            ("activeDeadlineSeconds", Keep),
-            ("podFailurePolicy", Keep),
-            ("successPolicy", Keep),
-            ("backoffLimit", Keep),
-            ("backoffLimitPerIndex", Keep),
-            ("maxFailedIndexes", Keep),
+            ("parallelism", Keep(Int)),
+            ("completions", Keep(Int)),
+            ("activeDeadlineSeconds", Keep(Int)),
+            ("podFailurePolicy", Keep(AnyObj)),
+            ("successPolicy", Keep(AnyObj)),
+            ("backoffLimit", Keep(Int)),
+            ("backoffLimitPerIndex", Keep(Int)),
+            ("maxFailedIndexes", Keep(Int)),
             ("selector", Ptr(Ty::LabelSelector)),
-            ("manualSelector", Keep),
+            ("manualSelector", Keep(Bool)),
             ("template", Obj(Ty::PodTemplateSpec)),
-            ("ttlSecondsAfterFinished", Keep),
-            ("completionMode", Keep),
-            ("suspend", Keep),
-            ("podReplacementPolicy", Keep),
-            ("managedBy", Keep),
+            ("ttlSecondsAfterFinished", Keep(Int)),
+            ("completionMode", Keep(Str)),
+            ("suspend", Keep(Bool)),
+            ("podReplacementPolicy", Keep(Str)),
+            ("managedBy", Keep(Str)),
         ],
         Ty::JobStatus | Ty::CronJobStatus => &[],
         Ty::CronJob => workload(Ty::CronJobSpec, Ty::CronJobStatus),
         Ty::CronJobSpec => &[
             ("schedule", ReqStr),
-            ("timeZone", Keep),
-            ("startingDeadlineSeconds", Keep),
-            ("concurrencyPolicy", Omit),
-            ("suspend", Keep),
+            ("timeZone", Keep(Str)),
+            ("startingDeadlineSeconds", Keep(Int)),
+            ("concurrencyPolicy", Omit(Str)),
+            ("suspend", Keep(Bool)),
             ("jobTemplate", Obj(Ty::JobTemplateSpec)),
-            ("successfulJobsHistoryLimit", Keep),
-            ("failedJobsHistoryLimit", Keep),
+            ("successfulJobsHistoryLimit", Keep(Int)),
+            ("failedJobsHistoryLimit", Keep(Int)),
         ],
         Ty::JobTemplateSpec => &[
             ("metadata", Obj(Ty::ObjectMeta)),
@@ -519,24 +579,24 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
         Ty::DeploymentConfig => workload(Ty::DeploymentConfigSpec, Ty::DeploymentConfigStatus),
         Ty::DeploymentConfigSpec => &[
             ("strategy", Obj(Ty::DeploymentConfigStrategy)),
-            ("minReadySeconds", Omit),
+            ("minReadySeconds", Omit(Int)),
             ("triggers", ReqList(Ty::Unknown)),
             ("replicas", ReqInt),
-            ("revisionHistoryLimit", Keep),
+            ("revisionHistoryLimit", Keep(Int)),
             ("test", ReqBool),
-            ("paused", Omit),
-            ("selector", Omit),
+            ("paused", Omit(Bool)),
+            ("selector", Omit(StrMap)),
             ("template", Ptr(Ty::PodTemplateSpec)),
         ],
         Ty::DeploymentConfigStrategy => &[
-            ("type", Omit),
-            ("customParams", Keep),
-            ("recreateParams", Keep),
-            ("rollingParams", Keep),
+            ("type", Omit(Str)),
+            ("customParams", Keep(AnyObj)),
+            ("recreateParams", Keep(AnyObj)),
+            ("rollingParams", Keep(AnyObj)),
             ("resources", Obj(Ty::ResourceRequirements)),
-            ("labels", Omit),
-            ("annotations", Omit),
-            ("activeDeadlineSeconds", Keep),
+            ("labels", Omit(StrMap)),
+            ("annotations", Omit(StrMap)),
+            ("activeDeadlineSeconds", Keep(Int)),
         ],
         Ty::DeploymentConfigStatus => &[
             ("latestVersion", ReqInt),
@@ -545,13 +605,13 @@ fn fields(ty: Ty) -> &'static [(&'static str, F)] {
             ("updatedReplicas", ReqInt),
             ("availableReplicas", ReqInt),
             ("unavailableReplicas", ReqInt),
-            ("details", Keep),
-            ("conditions", Omit),
-            ("readyReplicas", Omit),
+            ("details", Keep(AnyObj)),
+            ("conditions", Omit(AnyList)),
+            ("readyReplicas", Omit(Int)),
         ],
         Ty::List => &[
-            ("apiVersion", Omit),
-            ("kind", Omit),
+            ("apiVersion", Omit(Str)),
+            ("kind", Omit(Str)),
             ("metadata", Obj(Ty::ListMeta)),
             ("items", ReqList(Ty::Unknown)),
         ],
@@ -563,57 +623,57 @@ const fn workload(spec: Ty, status: Ty) -> &'static [(&'static str, F)] {
     // allocating.
     match (spec, status) {
         (Ty::DeploymentSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::DeploymentSpec)),
             ("status", F::Obj(Ty::DeploymentStatus)),
         ],
         (Ty::StatefulSetSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::StatefulSetSpec)),
             ("status", F::Obj(Ty::StatefulSetStatus)),
         ],
         (Ty::DaemonSetSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::DaemonSetSpec)),
             ("status", F::Obj(Ty::DaemonSetStatus)),
         ],
         (Ty::ReplicaSetSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::ReplicaSetSpec)),
             ("status", F::Obj(Ty::ReplicaSetStatus)),
         ],
         (Ty::ReplicationControllerSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::ReplicationControllerSpec)),
             ("status", F::Obj(Ty::ReplicationControllerStatus)),
         ],
         (Ty::JobSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::JobSpec)),
             ("status", F::Obj(Ty::JobStatus)),
         ],
         (Ty::CronJobSpec, _) => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::CronJobSpec)),
             ("status", F::Obj(Ty::CronJobStatus)),
         ],
         _ => &[
-            ("apiVersion", F::Omit),
-            ("kind", F::Omit),
+            ("apiVersion", F::Omit(S::Str)),
+            ("kind", F::Omit(S::Str)),
             ("metadata", F::Obj(Ty::ObjectMeta)),
             ("spec", F::Obj(Ty::DeploymentConfigSpec)),
             ("status", F::Obj(Ty::DeploymentConfigStatus)),
@@ -799,8 +859,8 @@ fn keep(v: &mut Value, field: F) -> bool {
             }
             true
         }
-        F::Omit => !is_zero(v),
-        F::Keep => !v.is_null(),
+        F::Omit(_) => !is_zero(v),
+        F::Keep(_) => !v.is_null(),
         F::ReqStr | F::ReqInt | F::ReqBool | F::ReqQuantity => {
             if v.is_null() {
                 *v = zero(field);
@@ -881,6 +941,204 @@ fn write_go_json(out: &mut String, value: &Value, ty: Ty) {
             out.push(']');
         }
         other => out.push_str(&super::status::go_json(other)),
+    }
+}
+
+/// A value Go's typed decoding would refuse: where (a field path from the object's root,
+/// `spec.template.spec.containers[0].image`) and what was found there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct TypeError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Checks `value`, read as a `ty`, the way decoding it into `k8s.io/api`'s Go structs would:
+/// structs are objects, slices arrays (of objects where the element is a struct), strings
+/// strings, integers integral numbers, booleans booleans, `map[string]string` maps of
+/// strings. `null` is Go's zero value and always accepted; fields the schema does not know
+/// are not checked (the round trip keeps them as they are). The first error is returned.
+pub(crate) fn check(value: &Value, ty: Ty, path: &str) -> Result<(), TypeError> {
+    let Value::Object(map) = value else {
+        return if value.is_null() {
+            Ok(())
+        } else {
+            Err(mismatch(path, "an object", value))
+        };
+    };
+    let fields = &sorted(ty).fields;
+    for (key, v) in map {
+        let Ok(i) = fields.binary_search_by(|(n, _)| (*n).cmp(key.as_str())) else {
+            continue;
+        };
+        let Some((_, field)) = fields.get(i) else {
+            continue;
+        };
+        let here = join(path, key);
+        // Go's integer fields are int32 but for a few int64 ones: a value out of range
+        // does not decode.
+        let field = match *field {
+            F::ReqInt | F::Omit(S::Int) | F::Keep(S::Int)
+                if !INT64_FIELDS.contains(&key.as_str()) =>
+            {
+                F::Keep(S::Int32)
+            }
+            f => f,
+        };
+        check_field(v, field, &here)?;
+    }
+    Ok(())
+}
+
+fn check_field(v: &Value, field: F, path: &str) -> Result<(), TypeError> {
+    if v.is_null() {
+        return Ok(());
+    }
+    match field {
+        F::Obj(ty) | F::Ptr(ty) => check(v, ty, path),
+        F::List(ty) | F::ReqList(ty) => {
+            let Value::Array(items) = v else {
+                return Err(mismatch(path, "a list", v));
+            };
+            for (n, item) in items.iter().enumerate() {
+                let here = format!("{path}[{n}]");
+                if !item.is_object() {
+                    return Err(mismatch(&here, "an object", item));
+                }
+                check(item, ty, &here)?;
+            }
+            Ok(())
+        }
+        F::ReqStr => scalar(v, S::Str, path),
+        F::ReqInt => scalar(v, S::Int, path),
+        F::ReqBool => scalar(v, S::Bool, path),
+        F::ReqQuantity => scalar(v, S::Quantity, path),
+        F::Omit(s) | F::Keep(s) => scalar(v, s, path),
+    }
+}
+
+fn scalar(v: &Value, s: S, path: &str) -> Result<(), TypeError> {
+    let ok = match (s, v) {
+        (_, Value::Null) => true,
+        (S::Str, Value::String(_)) | (S::Bool, Value::Bool(_)) => true,
+        (S::Int, Value::Number(n)) => is_integral(n),
+        (S::Int32, Value::Number(n)) => {
+            is_integral(n)
+                && n.as_f64()
+                    .is_some_and(|f| (-2_147_483_648.0..=2_147_483_647.0).contains(&f))
+        }
+        (S::IntOrStr, Value::String(_)) => true,
+        (S::IntOrStr, Value::Number(n)) => {
+            is_integral(n)
+                && n.as_f64()
+                    .is_some_and(|f| (-2_147_483_648.0..=2_147_483_647.0).contains(&f))
+        }
+        (S::Quantity, Value::String(_) | Value::Number(_)) => true,
+        (S::AnyObj, Value::Object(_)) => true,
+        (S::AnyList, Value::Array(items)) => {
+            for (n, item) in items.iter().enumerate() {
+                if !item.is_object() {
+                    return Err(mismatch(&format!("{path}[{n}]"), "an object", item));
+                }
+            }
+            true
+        }
+        (S::StrMap, Value::Object(m)) => {
+            for (k, item) in m {
+                if !item.is_string() && !item.is_null() {
+                    let text = item.to_string();
+                    return Err(TypeError {
+                        path: join(path, k),
+                        message: format!(
+                            "values must be strings, got {text} (quote it: {})",
+                            Value::from(text.as_str())
+                        ),
+                    });
+                }
+            }
+            true
+        }
+        (S::QuantityMap, Value::Object(m)) => {
+            for (k, item) in m {
+                scalar(item, S::Quantity, &join(path, k))?;
+            }
+            true
+        }
+        (S::StrList, Value::Array(items)) => {
+            for (n, item) in items.iter().enumerate() {
+                if !item.is_string() {
+                    return Err(mismatch(&format!("{path}[{n}]"), "a string", item));
+                }
+            }
+            true
+        }
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let wanted = match s {
+        S::Str => "a string",
+        S::Int => "an integer",
+        S::Int32 => "an integer from -2147483648 to 2147483647",
+        S::Bool => "a boolean (true or false)",
+        S::IntOrStr => "an integer or a string",
+        S::StrMap => "a map of strings",
+        S::StrList => "a list of strings",
+        S::Quantity => "a quantity (a string such as \"100m\" or a number)",
+        S::QuantityMap => "a map of quantities",
+        S::AnyObj => "an object",
+        S::AnyList => "a list",
+    };
+    Err(mismatch(path, wanted, v))
+}
+
+fn is_integral(n: &serde_json::Number) -> bool {
+    n.is_i64()
+        || n.is_u64()
+        || n.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+}
+
+/// `path.key` (kubectl's field paths: a key with dots stays as it is).
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The error for a value of the wrong JSON type, quoting what was found.
+fn mismatch(path: &str, wanted: &str, found: &Value) -> TypeError {
+    let shown = |v: &Value| {
+        let t = v.to_string();
+        if t.chars().count() > 40 {
+            format!("{}…", t.chars().take(40).collect::<String>())
+        } else {
+            t
+        }
+    };
+    let what = match found {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", shown(&Value::from(s.as_str()))),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "a map".to_string(),
+    };
+    let mut message = format!("must be {wanted}, got {what}");
+    if wanted == "a string" && matches!(found, Value::Bool(_) | Value::Number(_)) {
+        let text = found.to_string();
+        message.push_str(&format!(" (quote it: {})", Value::from(text.as_str())));
+    }
+    TypeError {
+        path: if path.is_empty() {
+            "(document)".into()
+        } else {
+            path.to_string()
+        },
+        message,
     }
 }
 

@@ -285,6 +285,14 @@ impl<'a> Injector<'a> {
 
     /// The first half of [`Injector::inject_document`]: its objects' templates rendered.
     fn start_document(&self, doc: Document) -> Result<Started, InjectError> {
+        // Typed first, as Go decodes it: nothing is rendered for an object Go would refuse.
+        super::validate::document(&doc)
+            .and_then(|()| super::validate::injectable(&doc))
+            .map_err(|e| InjectError {
+                at: e.at.clone(),
+                object: e.object.clone(),
+                error: PipelineError::Other(e.error.to_string()),
+            })?;
         let is_list = doc.api_version() == "v1" && doc.kind() == "List";
         let release = self.params.release;
         let kind = kube_inject_kind(doc.api_version(), doc.kind(), release);
@@ -542,6 +550,13 @@ impl<'a> Injector<'a> {
             }
             _ => d.reason,
         })
+    }
+}
+
+impl Injector<'_> {
+    /// True for a document of a kind kube-inject injects in this injector's release.
+    pub fn injects(&self, doc: &Document) -> bool {
+        kube_inject_kind(doc.api_version(), doc.kind(), self.params.release).is_some()
     }
 }
 

@@ -319,7 +319,8 @@ pub(crate) fn render_typed_pod(
 
     let proxy_envs = proxy_envs(&original, &settings, params);
     let status_port = settings.status_port.to_string();
-    let stripped = status::reinsert_overrides(status::strip(&original, &status_port))
+    let stripped = status::strip(&original, &status_port)
+        .and_then(status::reinsert_overrides)
         .map_err(PipelineError::Other)?;
     let stripped_is_original = status::previous(&original).is_none()
         && pod::annotation(&original, status::OVERRIDES).is_none();

@@ -82,8 +82,21 @@ impl InjectionStatus {
     }
 
     /// Parses the annotation as Istio does: any JSON object; anything else is no status.
+    /// (serde would also read a struct from a JSON array, `[]` as an empty record: an array
+    /// is not an object to Go.)
     pub fn parse(s: &str) -> Option<InjectionStatus> {
-        serde_json::from_str(s).ok()
+        match serde_json::from_str::<Value>(s) {
+            Ok(v @ Value::Object(_)) => serde_json::from_value(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether the record names nothing the injection added.
+    pub fn is_empty(&self) -> bool {
+        self.containers.is_empty()
+            && self.init_containers.is_empty()
+            && self.volumes.is_empty()
+            && self.image_pull_secrets.is_empty()
     }
 }
 
@@ -113,10 +126,15 @@ pub fn previous(pod: &Value) -> Option<InjectionStatus> {
 /// Istio's `stripPod`: remove the containers a previous injection lists, clear the
 /// Prometheus annotations it set (when they point at the status port) and the record itself.
 /// Volumes stay: the strategic merge re-merges them by name.
-pub fn strip(pod: &Value, status_port: &str) -> Value {
+///
+/// Unlike Istio, a record that names something the app still needs is an error rather than
+/// a deletion (see [`check_owned`]): a hand-edited or copied record must not cost the user a
+/// container.
+pub fn strip(pod: &Value, status_port: &str) -> Result<Value, String> {
     let Some(prev) = previous(pod) else {
-        return pod.clone();
+        return Ok(pod.clone());
     };
+    check_owned(pod, &prev)?;
     let mut out = pod.clone();
     for name in &prev.containers {
         pod::modify(
@@ -136,7 +154,85 @@ pub fn strip(pod: &Value, status_port: &str) -> Value {
         super::prometheus::clear(&mut out);
     }
     pod::remove_annotation(&mut out, STATUS);
-    out
+    Ok(out)
+}
+
+/// Whether everything `record` names belongs to the injection alone, so removing it loses
+/// nothing of the app's. Refused, naming the field:
+/// - a record naming every container of the pod (the app would have none left);
+/// - a record naming the container `kubectl.kubernetes.io/default-container` points at
+///   (the injector sets it to the first *app* container);
+/// - a name the pod has twice in one list (which one was injected?);
+/// - a volume the record names that a container staying in the pod still mounts.
+pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> {
+    for (list, names, what) in [
+        (List::Containers, &record.containers, "containers"),
+        (
+            List::InitContainers,
+            &record.init_containers,
+            "initContainers",
+        ),
+    ] {
+        let present = pod::containers(pod, list);
+        for n in names {
+            if present.iter().filter(|c| pod::name_of(c) == n).count() > 1 {
+                return Err(format!(
+                    "the {STATUS} record lists {what} {n:?}, and the pod has two of that name; \
+                     refusing to guess which one was injected"
+                ));
+            }
+        }
+        // A gateway's only container is its own `istio-proxy`, which the gateway template
+        // completes: removing it is Istio's re-injection, not a loss of the app.
+        if list == List::Containers
+            && !present.is_empty()
+            && present
+                .iter()
+                .all(|c| names.iter().any(|n| n == pod::name_of(c)))
+            && present.iter().any(|c| pod::name_of(c) != super::pod::PROXY)
+        {
+            return Err(format!(
+                "the {STATUS} record lists every container of the pod ({}); removing them \
+                 would leave the app without one, so the record cannot be the injector's",
+                names.join(", ")
+            ));
+        }
+    }
+    if let Some(app) = pod::annotation(pod, "kubectl.kubernetes.io/default-container")
+        && record.containers.iter().any(|n| n == app)
+        && app != super::pod::PROXY
+    {
+        return Err(format!(
+            "the {STATUS} record lists container {app:?}, which \
+             kubectl.kubernetes.io/default-container names as the app's own; refusing to remove it"
+        ));
+    }
+    for (list, removed) in [
+        (List::Containers, &record.containers),
+        (List::InitContainers, &record.init_containers),
+    ] {
+        for c in pod::containers(pod, list) {
+            let name = pod::name_of(c);
+            if removed.iter().any(|n| n == name) {
+                continue;
+            }
+            let mounts = c
+                .get("volumeMounts")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for m in mounts {
+                let v = pod::name_of(m);
+                if record.volumes.iter().any(|n| n == v) {
+                    return Err(format!(
+                        "the {STATUS} record lists volume {v:?}, which container {name:?} \
+                         (not added by the injection) still mounts; refusing to remove it"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Containers to keep across re-injection (`proxy.istio.io/overrides`).
@@ -199,6 +295,9 @@ mod tests {
             InjectionStatus::parse(r#"{"version":"abc","containers":["istio-proxy"]}"#).unwrap();
         assert_eq!(s.containers, vec!["istio-proxy"]);
         assert!(InjectionStatus::parse("not json").is_none());
+        assert!(InjectionStatus::parse("[]").is_none());
+        assert!(InjectionStatus::parse(r#"["istio-proxy"]"#).is_none());
+        assert!(InjectionStatus::parse("{}").unwrap().is_empty());
     }
 
     #[test]
@@ -215,7 +314,7 @@ mod tests {
             "spec": {"initContainers": [{"name": "istio-init"}, {"name": "mine"}],
                      "containers": [{"name": "app"}, {"name": "istio-proxy"}]}
         });
-        let out = strip(&pod, "15020");
+        let out = strip(&pod, "15020").unwrap();
         assert_eq!(
             out,
             json!({"metadata": {"annotations": {"keep": "x"}},
@@ -223,7 +322,93 @@ mod tests {
         );
         // Without a record nothing changes.
         let plain = json!({"spec": {"containers": [{"name": "istio-proxy"}]}});
-        assert_eq!(strip(&plain, "15020"), plain);
+        assert_eq!(strip(&plain, "15020").unwrap(), plain);
+    }
+
+    #[test]
+    fn records_naming_what_the_app_needs_are_refused() {
+        let rec = |r: &str, spec: Value, ann: Value| {
+            let mut a = ann;
+            a[STATUS] = Value::from(r);
+            json!({"metadata": {"annotations": a}, "spec": spec})
+        };
+        // (case, pod, expected error substring or None when the strip is safe)
+        let cases = [
+            (
+                "the app's only container",
+                rec(
+                    r#"{"containers":["web"]}"#,
+                    json!({"containers": [{"name": "web"}]}),
+                    json!({}),
+                ),
+                Some("every container"),
+            ),
+            (
+                "every container, proxy included",
+                rec(
+                    r#"{"containers":["web","istio-proxy"]}"#,
+                    json!({"containers": [{"name": "web"}, {"name": "istio-proxy"}]}),
+                    json!({}),
+                ),
+                Some("every container"),
+            ),
+            (
+                "the default container",
+                rec(
+                    r#"{"containers":["istio-proxy","web"]}"#,
+                    json!({"containers": [{"name": "web"}, {"name": "istio-proxy"}, {"name": "log"}]}),
+                    json!({"kubectl.kubernetes.io/default-container": "web"}),
+                ),
+                Some("default-container"),
+            ),
+            (
+                "a volume the app mounts",
+                rec(
+                    r#"{"containers":["istio-proxy"],"volumes":["data"]}"#,
+                    json!({"containers": [{"name": "web", "volumeMounts": [{"name": "data", "mountPath": "/d"}]}, {"name": "istio-proxy"}],
+                           "volumes": [{"name": "data"}]}),
+                    json!({}),
+                ),
+                Some("volume \"data\""),
+            ),
+            (
+                "a volume an app init container mounts",
+                rec(
+                    r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["data"]}"#,
+                    json!({"initContainers": [{"name": "setup", "volumeMounts": [{"name": "data"}]}, {"name": "istio-init"}],
+                           "containers": [{"name": "web"}, {"name": "istio-proxy"}], "volumes": [{"name": "data"}]}),
+                    json!({}),
+                ),
+                Some("setup"),
+            ),
+            (
+                "two containers of a listed name",
+                rec(
+                    r#"{"containers":["istio-proxy"]}"#,
+                    json!({"containers": [{"name": "web"}, {"name": "istio-proxy"}, {"name": "istio-proxy"}]}),
+                    json!({}),
+                ),
+                Some("two of that name"),
+            ),
+            (
+                "a real injection",
+                rec(
+                    r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"]}"#,
+                    json!({"initContainers": [{"name": "istio-init"}],
+                           "containers": [{"name": "web"}, {"name": "istio-proxy", "volumeMounts": [{"name": "istio-envoy"}]}],
+                           "volumes": [{"name": "istio-envoy"}]}),
+                    json!({"kubectl.kubernetes.io/default-container": "web"}),
+                ),
+                None,
+            ),
+        ];
+        for (case, pod, want) in cases {
+            match (strip(&pod, "15020"), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(w)) => assert!(e.contains(w), "{case}: {e}"),
+                (got, want) => panic!("{case}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 
     #[test]

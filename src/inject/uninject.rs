@@ -84,6 +84,12 @@ pub struct StripResult {
 
 /// Strips every workload of one document (a List item by item); other kinds pass through.
 pub fn strip_document(doc: &Document) -> Result<StripResult, UninjectError> {
+    // Typed first, as for inject: a container list that is a map is refused, not emptied.
+    super::validate::document(doc).map_err(|e| UninjectError {
+        at: e.at,
+        object: e.object.unwrap_or_else(|| "document".into()),
+        message: e.error.to_string(),
+    })?;
     let mut result = StripResult {
         at: doc.at.clone(),
         output: None,
@@ -222,6 +228,12 @@ pub fn strip_pod(
     let record = InjectionStatus::parse(raw).ok_or_else(|| {
         format!("annotation {STATUS} is not a JSON object ({raw:?}); refusing to guess what was injected")
     })?;
+    if record.is_empty() {
+        return Err(format!(
+            "annotation {STATUS} lists no container, init container, volume or pull secret \
+             ({raw:?}); refusing to report a strip that removes nothing of the sidecar"
+        ));
+    }
     let overrides = status::Overrides::of(pod)?;
 
     // Read what the proxy carries before it is removed.
@@ -247,7 +259,7 @@ pub fn strip_pod(
     let prometheus_rewritten = super::prometheus::port(pod) == Some(status_port.as_str());
 
     // The webhook's own stripPod: listed containers, Prometheus annotations, the record.
-    let mut out = status::strip(pod, &status_port);
+    let mut out = status::strip(pod, &status_port)?;
     for n in &record.containers {
         report.changes.push(format!("removed container {n}"));
     }
@@ -619,13 +631,24 @@ mod tests {
             ),
             (
                 "bad overrides are refused",
-                json!({"metadata": {"annotations": {STATUS: "{}", OVERRIDES: "{"}}, "spec": {}}),
+                json!({"metadata": {"annotations": {STATUS: r#"{"containers":["istio-proxy"]}"#, OVERRIDES: "{"}},
+                       "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}}),
                 Err("not valid JSON"),
             ),
             (
-                "empty record strips the record only",
-                json!({"metadata": {"annotations": {STATUS: "{}"}}, "spec": {"containers": [{"name": "app"}]}}),
-                Ok(true),
+                "empty record is refused, not reported as stripped",
+                json!({"metadata": {"annotations": {STATUS: "{}"}}, "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}}),
+                Err("lists no container"),
+            ),
+            (
+                "an array record is refused",
+                json!({"metadata": {"annotations": {STATUS: "[]"}}, "spec": {"containers": [{"name": "app"}]}}),
+                Err("not a JSON object"),
+            ),
+            (
+                "a record naming the app's only container is refused",
+                json!({"metadata": {"annotations": {STATUS: r#"{"containers":["app"]}"#}}, "spec": {"containers": [{"name": "app"}]}}),
+                Err("every container"),
             ),
         ];
         for (case, pod, want) in rows {

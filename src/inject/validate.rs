@@ -2,6 +2,185 @@
 //! `traffic.sidecar.istio.io/includeOutboundIPRanges` is a hard error, not a silently broken
 //! sidecar. Messages follow Istio's: `invalid value '<v>' for annotation '<k>': <reason>`.
 
+use serde_json::Value;
+
+pub use super::gotypes::TypeError;
+use super::gotypes::{self, Ty};
+use crate::manifest::{Document, WorkloadKind};
+
+/// An input object that Kubernetes' typed decoding would refuse, named by document and
+/// object: nothing is rendered or written for a run that has one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{at}{}: {error}", object.as_ref().map(|o| format!(" ({o})")).unwrap_or_default())]
+pub struct InputError {
+    pub at: crate::manifest::DocRef,
+    /// `Deployment default/web`, when the document says.
+    pub object: Option<String>,
+    pub error: TypeError,
+}
+
+/// Types one document the way `kubectl apply` and `istioctl kube-inject` decode it (see
+/// [`object`]); a document of comments only (`null`) is accepted.
+pub fn document(doc: &Document) -> Result<(), InputError> {
+    if doc.value.is_null() {
+        return Ok(());
+    }
+    object(&doc.value, "").map_err(|error| InputError {
+        at: doc.at.clone(),
+        object: describe(&doc.value),
+        error,
+    })
+}
+
+/// What `inject` needs beyond [`document`]: each pod (a workload's pod template, each
+/// item of a List) has a container, as the API server requires — a pod without one would
+/// come out holding only the sidecar. Init containers count (with native sidecars Istio's
+/// own output has `containers: []`). `check` and `explain` decide on metadata alone and
+/// do not ask for this.
+pub fn injectable(doc: &Document) -> Result<(), InputError> {
+    /// `(JSON pointer of a pod spec, its field path)` for each pod of `v`.
+    fn pods(v: &Value, pointer: &str, path: &str, out: &mut Vec<(String, String)>) {
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        if let Some(Value::Array(items)) = v.get("items")
+            && kind.ends_with("List")
+        {
+            for (n, item) in items.iter().enumerate() {
+                pods(
+                    item,
+                    &format!("{pointer}/items/{n}"),
+                    &format!("{path}items[{n}]."),
+                    out,
+                );
+            }
+            return;
+        }
+        if let Some(k) = WorkloadKind::from_kind(kind) {
+            let t = k.pod_template_pointer();
+            if v.pointer(t).is_some_and(|t| !t.is_null()) {
+                let spec = t.trim_start_matches('/').replace('/', ".");
+                let spec = if spec.is_empty() {
+                    "spec".to_string()
+                } else {
+                    format!("{spec}.spec")
+                };
+                out.push((format!("{pointer}{t}/spec"), format!("{path}{spec}")));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    pods(&doc.value, "", "", &mut found);
+    for (pointer, path) in found {
+        let spec = doc.value.pointer(&pointer);
+        let has = |key: &str| {
+            spec.and_then(|s| s.get(key))
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        };
+        if !has("containers") && !has("initContainers") {
+            return Err(InputError {
+                at: doc.at.clone(),
+                object: describe(&doc.value),
+                error: TypeError {
+                    path: format!("{path}.containers"),
+                    message: "is required: a pod needs at least one container".into(),
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `Kind namespace/name` of an object, for messages.
+fn describe(v: &Value) -> Option<String> {
+    let kind = v.get("kind")?.as_str()?;
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let (ns, name) = (s("/metadata/namespace"), s("/metadata/name"));
+    Some(match (ns.is_empty(), name.is_empty()) {
+        (_, true) => kind.to_string(),
+        (true, false) => format!("{kind} {name}"),
+        (false, false) => format!("{kind} {ns}/{name}"),
+    })
+}
+
+/// One object (a document, or an item of a List at `path`): a mapping with string
+/// `apiVersion` and `kind`, metadata typed as `ObjectMeta`, a workload typed as its Go
+/// struct (containers, volumes, init containers as lists of objects, strings as strings,
+/// …), a `List`'s items each an object checked the same way.
+pub fn object(value: &Value, path: &str) -> Result<(), TypeError> {
+    let at = |field: &str| {
+        if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    let Value::Object(map) = value else {
+        return Err(TypeError {
+            path: if path.is_empty() {
+                "(document)".into()
+            } else {
+                path.into()
+            },
+            message: format!(
+                "must be an object with apiVersion and kind, got {}",
+                type_name(value)
+            ),
+        });
+    };
+    // kubectl also requires apiVersion; kube-inject passes a document without one through
+    // untouched, so only its type is checked.
+    for field in ["apiVersion", "kind"] {
+        match map.get(field) {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(v) if !v.is_null() && !v.is_string() => {
+                return Err(TypeError {
+                    path: at(field),
+                    message: format!("must be a string, got {}", type_name(v)),
+                });
+            }
+            _ if field == "apiVersion" => {}
+            _ => {
+                return Err(TypeError {
+                    path: at(field),
+                    message: "is missing: every Kubernetes object names its kind".into(),
+                });
+            }
+        }
+    }
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    let api = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if let Some(meta) = map.get("metadata") {
+        gotypes::check(meta, Ty::ObjectMeta, &at("metadata"))?;
+    }
+    if kind.ends_with("List") && map.contains_key("items") {
+        gotypes::check(value, Ty::List, path)?;
+        if let Some(Value::Array(items)) = map.get("items") {
+            for (n, item) in items.iter().enumerate() {
+                object(item, &at(&format!("items[{n}]")))?;
+            }
+        }
+        return Ok(());
+    }
+    let workload = WorkloadKind::from_kind(kind).or((kind == "DeploymentConfig"
+        && (api == "v1" || api.starts_with("apps.openshift.io/")))
+    .then_some(WorkloadKind::DeploymentConfig));
+    if let Some(k) = workload {
+        gotypes::check(value, gotypes::workload_type(k), path)?;
+    }
+    Ok(())
+}
+
+fn type_name(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a map".into(),
+    }
+}
+
 use std::net::IpAddr;
 
 use super::pod::parse_bool;

@@ -104,11 +104,11 @@ pub fn parse_document(source: &str, index: usize, raw: String) -> Result<Documen
     }
 }
 
-/// Parses one YAML (or JSON) document into a JSON value; YAML-only constructs that JSON
-/// cannot hold (non-string keys) are an error, as they are for `sigs.k8s.io/yaml`.
+/// Parses one YAML (or JSON) document into a JSON value as Kubernetes reads it
+/// (`sigs.k8s.io/yaml`: YAML 1.1 resolution, merge keys, JSON read as JSON; see
+/// [`crate::yaml::kube`]).
 pub fn parse_yaml(text: &str) -> Result<Value, String> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    serde_json::to_value(yaml).map_err(|e| e.to_string())
+    crate::yaml::kube::from_str(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

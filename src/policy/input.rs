@@ -276,7 +276,7 @@ mod tests {
         let (g, ..) = gather_text(
             "kind: Pod\nmetadata: {name: p, labels: {a: '1'}}\nspec: {hostNetwork: true}\n---\n\
              apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: web, labels: {sidecar.istio.io/inject: 'true'}}\n\
-             spec: {template: {metadata: {labels: {b: '2'}, annotations: {x: y}}}}\n---\n\
+             spec: {template: {metadata: {labels: {b: '2'}, annotations: {x: z}}}}\n---\n\
              kind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: {metadata: {annotations: {sidecar.istio.io/inject: 'false'}}, spec: {template: {metadata: {labels: {c: '3'}}}}}}\n",
         )
         .unwrap();
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(s[0].pod.labels["a"], "1");
         assert_eq!(s[1].namespace, "web");
         assert_eq!(s[1].pod.labels["b"], "2");
-        assert_eq!(s[1].pod.annotations["x"], "y");
+        assert_eq!(s[1].pod.annotations["x"], "z");
         assert_eq!(
             s[1].pod.misplaced,
             [Misplaced {

@@ -157,7 +157,10 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         "  ",
         &format!(
             "{} {}/{}: {verdict} (decided by {}{via})",
-            r.kind, r.namespace, r.name, d.decided_by
+            r.kind,
+            super::escape(r.namespace),
+            super::escape(r.name),
+            d.decided_by
         ),
         width,
     );
@@ -172,9 +175,9 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         let glyph = if st.matched { "✔" } else { "✘" };
         let head = format!("  {glyph} {:<rule_width$}  ", st.rule.as_str());
         let detail = if st.decided {
-            format!("{}  ← decided", st.detail)
+            format!("{}  ← decided", super::escape(&st.detail))
         } else {
-            st.detail.clone()
+            super::escape(&st.detail).into_owned()
         };
         let mut block = wrapped(&head, &hang, &detail, width);
         if st.decided {
@@ -187,9 +190,14 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         out.push_str(&block);
         if let Some(f) = &st.field {
             out.push_str(
-                &wrapped(&format!("{hang}↳ "), &format!("{hang}  "), f, width)
-                    .dimmed()
-                    .to_string(),
+                &wrapped(
+                    &format!("{hang}↳ "),
+                    &format!("{hang}  "),
+                    &super::escape(f),
+                    width,
+                )
+                .dimmed()
+                .to_string(),
             );
         }
     }
@@ -204,7 +212,11 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
             out.push_str(&wrapped(
                 "    ",
                 "      ",
-                &format!("{}: {} ({from})", f.fact, f.value),
+                &format!(
+                    "{}: {} ({from})",
+                    f.fact,
+                    super::escape(&f.value.to_string())
+                ),
                 width,
             ));
         }
@@ -213,7 +225,7 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         out.push_str(&wrapped(
             &format!("  {} ", "note:".yellow().bold()),
             "        ",
-            &f.message,
+            &super::escape(&f.message),
             width,
         ));
     }
@@ -221,7 +233,7 @@ pub fn explain_text(r: &ObjectReport<'_>, width: Option<usize>) -> String {
         out.push_str(&wrapped(
             &format!("  {} ", "hint:".cyan().bold()),
             "        ",
-            h,
+            &super::escape(h),
             width,
         ));
     }

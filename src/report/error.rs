@@ -67,15 +67,18 @@ pub fn render_error(err: &anyhow::Error) -> String {
     let mut chain = err.chain();
     let mut text = String::new();
     if let Some(top) = chain.next() {
+        let top = super::escape_lines(&top.to_string()).into_owned();
         text.push_str(&format!("{} {top}\n", "error:".red().bold()));
     }
     for cause in chain {
+        let cause = super::escape_lines(&cause.to_string()).into_owned();
         text.push_str(&format!("  {} {cause}\n", "Caused by:".bold()));
     }
     let hint = err
         .chain()
         .find_map(|e| e.downcast_ref::<Hinted>().map(|h| h.hint.clone()));
     if let Some(hint) = hint {
+        let hint = super::escape_lines(&hint).into_owned();
         text.push_str(&format!("\n{} {hint}\n", "hint:".cyan().bold()));
     }
     text

@@ -10,6 +10,7 @@ pub mod check;
 pub mod color;
 pub mod decision;
 mod error;
+mod escape;
 pub mod jsonpath;
 pub mod output;
 mod printer;
@@ -17,6 +18,7 @@ pub mod progress;
 pub mod table;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};
+pub use escape::{cell, escape, escape_lines, pad};
 pub use output::{Machine, machine};
 pub use printer::{BrokenPipe, stderr, stdout, stdout_parts};
 

@@ -39,9 +39,15 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// A cell; its text is escaped for the terminal ([`super::escape`]): cells carry names
+    /// and values from the input.
     pub fn styled(text: impl Into<String>, style: Style) -> Cell {
+        let text = text.into();
         Cell {
-            text: text.into(),
+            text: match super::escape(&text) {
+                std::borrow::Cow::Borrowed(_) => text,
+                std::borrow::Cow::Owned(e) => e,
+            },
             style,
         }
     }
@@ -49,10 +55,7 @@ impl Cell {
 
 impl<T: Into<String>> From<T> for Cell {
     fn from(text: T) -> Cell {
-        Cell {
-            text: text.into(),
-            style: Style::Plain,
-        }
+        Cell::styled(text, Style::Plain)
     }
 }
 

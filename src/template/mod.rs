@@ -80,6 +80,11 @@ pub struct Limits {
     pub max_range_iterations: u64,
     /// Nesting of `render` (legacy templates rendering strings as templates).
     pub max_nested_renders: usize,
+    /// Steps (nodes walked, commands evaluated) of one render: the stock sidecar template
+    /// takes about 10,000.
+    pub max_steps: u64,
+    /// Wall time of one render, in milliseconds.
+    pub max_millis: u64,
 }
 
 impl Default for Limits {
@@ -88,7 +93,41 @@ impl Default for Limits {
             max_output: 16 << 20,
             max_range_iterations: 1_000_000,
             max_nested_renders: 8,
+            max_steps: 20_000_000,
+            max_millis: 20_000,
         }
+    }
+}
+
+/// What all renders of one run (one process: one `kubectl inject` command) may spend
+/// together, beyond each render's [`Limits`]: a template that stays within its own limits
+/// for each of thousands of pods is still stopped, naming the template and where it was.
+pub mod run_budget {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Steps of all renders together (a few minutes of rendering).
+    pub const STEPS: u64 = 2_000_000_000;
+    /// Bytes of output of all renders together.
+    pub const OUTPUT: u64 = 512 << 20;
+
+    static STEPS_USED: AtomicU64 = AtomicU64::new(0);
+    static OUTPUT_USED: AtomicU64 = AtomicU64::new(0);
+
+    /// Steps left for the run.
+    pub fn steps_left() -> u64 {
+        STEPS.saturating_sub(STEPS_USED.load(Ordering::Relaxed))
+    }
+
+    pub(super) fn spend(steps: u64, output: u64) -> u64 {
+        STEPS_USED.fetch_add(steps, Ordering::Relaxed);
+        OUTPUT_USED.fetch_add(output, Ordering::Relaxed) + output
+    }
+
+    /// Starts a new run's budget (for callers that run many independent inputs in one
+    /// process: the fuzz targets, tests).
+    pub fn reset() {
+        STEPS_USED.store(0, Ordering::Relaxed);
+        OUTPUT_USED.store(0, Ordering::Relaxed);
     }
 }
 
@@ -115,6 +154,11 @@ pub enum TemplateError {
     ExecNoPosition { name: String, message: String },
     #[error("template {name}: output exceeds {limit} bytes; stopped (a template that never ends?)")]
     OutputTooLarge { name: String, limit: usize },
+    #[error(
+        "template {name}: the renders of this run wrote more than {limit} bytes together; stopped \
+         (a template whose output grows with every pod?)"
+    )]
+    RunOutputTooLarge { name: String, limit: u64 },
 }
 
 impl TemplateError {
@@ -222,6 +266,15 @@ impl Template {
 
     /// Renders with `data` as the dot; the whole output, or the first error.
     pub fn render(&self, data: &Value) -> Result<String, TemplateError> {
+        let steps = self.limits.max_steps.min(run_budget::steps_left());
+        let mut budget = gotmpl::Budget {
+            steps,
+            deadline: Some((
+                std::time::Instant::now()
+                    + std::time::Duration::from_millis(self.limits.max_millis),
+                self.limits.max_millis,
+            )),
+        };
         let mut out = Bounded {
             // Istio's sidecar template renders ~6 KB: grow once, not a dozen times.
             buf: crate::yaml::pool::buffer(8 << 10),
@@ -238,11 +291,15 @@ impl Template {
             }));
             let saved_maps = STRING_MAPS.with(|m| m.replace(Vec::new()));
             mark_sidecar_string_maps(data);
-            let result = self.inner.execute_fmt(&mut out, data);
+            let result = self.inner.execute_fmt_bounded(&mut out, data, &mut budget);
             STRING_MAPS.with(|m| m.replace(saved_maps));
             r.replace(saved);
             result
         });
+        let written = run_budget::spend(
+            steps - budget.steps,
+            u64::try_from(out.buf.len()).unwrap_or(u64::MAX),
+        );
         if out.exceeded {
             return Err(TemplateError::OutputTooLarge {
                 name: self.name.clone(),
@@ -250,6 +307,12 @@ impl Template {
             });
         }
         result.map_err(|e| convert_error(&self.name, &self.source, e))?;
+        if written > run_budget::OUTPUT {
+            return Err(TemplateError::RunOutputTooLarge {
+                name: self.name.clone(),
+                limit: run_budget::OUTPUT,
+            });
+        }
         Ok(out.buf)
     }
 }

@@ -209,3 +209,80 @@ fn set_unset_merge_change_the_variable_as_go_maps_do() {
         "map[b:2] map[in:map[x:1]]"
     );
 }
+
+#[test]
+fn exponential_template_recursion_runs_out_of_steps_naming_where() {
+    // 2^40 calls within the nesting limit: stopped by the step budget, with a position.
+    let mut src = String::from(r#"{{ define "t0" }}x{{ end }}"#);
+    for i in 1..=40 {
+        let p = i - 1;
+        src.push_str(&format!("{{{{ define \"t{i}\" }}}}"));
+        src.push_str(&format!(
+            "{{{{ template \"t{p}\" . }}}}{{{{ template \"t{p}\" . }}}}"
+        ));
+        src.push_str("{{ end }}");
+    }
+    src.push_str(r#"{{ template "t40" . }}"#);
+    let limits = Limits {
+        max_steps: 100_000,
+        ..Limits::default()
+    };
+    let t = Template::parse_with("boom", &src, FuncSet::Current, limits).unwrap();
+    let start = std::time::Instant::now();
+    let e = t.render(&data(serde_json::json!({}))).unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    let msg = e.to_string();
+    assert!(msg.contains("budget of 100000 steps"), "{msg}");
+    assert!(msg.starts_with("template boom: line 1, column"), "{msg}");
+}
+
+#[test]
+fn expensive_loops_run_out_of_time() {
+    let limits = Limits {
+        max_millis: 200,
+        max_range_iterations: u64::MAX,
+        ..Limits::default()
+    };
+    let t = Template::parse_with(
+        "slow",
+        r#"{{ range $a := .l }}{{ range $b := $.l }}{{ $x := print $a $b }}{{ end }}{{ end }}"#,
+        FuncSet::Current,
+        limits,
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let l: Vec<u32> = (0..5000).collect();
+    let e = t.render(&data(serde_json::json!({ "l": l }))).unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        e.to_string().contains("time budget of 200 ms") || e.to_string().contains("budget of"),
+        "{e}"
+    );
+}
+
+#[test]
+fn string_literals_are_bytes_as_in_go() {
+    let d = data(serde_json::json!({}));
+    let t = Template::parse("t", r#"{{ "caf\xc3\xa9" }} {{ len "\xc3\xa9" }}"#).unwrap();
+    assert_eq!(t.render(&d).unwrap(), "café 2");
+    // A lone byte cannot be carried: refused when parsing, not turned into U+00FF.
+    let e = Template::parse("t", r#"{{ "\xff" }}"#).unwrap_err();
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    for bad in [
+        r#"{{ "\q" }}"#,
+        r#"{{ "\'" }}"#,
+        r#"{{ "\ud800" }}"#,
+        r#"{{ '\q' }}"#,
+        r#"{{ '' }}"#,
+    ] {
+        assert!(Template::parse("t", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn istio_indent_pads_a_negative_count_like_a_positive_one() {
+    // Istio's indent is fmt.Sprintf("% *s", n, ""): a negative width left-justifies.
+    let d = data(serde_json::json!({}));
+    let t = Template::parse("t", r#"{{ indent -2 "a\nb" }}|{{ indent 2 "a\nb" }}"#).unwrap();
+    assert_eq!(t.render(&d).unwrap(), "a\n  b|a\n  b");
+}

@@ -543,8 +543,15 @@ impl<'a> Parser<'a> {
             }
             *indent = widest.max(usize::try_from(parent + 1).unwrap_or(0)).max(1);
         }
-        if column < *indent || self.cur() == 0 {
+        let at_end = self.cur() == 0;
+        if column < *indent || at_end {
             self.pos = line_start;
+        }
+        // Indentation alone, then the end of the text: no content line, so the scalar ends
+        // here (the loop's own end check sees the line start again, and read the spaces as
+        // content: `"x\n  "` for `a: |-\n  x\n  `). Spaces past the indentation are content.
+        if at_end {
+            return Some(0);
         }
         Some(column)
     }

@@ -669,3 +669,23 @@ spec:
     
     
 "#;
+
+#[test]
+fn block_scalar_whose_last_line_is_only_indentation() {
+    // The issue's case and its neighbours: a last line of spaces alone, with or without a
+    // line end, more or fewer spaces than the block's indentation, each chomping.
+    for text in [
+        "a: |-\n  x\n  ",
+        "a: |-\n  x\n   ",
+        "a: |-\n  x\n ",
+        "a: |\n  x\n  ",
+        "a: |\n  x\n    ",
+        "a: |-\n  x\n  \n",
+        "a: |\n  x\n\n  ",
+        "a: |2-\n   x\n   ",
+        "- |-\n  x\n  ",
+        "a:\n  b: |-\n    x\n    ",
+    ] {
+        differential(text);
+    }
+}

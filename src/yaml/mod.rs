@@ -21,6 +21,7 @@
 mod emitter;
 pub mod fast;
 mod keys;
+pub mod kube;
 mod number;
 pub mod pool;
 mod resolve;

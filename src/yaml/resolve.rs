@@ -53,8 +53,12 @@ fn in_resolve_map(s: &str) -> bool {
 
 /// True when go-yaml would write `s` as a plain scalar: `resolve` finds a string and it is
 /// not a base-60 float.
+///
+/// One deliberate difference: go-yaml writes the string `<<` plain, which every YAML 1.1
+/// reader (go-yaml included) then takes as a merge key; it is quoted here, so an object
+/// with a `"<<"` key survives being written and read back.
 pub(super) fn plain_reads_as_string(s: &str) -> bool {
-    !resolves_to_other_type(s) && !is_base60_float(s)
+    s != "<<" && !resolves_to_other_type(s) && !is_base60_float(s)
 }
 
 /// go-yaml v2 `resolve("", s)` returns a tag other than `!!str`.

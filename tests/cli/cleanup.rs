@@ -37,6 +37,13 @@ fn strip_then_inject_gives_the_golden_injection() {
     // `JWT_POLICY`, extra probers): re-injecting it merged those leftovers of the earlier
     // injection in, and a strip rightly removes them, so injecting again cannot bring them back.
     let not_a_round_trip = ["TestInjection/[56] merge-probers.yaml.injected"];
+    // Custom templates that patch the app's own container list it in the status record,
+    // so Istio's strip would delete the app: cleanup refuses (the record does not own it).
+    let record_names_the_app = [
+        "TestInjection/[53] custom-template.yaml.injected",
+        "TestInjection/[82] grpc-agent.yaml.injected",
+        "TestInjection/[83] grpc-simple.yaml.injected",
+    ];
     let (mut passed, mut problems) = (0, Vec::new());
     for (i, c) in cases.iter().enumerate() {
         // Only cases whose injection we reproduce: the golden is then our own injection.
@@ -49,6 +56,13 @@ fn strip_then_inject_gives_the_golden_injection() {
         }
         let golden = inject_dir.join(c["want"].as_str().unwrap());
         let stripped_out = cleanup(&golden);
+        if record_names_the_app.contains(&case_id(c).as_str()) {
+            let err = String::from_utf8_lossy(&stripped_out.stderr);
+            if stripped_out.status.code() != Some(2) || !err.contains("lists every container") {
+                problems.push(format!("{}: not refused: {err}", case_id(c)));
+            }
+            continue;
+        }
         if !stripped_out.status.success() {
             problems.push(format!(
                 "{}: cleanup failed: {}",
@@ -95,7 +109,7 @@ fn strip_then_inject_gives_the_golden_injection() {
         }
     }
     eprintln!("cleanup round trip: {passed} passed");
-    assert!(passed > 100, "too few round trips ran: {passed}");
+    assert!(passed > 95, "too few round trips ran: {passed}");
     assert!(problems.is_empty(), "round trip:\n{}", problems.join("\n"));
 }
 

@@ -288,16 +288,16 @@ fn one_revisions_policy_does_not_change_anothers_pods() {
     ));
     y.push_str("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: rv-policy\n  labels: {istio.io/rev: rv-pa}\n---\n");
     apply(&y);
-    apply(&injected(&pod("rv-policy", "off", ""), &["-r", "rv-pa"]));
+    apply(&injected(&pod("rv-policy", "pa-pod", ""), &["-r", "rv-pa"]));
     let (code, r, stderr) = check(&["-n", "rv-policy"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(item(&r, "Pod", "off").get("drift").is_none());
+    assert!(item(&r, "Pod", "pa-pod").get("drift").is_none());
 
     // rv-pa's ConfigMap now says `policy: disabled`.
     apply(&configmap("rv-pa", true, "1.27.0"));
     let (code, r, stderr) = check(&["-n", "rv-policy"]);
     assert_eq!(code, Some(1), "{stderr}");
-    let off = item(&r, "Pod", "off");
+    let off = item(&r, "Pod", "pa-pod");
     assert_eq!(off["inject"], false);
     assert_eq!(off["decidedBy"], "policy");
     assert_eq!(drift_kind(off), "unexpected");

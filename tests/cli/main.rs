@@ -5,6 +5,7 @@
 
 mod util;
 
+mod badinput;
 mod check;
 mod cleanup;
 mod cluster_connect;
@@ -21,11 +22,14 @@ mod conformance;
 mod dist;
 mod explain;
 mod flags;
+mod fuzz;
 mod help;
 mod inject;
+mod input;
 mod kubectl;
 mod output;
 mod template;
 mod uninstall;
 mod verify_webhook;
 mod yaml;
+mod yaml_read;

@@ -311,3 +311,71 @@ fn cleanup_f_o_json_prints_json_manifests() {
     assert_eq!(report["objects"][0]["name"], "web/frontend");
     assert_eq!(report["objects"][0]["stripped"], true);
 }
+
+/// `inject -i` and `cleanup -i` keep each file's format: JSON stays JSON (it was rewritten
+/// as YAML), YAML stays YAML, and a JSON object nothing changed keeps its exact text.
+#[test]
+fn in_place_keeps_each_files_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy_yaml = util::read(&util::testdata("examples/deploy.yaml"));
+    let deploy: serde_json::Value = serde_yaml::from_str(&deploy_yaml).unwrap();
+    let json = dir.path().join("deploy.json");
+    std::fs::write(&json, serde_json::to_string(&deploy).unwrap()).unwrap();
+    let yaml = dir.path().join("deploy.yaml");
+    std::fs::write(&yaml, &deploy_yaml).unwrap();
+    let service = dir.path().join("svc.json");
+    let service_text = "{ \"apiVersion\": \"v1\", \"kind\": \"Service\",\n  \"metadata\": {\"name\": \"web\"}, \"spec\": {\"ports\": [{\"port\": 80}]} }\n";
+    std::fs::write(&service, service_text).unwrap();
+
+    let out = util::bin()
+        .args(["inject", "-i", "-f"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let injected: serde_json::Value =
+        serde_json::from_str(&util::read(&json)).expect("deploy.json is still JSON");
+    let containers = |v: &serde_json::Value| -> Vec<String> {
+        let spec = &v["spec"]["template"]["spec"];
+        ["initContainers", "containers"]
+            .iter()
+            .flat_map(|k| spec[k].as_array().cloned().unwrap_or_default())
+            .map(|c| c["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        containers(&injected),
+        ["istio-init", "istio-proxy", "frontend"]
+    );
+    assert!(util::read(&json).starts_with("{\n  \"apiVersion\": \"apps/v1\",\n"));
+    assert!(util::read(&yaml).starts_with("apiVersion: apps/v1\n"));
+    let from_yaml: serde_json::Value =
+        serde_yaml::from_str(util::read(&yaml).trim_end_matches("---\n")).unwrap();
+    assert_eq!(from_yaml, injected, "the same injection in both formats");
+    assert_eq!(
+        util::read(&service),
+        service_text,
+        "untouched, byte for byte"
+    );
+
+    let out = util::bin()
+        .args(["cleanup", "-i", "-f"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let clean: serde_json::Value =
+        serde_json::from_str(&util::read(&json)).expect("still JSON after cleanup -i");
+    assert_eq!(containers(&clean), ["frontend"]);
+}

@@ -640,7 +640,7 @@ fn render_only_takes_a_template_by_name_from_the_injector_config() {
     let pod = dir.path().join("pod.yaml");
     std::fs::write(
         &pod,
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: app, image: x}]}\n",
     )
     .unwrap();
     let run = |name: &str| {
@@ -674,5 +674,50 @@ fn render_only_takes_a_template_by_name_from_the_injector_config() {
             "error: no template file nope, and {0} has no template named nope\n\nhint: templates in {0}: hello\n",
             cfg.display()
         )
+    );
+}
+
+/// `--render-only` renders over the very data `inject` builds: the embedded default's values
+/// (hub and tag), the workload's name from its object, the mesh — not a second, emptier
+/// copy of it. Its output is the sidecar template's text that `inject` then merges.
+#[test]
+fn render_only_builds_the_data_inject_builds() {
+    let rendered = util::bin()
+        .args(["inject", "--ignore-cluster", "--render-only", "--template"])
+        .arg(util::root().join("src/config/default/sidecar.tmpl"))
+        .arg("-f")
+        .arg(util::testdata("sample/app.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        rendered.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let rendered = String::from_utf8_lossy(&rendered.stdout).into_owned();
+    let injected = util::bin()
+        .args(["inject", "--ignore-cluster", "-f"])
+        .arg(util::testdata("sample/app.yaml"))
+        .output()
+        .unwrap();
+    let injected = String::from_utf8_lossy(&injected.stdout).into_owned();
+    let image = "docker.io/istio/proxyv2:1.27.0";
+    assert!(
+        rendered.contains(&format!("image: \"{image}\"")),
+        "{rendered}"
+    );
+    assert!(injected.contains(&format!("image: {image}")), "{injected}");
+    // The first workload's own name reaches the template (its canonical-name label).
+    let first_name = injected
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("service.istio.io/canonical-name: "))
+        .expect("inject writes the canonical name");
+    assert!(
+        rendered.contains(&format!("service.istio.io/canonical-name: {first_name}"))
+            || rendered.contains(&format!(
+                "service.istio.io/canonical-name: \"{first_name}\""
+            )),
+        "{first_name}: {rendered}"
     );
 }

@@ -14,6 +14,11 @@ fn emitter_matches_go_marshal_corpus() {
     for (n, line) in corpus.lines().enumerate() {
         let record: Value = serde_json::from_str(line).expect("corpus line is JSON");
         let want = record["yaml"].as_str().expect("yaml is a string");
+        // The one deliberate difference: Go writes the string `<<` plain, which reads back
+        // as a merge key; the emitter quotes it (src/yaml/resolve.rs).
+        if record["input"].to_string().contains("\"<<\"") {
+            continue;
+        }
         let got = yaml::to_string(&record["input"]);
         count += 1;
         if got != want {

@@ -96,7 +96,9 @@ pub(super) fn register(m: &mut FuncMap, set: FuncSet, host: &crate::template::Ho
     });
     reg(m, "indent", |a| {
         a.exact(2)?;
-        let n = usize::try_from(a.int(0)?).unwrap_or(0);
+        // Istio pads with `fmt.Sprintf("% *s", n, "")`: a negative width left-justifies,
+        // so -2 pads like 2.
+        let n = usize::try_from(a.int(0)?.unsigned_abs()).unwrap_or(usize::MAX);
         let x = a.str(1)?;
         let lines = x.matches('\n').count();
         if lines.saturating_mul(n).saturating_add(x.len()) > super::MAX_STRING {

@@ -429,7 +429,7 @@ pub(super) fn register(m: &mut FuncMap) {
     });
     reg(m, "atoi", |a| {
         a.exact(1)?;
-        Ok(Value::Int(parse_go_int(a.str(0)?, false).unwrap_or(0)))
+        Ok(Value::Int(go_atoi(a.str(0)?)))
     });
     reg(m, "int", |a| {
         a.exact(1)?;
@@ -733,6 +733,29 @@ fn parse_go_int(x: &str, prefixes: bool) -> Option<i64> {
     let mag = i128::from_str_radix(&digits, radix).ok()?;
     let v = if neg { -mag } else { mag };
     i64::try_from(v).ok()
+}
+
+/// sprig's `atoi`: Go's `strconv.Atoi` with its error dropped — a syntax error is 0, a
+/// decimal number out of range saturates at the int64 bound it passed (Go returns the
+/// bound with `ErrRange`).
+fn go_atoi(x: &str) -> i64 {
+    let (neg, digits) = match x.as_bytes().first() {
+        Some(b'-') => (true, &x[1..]),
+        Some(b'+') => (false, &x[1..]),
+        _ => (false, x),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    let mut v: i128 = 0;
+    for b in digits.bytes() {
+        v = v * 10 + i128::from(b - b'0');
+        if v > i128::from(i64::MAX) + 1 {
+            break;
+        }
+    }
+    let v = if neg { -v } else { v };
+    i64::try_from(v).unwrap_or(if neg { i64::MIN } else { i64::MAX })
 }
 
 /// `cast.ToInt64`: numbers truncate, strings parse (base prefixes; a zero decimal part is

@@ -188,6 +188,14 @@ pub enum TemplateError {
     #[error("range iteration budget exhausted")]
     RangeIterLimit,
 
+    /// The execution's step budget ran out (kubectl-inject patch: see [`crate::Budget`]).
+    #[error("the template took more than its budget of {0} steps")]
+    StepLimit(u64),
+
+    /// The execution's deadline passed (kubectl-inject patch: see [`crate::Budget`]).
+    #[error("the template ran past its time budget of {0} ms")]
+    TimeLimit(u64),
+
     /// A user-registered template function panicked.
     #[cfg(feature = "std")]
     #[error("function {name} panicked: {message}")]

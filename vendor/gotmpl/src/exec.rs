@@ -241,6 +241,31 @@ pub struct Executor<'a> {
     /// The arguments of the calls being evaluated, one slice per call (kubectl-inject
     /// patch: a `Vec` per call was an allocation per call).
     args: Vec<Value>,
+    /// Steps left and the deadline (kubectl-inject patch: [`Budget`]).
+    budget: Budget,
+    /// The budget's size at the start, for the error message.
+    budget_steps: u64,
+}
+
+/// What one execution may spend (kubectl-inject patch): a step is a node walked or a
+/// command evaluated (a function call, a field, a literal), so exponential `{{template}}`
+/// recursion, long loops of cheap calls and deep pipelines all count; the deadline is
+/// checked every 1,024 steps. After an execution, `steps` holds what was left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub steps: u64,
+    #[cfg(feature = "std")]
+    pub deadline: Option<(std::time::Instant, u64)>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            steps: u64::MAX,
+            #[cfg(feature = "std")]
+            deadline: None,
+        }
+    }
 }
 
 /// Returns a short human-readable name for an expression, used in error messages.
@@ -347,7 +372,37 @@ impl<'a> Executor<'a> {
             methods: None,
             mutators: Arc::from(Vec::new()),
             args: Vec::new(),
+            budget: Budget::default(),
+            budget_steps: u64::MAX,
         }
+    }
+
+    /// Set this execution's [`Budget`] (kubectl-inject patch).
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = budget;
+        self.budget_steps = budget.steps;
+    }
+
+    /// What is left of the budget.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// Spends one step of the budget (kubectl-inject patch).
+    #[inline]
+    fn step(&mut self) -> ExecResult<()> {
+        if self.budget.steps == 0 {
+            return Err(TemplateError::StepLimit(self.budget_steps).into());
+        }
+        self.budget.steps -= 1;
+        #[cfg(feature = "std")]
+        if self.budget.steps % 1024 == 0
+            && let Some((deadline, ms)) = self.budget.deadline
+            && std::time::Instant::now() > deadline
+        {
+            return Err(TemplateError::TimeLimit(ms).into());
+        }
+        Ok(())
     }
 
     /// Set the functions that modify their first argument, a map, in place in Go
@@ -405,6 +460,7 @@ impl<'a> Executor<'a> {
     }
 
     fn walk_node<W: Write>(&mut self, w: &mut W, node: &Node, dot: &Value) -> ExecResult<()> {
+        self.step()?;
         match node {
             Node::Text(text) => {
                 w.write_str(&text.text)?;
@@ -702,6 +758,7 @@ impl<'a> Executor<'a> {
         cmd: &CommandNode,
         piped: Option<Value>,
     ) -> ExecResult<Value> {
+        self.step()?;
         let first = &cmd.args[0];
 
         // If the first arg is an identifier, it's a function call

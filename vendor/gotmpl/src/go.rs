@@ -208,6 +208,24 @@ pub(crate) fn sprintf(fmt_str: &str, args: &[Value]) -> Result<String> {
 /// Read a run of ASCII digits as a `usize` (saturating on overflow).
 ///
 /// Returns `None` if no digits were consumed.
+/// Go's `parsenum` for a width or precision (kubectl-inject patch): `Err` when the number
+/// grows past 1e6 before its last digit, where Go gives up on the directive and the rest of
+/// the format (it prints `%!(NOVERB)`).
+fn parse_fmt_num(
+    chars: &mut core::iter::Peekable<core::str::Chars<'_>>,
+) -> core::result::Result<Option<usize>, ()> {
+    let mut n: usize = 0;
+    let mut any = false;
+    while let Some(c) = chars.next_if(|c| c.is_ascii_digit()) {
+        if n > 1_000_000 {
+            return Err(());
+        }
+        n = n * 10 + (c as u8 - b'0') as usize;
+        any = true;
+    }
+    Ok(any.then_some(n))
+}
+
 fn parse_uint_digits(chars: &mut core::iter::Peekable<core::str::Chars<'_>>) -> Option<usize> {
     let mut n: usize = 0;
     let mut any = false;
@@ -303,14 +321,22 @@ fn consume_index(
 /// asymmetry matches Go's behavior so a trailing `MISSING` marker still
 /// fires for the verb when no width arg was actually present.
 fn take_int_arg(args: &[Value], arg_idx: &mut usize) -> core::result::Result<i64, ()> {
+    // kubectl-inject patch: Go's `intFromArg` refuses a value past ±1e6 (`tooLarge`).
+    let too_large = |n: i64| !(-1_000_000..=1_000_000).contains(&n);
     match args.get(*arg_idx) {
         Some(&Value::Int(n)) => {
             *arg_idx += 1;
+            if too_large(n) {
+                return Err(());
+            }
             Ok(n)
         }
         // Go's `intFromArg` also accepts the unsigned kinds for `*` / `.*`.
         Some(&Value::Uint(n)) => {
             *arg_idx += 1;
+            if n > 1_000_000 {
+                return Err(());
+            }
             Ok(n as i64)
         }
         Some(_) => {
@@ -397,8 +423,16 @@ fn sprintf_into(out: &mut String, fmt_str: &str, args: &[Value]) -> Result<()> {
                 }
                 Err(()) => bad_width = true,
             }
-        } else if let Some(w) = parse_uint_digits(&mut chars) {
-            spec.width = Some(clamp_fmt_len(w));
+        } else {
+            match parse_fmt_num(&mut chars) {
+                Ok(Some(w)) => spec.width = Some(clamp_fmt_len(w)),
+                Ok(None) => {}
+                Err(()) => {
+                    out.push_str("%!(NOVERB)");
+                    chars.by_ref().for_each(drop);
+                    break;
+                }
+            }
         }
 
         let mut bad_prec = false;
@@ -413,8 +447,14 @@ fn sprintf_into(out: &mut String, fmt_str: &str, args: &[Value]) -> Result<()> {
                 }
             } else {
                 // Empty digits (`%.f`) → precision 0.
-                let p = parse_uint_digits(&mut chars).unwrap_or(0);
-                spec.precision = Some(clamp_fmt_len(p));
+                match parse_fmt_num(&mut chars) {
+                    Ok(p) => spec.precision = Some(clamp_fmt_len(p.unwrap_or(0))),
+                    Err(()) => {
+                        out.push_str("%!(NOVERB)");
+                        chars.by_ref().for_each(drop);
+                        break;
+                    }
+                }
             }
         }
 
@@ -433,7 +473,14 @@ fn sprintf_into(out: &mut String, fmt_str: &str, args: &[Value]) -> Result<()> {
         let verb = match chars.next() {
             Some(v) => v,
             None => {
-                out.push('%');
+                // kubectl-inject patch: Go writes what it found wrong, then `%!(NOVERB)`.
+                if bad_width {
+                    out.push_str("%!(BADWIDTH)");
+                }
+                if bad_prec {
+                    out.push_str("%!(BADPREC)");
+                }
+                out.push_str("%!(NOVERB)");
                 break;
             }
         };

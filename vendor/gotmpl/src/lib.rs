@@ -113,7 +113,7 @@ use alloc::vec::Vec;
 use std::io::Write;
 
 use exec::Executor;
-pub use exec::{MethodHook, MissingKey};
+pub use exec::{Budget, MethodHook, MissingKey};
 use parse::{DefineNode, ListNode, Parser};
 
 /// A map from function names to template functions, equivalent to Go's
@@ -805,12 +805,31 @@ impl Template {
     /// - The per-execution `{{range}}` iteration budget
     ///   ([`max_range_iters`](Self::max_range_iters)) is exhausted.
     pub fn execute_fmt<W: core::fmt::Write>(&self, writer: &mut W, data: &Value) -> Result<()> {
+        self.execute_fmt_bounded(writer, data, &mut Budget::default())
+    }
+
+    /// [`execute_fmt`](Self::execute_fmt) within a [`Budget`], which is left holding what
+    /// was not spent (kubectl-inject patch).
+    ///
+    /// # Errors
+    ///
+    /// As `execute_fmt`, and [`TemplateError::StepLimit`] or [`TemplateError::TimeLimit`]
+    /// when the budget runs out.
+    pub fn execute_fmt_bounded<W: core::fmt::Write>(
+        &self,
+        writer: &mut W,
+        data: &Value,
+        budget: &mut Budget,
+    ) -> Result<()> {
         let tree = self.tree.as_ref().ok_or_else(|| {
             error::TemplateError::Exec(format!("template {:?} has not been parsed", self.name))
         })?;
 
         let mut executor = self.make_executor(&self.func_index, &self.defines);
-        executor.execute(writer, tree, data)
+        executor.set_budget(*budget);
+        let result = executor.execute(writer, tree, data);
+        *budget = executor.budget();
+        result
     }
 
     /// Execute a named sub-template, writing output to a [`fmt::Write`](core::fmt::Write) destination.

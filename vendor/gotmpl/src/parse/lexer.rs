@@ -667,6 +667,13 @@ impl<'a> Lexer<'a> {
     /// Go's behavior for surrogates and out-of-range escapes). Emits `err_msg`
     /// on the first non-hex / EOF byte. Used by `\x`, `\u`, and `\U`.
     fn read_hex_escape(&mut self, digits: usize, err_msg: &'static str) -> Result<char> {
+        let n = self.read_hex_value(digits, err_msg)?;
+        Ok(char::from_u32(n).unwrap_or('\0'))
+    }
+
+    /// The value of exactly `digits` hex characters (kubectl-inject patch: split from
+    /// `read_hex_escape` so callers can tell an invalid rune from NUL).
+    fn read_hex_value(&mut self, digits: usize, err_msg: &'static str) -> Result<u32> {
         let mut n: u32 = 0;
         for _ in 0..digits {
             match self.next_char() {
@@ -678,7 +685,7 @@ impl<'a> Lexer<'a> {
                 _ => return Err(self.error(err_msg)),
             }
         }
-        Ok(char::from_u32(n).unwrap_or('\0'))
+        Ok(n)
     }
 
     fn consume_ident_chars(&mut self) {
@@ -977,11 +984,17 @@ impl<'a> Lexer<'a> {
                     Some('f') => '\x0C', // form feed
                     Some('v') => '\x0B', // vertical tab
                     Some('x') => self.read_hex_escape(2, "invalid hex escape in char literal")?,
-                    Some('u') => {
-                        self.read_hex_escape(4, "invalid unicode escape in char literal")?
-                    }
-                    Some('U') => {
-                        self.read_hex_escape(8, "invalid unicode escape in char literal")?
+                    // kubectl-inject patch: a surrogate or a value past U+10FFFF is
+                    // `invalid syntax` in Go, not a NUL.
+                    Some(k @ ('u' | 'U')) => {
+                        let n = self.read_hex_value(
+                            if k == 'u' { 4 } else { 8 },
+                            "invalid unicode escape in char literal",
+                        )?;
+                        match char::from_u32(n) {
+                            Some(c) => c,
+                            None => return Err(self.error("invalid syntax")),
+                        }
                     }
                     // Octal: \NNN — exactly three octal digits, value ≤ 255
                     // (Go parity). Shares `decode_octal_escape` with the
@@ -993,10 +1006,14 @@ impl<'a> Lexer<'a> {
                             .map_err(|m| self.error(m))?;
                         char::from(byte)
                     }
-                    Some(c) => c,
+                    // kubectl-inject patch: any other escape (`\q`, `\"`) is invalid in
+                    // Go's character constants; upstream took the character.
+                    Some(_) => return Err(self.error("invalid syntax")),
                     None => return Err(self.error("unterminated character literal")),
                 }
             }
+            // kubectl-inject patch: `''` is empty, not a quote.
+            Some('\'') => return Err(self.error("invalid syntax")),
             Some(c) => c,
             None => return Err(self.error("unterminated character literal")),
         };
@@ -1032,81 +1049,74 @@ impl<'a> Lexer<'a> {
     }
 }
 
-// String escape processing.
+// String escape processing (kubectl-inject patch: Go's `strconv.Unquote` to the letter).
 //
 // Returns the message (without position) on the first invalid escape so the
 // caller can wrap it via `Lexer::error` to attach line/col. The whole string
 // has already been scanned at this point, so the reported position will land
 // just after the closing quote — imprecise but unambiguous.
 //
-// Divergence from Go: `\NNN` and `\xNN` escapes with values ≥ 0x80 encode as
-// the Unicode codepoint U+0080..U+00FF (a 2-byte UTF-8 sequence), where Go
-// emits the single byte 0xNN. Root cause: `Value::String` is UTF-8 and we
-// cannot store an isolated high byte. Pinned by `test_octal_escape_*` and
-// `test_hex_escape_high_byte_*` in `tests/go_compat.rs`; documented in
-// README.md.
+// `\xNN` and `\NNN` are bytes, `\uNNNN` and `\UNNNNNNNN` runes (not surrogates, at most
+// U+10FFFF); `\'` and any other escape are `invalid syntax`, as in Go. The bytes must then
+// be UTF-8: `"caf\xc3\xa9"` is `café` as in Go, while a literal holding a lone byte
+// (`"\xff"`, which Go keeps as that byte) is an error, since a `Value::String` cannot hold
+// it — refused rather than silently turned into another character.
 fn unescape(s: &str) -> core::result::Result<String, String> {
-    let mut result = String::new();
+    const INVALID: &str = "invalid syntax";
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut chars = s.chars();
+    let push = |out: &mut Vec<u8>, c: char| {
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    };
+    let hex = |chars: &mut core::str::Chars<'_>, n: usize| -> core::result::Result<u32, String> {
+        let mut v: u32 = 0;
+        for _ in 0..n {
+            let d = chars
+                .next()
+                .and_then(|c| c.to_digit(16))
+                .ok_or_else(|| INVALID.to_string())?;
+            v = v * 16 + d;
+        }
+        Ok(v)
+    };
     while let Some(ch) = chars.next() {
-        if ch == '\\' {
-            match chars.next() {
-                Some('n') => result.push('\n'),
-                Some('t') => result.push('\t'),
-                Some('r') => result.push('\r'),
-                Some('\\') => result.push('\\'),
-                Some('"') => result.push('"'),
-                Some('\'') => result.push('\''),
-                Some('a') => result.push('\x07'),
-                Some('b') => result.push('\x08'),
-                Some('f') => result.push('\x0C'),
-                Some('v') => result.push('\x0B'),
-                Some('x') => {
-                    let hex: String = chars.by_ref().take(2).collect();
-                    if let Ok(n) = u32::from_str_radix(&hex, 16)
-                        && let Some(c) = char::from_u32(n)
-                    {
-                        result.push(c);
-                    }
-                }
-                Some('u') => {
-                    let hex: String = chars.by_ref().take(4).collect();
-                    if let Ok(n) = u32::from_str_radix(&hex, 16)
-                        && let Some(c) = char::from_u32(n)
-                    {
-                        result.push(c);
-                    }
-                }
-                Some('U') => {
-                    let hex: String = chars.by_ref().take(8).collect();
-                    if let Ok(n) = u32::from_str_radix(&hex, 16)
-                        && let Some(c) = char::from_u32(n)
-                    {
-                        result.push(c);
-                    }
-                }
-                // Octal: \NNN — exactly three octal digits, value ≤ 255.
-                // Bare \0 is rejected to match Go (it parses `\0` as the
-                // first digit of an octal escape and demands two more).
-                Some(d1 @ '0'..='7') => {
-                    let byte = decode_octal_escape(d1, chars.next(), chars.next())?;
-                    // For values 128..=255 we encode as Unicode codepoint
-                    // U+0080..U+00FF (a 2-byte UTF-8 sequence) rather than Go's
-                    // single byte — we cannot emit a raw high byte into a UTF-8
-                    // `String`. See the fn doc comment for the pinning tests.
-                    result.push(char::from(byte));
-                }
-                Some(c) => {
-                    result.push('\\');
-                    result.push(c);
-                }
-                None => result.push('\\'),
+        if ch != '\\' {
+            push(&mut out, ch);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push(b'\n'),
+            Some('t') => out.push(b'\t'),
+            Some('r') => out.push(b'\r'),
+            Some('\\') => out.push(b'\\'),
+            Some('"') => out.push(b'"'),
+            Some('a') => out.push(0x07),
+            Some('b') => out.push(0x08),
+            Some('f') => out.push(0x0C),
+            Some('v') => out.push(0x0B),
+            Some('x') => {
+                let v = hex(&mut chars, 2)?;
+                out.push(u8::try_from(v).map_err(|_| INVALID.to_string())?);
             }
-        } else {
-            result.push(ch);
+            Some(k @ ('u' | 'U')) => {
+                let v = hex(&mut chars, if k == 'u' { 4 } else { 8 })?;
+                let c = char::from_u32(v).ok_or_else(|| INVALID.to_string())?;
+                push(&mut out, c);
+            }
+            Some(d1 @ '0'..='7') => {
+                let byte = decode_octal_escape(d1, chars.next(), chars.next())
+                    .map_err(|_| INVALID.to_string())?;
+                out.push(byte);
+            }
+            _ => return Err(INVALID.to_string()),
         }
     }
-    Ok(result)
+    String::from_utf8(out).map_err(|_| {
+        "string literal holds bytes that are not UTF-8 text (Go keeps them as raw bytes; \
+         kubectl-inject cannot carry them)"
+            .to_string()
+    })
 }
 
 // Decode a `\NNN` octal escape: exactly three octal digits (0-7), value ≤ 255.

@@ -1,0 +1,3 @@
+#![no_main]
+// The body lives in the library: kubectl_inject::fuzzing::manifest_split_parse.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kubectl_inject::fuzzing::manifest_split_parse(data));
