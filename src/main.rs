@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use kubectl_inject::{app, cli, cli::Cli, report};
 
 fn main() -> ExitCode {
@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     let outcome = match cli::complete_words(&args) {
         Some(words) => app::complete(&words),
         None => {
-            let cli = Cli::parse_from(args);
+            let matches = Cli::command().get_matches_from(args);
+            let cli = Cli::from_arg_matches(&matches)
+                .and_then(|cli| cli::validate(&cli, &matches).map(|()| cli))
+                .unwrap_or_else(|e| e.exit());
             report::color::init(cli.color);
             app::run(cli)
         }

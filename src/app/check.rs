@@ -19,15 +19,15 @@ use crate::drift::state::{self, PodState, Workload};
 use crate::facts::Facts;
 use crate::findings::Suppressions;
 use crate::manifest::{ResourceType, WorkloadKind};
+use crate::model::StringMap;
 use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
 use crate::report::check::{
     CheckReport, LiveCheckReport, LiveItem, NamespaceSummary, drift_advice, live_table,
     namespace_table, table,
 };
 use crate::report::decision::ObjectReport;
-use crate::report::{self, Hint, machine};
-
-use super::explain::machine_format;
+use crate::report::output;
+use crate::report::{self, Hint};
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
     let suppress = codes::suppressions(&args.policy.suppress)?;
@@ -46,10 +46,14 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         }
         return live(&args, &suppress).map_err(advise);
     }
-    // Parse -l before reading anything, so a bad selector fails fast with exit 2.
+    // Parse -l and read -o's file before reading anything, so they fail fast with exit 2.
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
+    let format = super::resolve_output(&args.output)?;
     let targets = gather::targets(&args.targets)?;
     let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
+    if targets.is_empty() {
+        gather::namespace_matches(&g, &args.kube)?;
+    }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
     let mut items: Vec<Evaluated> = g
@@ -67,19 +71,27 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     if let Some(rev) = &decider.narrow {
         items.retain(|e| e.decision.revision.as_deref() == Some(rev.as_str()));
     }
-    let reports: Vec<ObjectReport<'_>> = items
-        .iter()
-        .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
-        .collect();
-
-    let output = args.output.format();
-    let out = match output {
-        None => crate::report::sarif::render(&codes::sarif_results(&items, &g.documents))?,
+    if let Some(by) = &args.table.sort_by {
+        let order = output::sort_order(&object_reports(&items, &decider, args.policy.mode), by)?;
+        output::permute(&mut items, &order);
+    }
+    let report = CheckReport {
+        items: object_reports(&items, &decider, args.policy.mode),
+    };
+    let headers = !args.table.no_headers;
+    let out = match &format {
+        OutputFormat::Sarif => {
+            crate::report::sarif::render(&codes::sarif_results(&items, &g.documents))?
+        }
         // kubectl prints no header for nothing (and says so on stderr).
-        Some(OutputFormat::Table | OutputFormat::Wide) if reports.is_empty() => String::new(),
-        Some(OutputFormat::Table) => table(&reports, false).render(true),
-        Some(OutputFormat::Wide) => table(&reports, true).render(true),
-        Some(OutputFormat::Name) => items
+        OutputFormat::Table | OutputFormat::Wide if report.items.is_empty() => String::new(),
+        OutputFormat::Table | OutputFormat::Wide => {
+            let mut t = table(&report.items, format == OutputFormat::Wide);
+            let labels: Vec<&StringMap> = items.iter().map(|e| &e.subject.pod.labels).collect();
+            t.label_columns(&labels, &args.label_columns, args.show_labels);
+            t.render(headers)
+        }
+        OutputFormat::Name => items
             .iter()
             .map(|e| {
                 format!(
@@ -88,14 +100,12 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        Some(f @ (OutputFormat::Json | OutputFormat::Yaml)) => {
-            machine(&CheckReport { items: reports }, machine_format(f))?
-        }
+        other => super::report_output(other, &report, &report.items, headers)?.unwrap_or_default(),
     };
 
     let mut diagnostics = String::new();
-    let human = matches!(output, Some(OutputFormat::Table | OutputFormat::Wide));
-    if items.is_empty() && human {
+    let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
+    if items.is_empty() && format.is_table() {
         diagnostics.push_str("No resources found.\n");
     }
     if human {
@@ -112,6 +122,25 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     report::stdout(&out)?;
     report::stderr(&diagnostics);
     Ok(outcome)
+}
+
+/// The report of each decision, in order.
+fn object_reports<'a>(
+    items: &'a [Evaluated],
+    decider: &Decider,
+    mode: Mode,
+) -> Vec<ObjectReport<'a>> {
+    items
+        .iter()
+        .map(|e| ObjectReport::new(e, &decider.webhooks, mode))
+        .collect()
+}
+
+/// The live report item of each row, in order.
+fn live_items<'a>(rows: &'a [Row], decider: &Decider, mode: Mode) -> Vec<LiveItem<'a>> {
+    rows.iter()
+        .map(|r| live_item(&r.eval, decider, mode, &r.workload, r.pods.clone()))
+        .collect()
 }
 
 /// Whether every object got the expected answer, and the lines that say which did not.
@@ -192,6 +221,7 @@ pub(super) fn live_item<'a>(
 /// page — each decided as itself, compared with what runs, kept only as its state.
 fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
+    let format = super::resolve_output(&args.output)?;
     let targets = gather::targets(&args.targets)?;
     // `ns/web` checks every workload of namespace web (as `-n web`); the other targets
     // narrow the kinds (and names) in scope.
@@ -320,36 +350,22 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     });
 
     let namespaces = namespace_summaries(&rows, &facts);
-    let items: Vec<LiveItem<'_>> = rows
-        .iter()
-        .map(|r| {
-            live_item(
-                &r.eval,
-                &decider,
-                args.policy.mode,
-                &r.workload,
-                r.pods.clone(),
-            )
-        })
-        .collect();
+    if let Some(by) = &args.table.sort_by {
+        let order = output::sort_order(&live_items(&rows, &decider, args.policy.mode), by)?;
+        output::permute(&mut rows, &order);
+    }
+    let items = live_items(&rows, &decider, args.policy.mode);
     let drifted = items.iter().any(|i| i.drift.is_some());
-    let Some(output) = args.output.format() else {
+    if format == OutputFormat::Sarif {
         let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
         let mut results = codes::sarif_results(&evaluated, &[]);
         results.extend(live_drift_results(&items));
         report::warnings(&warnings);
         report::stdout(&crate::report::sarif::render(&results)?)?;
         return Ok(finish(args, drifted, &rows));
-    };
-    let out = match output {
-        OutputFormat::Json | OutputFormat::Yaml => machine(
-            &LiveCheckReport {
-                items,
-                namespaces,
-                warnings: &warnings,
-            },
-            machine_format(output),
-        )?,
+    }
+    let headers = !args.table.no_headers;
+    let out = match &format {
         OutputFormat::Name => rows
             .iter()
             .map(|r| {
@@ -359,20 +375,46 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Table | OutputFormat::Wide if items.is_empty() => match scopes.as_slice() {
-            [Scope::Namespace(ns)] => format!("No resources found in {ns} namespace.\n"),
-            _ => "No resources found.\n".to_string(),
-        },
+        OutputFormat::Table | OutputFormat::Wide | OutputFormat::CustomColumns(_)
+            if items.is_empty() =>
+        {
+            // kubectl says so on stderr; stdout stays empty.
+            let none = match scopes.as_slice() {
+                [Scope::Namespace(ns)] => format!("No resources found in {ns} namespace.\n"),
+                _ => "No resources found.\n".to_string(),
+            };
+            report::warnings(&warnings);
+            report::stderr(&none);
+            return Ok(finish(args, drifted, &rows));
+        }
         OutputFormat::Table | OutputFormat::Wide => {
-            let mut s = live_table(&items, output == OutputFormat::Wide).render(true);
+            let mut t = live_table(&items, format == OutputFormat::Wide);
+            let labels: Vec<&StringMap> = rows.iter().map(|r| &r.eval.subject.pod.labels).collect();
+            t.label_columns(&labels, &args.label_columns, args.show_labels);
+            let mut n = namespace_table(&namespaces);
+            let ns_labels: Vec<StringMap> = namespaces
+                .iter()
+                .map(|n| facts.namespace(&n.namespace).labels.value.clone())
+                .collect();
+            let ns_labels: Vec<&StringMap> = ns_labels.iter().collect();
+            n.label_columns(&ns_labels, &args.label_columns, args.show_labels);
+            let mut s = t.render(headers);
             s.push('\n');
-            s.push_str(&namespace_table(&namespaces).render(true));
+            s.push_str(&n.render(headers));
             report::warnings(&warnings);
             let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
             report::warnings(&codes::warning_lines(&evaluated));
             report::stdout(&s)?;
             report::stderr(&drift_advice(&items));
             return Ok(finish(args, drifted, &rows));
+        }
+        other => {
+            let report = LiveCheckReport {
+                items,
+                namespaces,
+                warnings: &warnings,
+            };
+            super::report_output(other, &report, &report.items, headers)?.unwrap_or_default()
         }
     };
     report::warnings(&warnings);

@@ -23,7 +23,7 @@ use crate::manifest::{WorkloadKind, parse_documents};
 use crate::model::StringMap;
 use crate::plan::cleanup::{self, Change, PodInfo};
 use crate::report::table::{Cell, Style, Table};
-use crate::report::{self, Hint, machine};
+use crate::report::{self, Hint};
 
 pub fn run(args: &CleanupArgs) -> Result<Outcome> {
     if !args.input.filenames.is_empty() {
@@ -86,16 +86,21 @@ fn manifests(args: &CleanupArgs) -> Result<Outcome> {
         if !dry {
             write_in_place(&inputs, &results)?;
         }
-        print_report(args.output, &reports, dry)?;
+        print_report(&args.output, &reports, dry)?;
     } else {
-        // stdout carries the manifest; the report goes to stderr (machine form on request).
-        report::stdout(&render_yaml(results.iter().map(|(_, r)| r)))?;
-        print_report(OutputFormat::Table, &reports, dry)?;
+        // stdout carries the manifests, in -o's format (cli::validate lets only yaml, the
+        // default, and json through); the report goes to stderr.
+        let text = match args.output {
+            OutputFormat::Json => super::inject::render_json(results.iter().map(|(_, r)| r))?,
+            _ => render_yaml(results.iter().map(|(_, r)| r)),
+        };
+        report::stdout(&text)?;
+        print_report(&OutputFormat::Table, &reports, dry)?;
     }
     Ok(Outcome::Success)
 }
 
-fn print_report(format: OutputFormat, reports: &[StripReport], dry: bool) -> Result<()> {
+fn print_report(format: &OutputFormat, reports: &[StripReport], dry: bool) -> Result<()> {
     match format {
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({"objects": reports}))?;
@@ -145,6 +150,7 @@ struct CleanupReport {
 /// whose pods carry a webhook-injected sidecar are rolled. The plan (`plan::cleanup`) is
 /// printed first, and asked for on a terminal (refused without `--yes` otherwise).
 fn live(args: &CleanupArgs) -> Result<Outcome> {
+    let format = super::resolve_output(&args.output)?;
     if let Some(sel) = &args.selector {
         crate::policy::Selector::parse(sel)
             .map_err(anyhow::Error::new)
@@ -198,16 +204,21 @@ fn live(args: &CleanupArgs) -> Result<Outcome> {
     }
     report.changes = cleanup::execute(&plan, run_of(args.dry_run), &mut cluster);
 
-    let out = match args.output {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            machine(&report, super::explain::machine_format(args.output))?
-        }
+    if let Some(by) = &args.table.sort_by {
+        let order = crate::report::output::sort_order(&report.changes, by)?;
+        crate::report::output::permute(&mut report.changes, &order);
+    }
+    let headers = !args.table.no_headers;
+    let out = match &format {
         OutputFormat::Name => report
             .changes
             .iter()
             .map(|c| format!("{}/{}\n", c.kind.to_ascii_lowercase(), c.name))
             .collect(),
-        OutputFormat::Table | OutputFormat::Wide => change_table(&report.changes).render(true),
+        OutputFormat::Table => change_table(&report.changes).render(headers),
+        other => {
+            super::report_output(other, &report, &report.changes, headers)?.unwrap_or_default()
+        }
     };
     report::stdout(&out)?;
     report::warnings(&report.warnings);

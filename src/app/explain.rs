@@ -22,10 +22,11 @@ use crate::manifest::{ResourceType, Target, UNSUPPORTED_KIND_HINT};
 use crate::policy::{Evaluated, Subject, pod_of};
 use crate::report::check::pods_text;
 use crate::report::decision::{ObjectReport, explain_text, terminal_width};
-use crate::report::{self, Hint, Machine, machine};
+use crate::report::{self, Hint};
 
-pub fn run(args: ExplainArgs) -> Result<Outcome> {
+pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
     let suppress = super::codes::suppressions(&args.policy.suppress)?;
+    args.output = super::resolve_output(&args.output)?;
     let targets = gather::targets(&args.targets)?;
     if args.input.filenames.is_empty() {
         if let Some(bundle) = &args.policy.bundle {
@@ -52,6 +53,9 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
             .hint("give a manifest (`kubectl inject explain -f deploy.yaml`) or an object of the cluster (`kubectl inject explain deploy/web -n shop`)"));
     }
     let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
+    if targets.is_empty() {
+        gather::namespace_matches(&g, &args.kube)?;
+    }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
     let mut items: Vec<Evaluated> = g
@@ -73,8 +77,8 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         .iter()
         .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
         .collect();
-    let out = match args.output {
-        OutputFormat::Table | OutputFormat::Wide => {
+    let out = match &args.output {
+        OutputFormat::Table => {
             let width = terminal_width();
             reports
                 .iter()
@@ -91,13 +95,12 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let format = machine_format(args.output);
-            match reports.as_slice() {
-                [one] => machine(one, format)?,
-                many => machine(many, format)?,
-            }
+        // json, yaml, jsonpath: one object for one, a list for several (cli rejects the rest).
+        format => match reports.as_slice() {
+            [one] => super::report_output(format, one, &reports, true)?,
+            many => super::report_output(format, many, &reports, true)?,
         }
+        .unwrap_or_default(),
     };
     // Notes about skipped kinds only when explaining the whole input, not one target.
     if targets.is_empty() {
@@ -120,13 +123,6 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
     }
     report::stdout(&out)?;
     Ok(Outcome::Success)
-}
-
-pub(super) fn machine_format(output: OutputFormat) -> Machine {
-    match output {
-        OutputFormat::Yaml => Machine::Yaml,
-        _ => Machine::Json,
-    }
 }
 
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,
@@ -212,10 +208,9 @@ fn live(
         manual: crate::drift::state::manually_injected(&object, kind),
     };
     let live = super::check::live_item(&item, &decider, args.policy.mode, &workload, states);
-    let out = match args.output {
-        OutputFormat::Json | OutputFormat::Yaml => machine(&live, machine_format(args.output))?,
+    let out = match &args.output {
         OutputFormat::Name => format!("{}\n", gather::kubectl_name(kind, &name)),
-        OutputFormat::Table | OutputFormat::Wide => {
+        OutputFormat::Table => {
             let mut s = explain_text(&live.object, terminal_width());
             s.push_str(&pods_text(&live.pods));
             if let Some(r) = &live.remedy {
@@ -224,6 +219,7 @@ fn live(
             }
             s
         }
+        format => super::report_output(format, &live, &[&live], true)?.unwrap_or_default(),
     };
     report::warnings(&warnings);
     Ok(out)

@@ -210,6 +210,35 @@ fn missing_namespaces(
         .collect()
 }
 
+/// kubectl's rule for `-f` with `-n` (when no resource argument narrows the input: then
+/// `-n` is the namespace of the named objects), over every subject of `g`.
+pub(super) fn namespace_matches(g: &Gathered, kube: &KubeArgs) -> Result<()> {
+    if let Some(flag) = &kube.namespace {
+        for s in &g.subjects {
+            check_namespace(&s.namespace, flag, &s.at)?;
+        }
+    }
+    Ok(())
+}
+
+/// kubectl's rule for `-f` with `-n`: an object that names another namespace is an error,
+/// not listed beside the others (objects without a namespace are in `-n`'s).
+pub(super) fn check_namespace(object: &str, flag: &str, at: &str) -> Result<()> {
+    if object == flag {
+        return Ok(());
+    }
+    let err = anyhow::anyhow!(
+        "the namespace from the provided object {object:?} does not match the namespace {flag:?}. You must pass '--namespace={object}' to perform this operation."
+    );
+    Err(if at.is_empty() {
+        err
+    } else {
+        err.hint(format!(
+            "{at} sets metadata.namespace; drop -n to take every object in its own namespace"
+        ))
+    })
+}
+
 /// The facts the flags give: `--namespace-labels`, `--config`, `--webhook`,
 /// `--native-sidecars`.
 pub(super) fn flag_facts(

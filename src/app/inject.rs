@@ -236,7 +236,13 @@ pub(super) fn render_yaml<'a>(results: impl Iterator<Item = &'a DocResult>) -> S
 }
 
 /// `-o json`: one `v1/List` of every document, as kubectl prints several objects.
-fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
+pub(super) fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<String> {
+    let items = json_values(results)?;
+    json_text(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+}
+
+/// Every document's output as a value (documents holding only comments left out).
+pub(super) fn json_values<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<Vec<Value>> {
     let mut items = Vec::new();
     for r in results {
         match &r.output {
@@ -250,8 +256,12 @@ fn render_json<'a>(results: impl Iterator<Item = &'a DocResult>) -> Result<Strin
             }
         }
     }
-    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-    let mut s = serde_json::to_string_pretty(&list)?;
+    Ok(items)
+}
+
+/// Pretty JSON with a final newline, as `-o json` prints it.
+pub(super) fn json_text(value: &Value) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
     Ok(s)
 }

@@ -124,11 +124,12 @@ pub(super) fn run(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> 
             .unwrap_or(Status::Ok)
             .max(Status::Ok);
     }
-    let out = match args.output.format() {
-        None => crate::report::sarif::render(&sarif_results(&report))?,
-        Some(OutputFormat::Json) => serde_json::to_string_pretty(&report)? + "\n",
-        Some(OutputFormat::Yaml) => serde_yaml::to_string(&report)?,
-        Some(_) => render(&report),
+    let out = match super::resolve_output(&args.output)? {
+        OutputFormat::Sarif => crate::report::sarif::render(&sarif_results(&report))?,
+        OutputFormat::Yaml => serde_yaml::to_string(&report)?,
+        // json, jsonpath (cli::validate lets no other format through with --injector).
+        format => super::report_output(&format, &report, &report.categories, true)?
+            .unwrap_or_else(|| render(&report)),
     };
     report::stdout(&out)?;
     let failed = match args.fail_on {

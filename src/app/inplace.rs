@@ -62,8 +62,9 @@ pub fn write_all(files: Vec<Rewrite>) -> Result<()> {
     Ok(())
 }
 
-/// `--in-place` for `inject` and `cleanup`: the documents of each input file, rendered as
-/// the YAML stream that replaces it, then [`write_all`].
+/// `--in-place` for `inject` and `cleanup`: the documents of each input file, rendered in
+/// the file's own format — a YAML stream, or JSON for a file that was JSON (one object as
+/// one object, several as a `v1` `List`) — then [`write_all`].
 pub fn write_in_place(
     inputs: &[super::InputSource],
     results: &[(usize, crate::inject::DocResult)],
@@ -73,17 +74,47 @@ pub fn write_in_place(
     for (i, r) in results {
         per_file.entry(*i).or_default().push(r);
     }
-    let files = per_file
-        .into_iter()
-        .filter_map(|(i, docs)| {
-            let path = inputs.get(i)?.path.clone()?;
-            Some(Rewrite {
-                path,
-                text: super::inject::render_yaml(docs.into_iter()),
-            })
-        })
-        .collect();
+    let mut files = Vec::with_capacity(per_file.len());
+    for (i, docs) in per_file {
+        let Some(input) = inputs.get(i) else {
+            continue;
+        };
+        let Some(path) = input.path.clone() else {
+            continue;
+        };
+        let text = if is_json(&input.text) {
+            json_file(&docs)?
+        } else {
+            super::inject::render_yaml(docs.into_iter())
+        };
+        files.push(Rewrite { path, text });
+    }
     write_all(files)
+}
+
+/// A file is JSON when its first non-blank character opens an object (as kubectl decides
+/// by content, not by the name's extension).
+fn is_json(text: &str) -> bool {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .starts_with('{')
+}
+
+/// The new text of a JSON file: an object the run left as it was keeps its exact text;
+/// otherwise pretty JSON, as `-o json` prints it.
+fn json_file(docs: &[&crate::inject::DocResult]) -> Result<String> {
+    if let [doc] = docs
+        && let crate::inject::DocOutput::Raw(text) = &doc.output
+        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    {
+        return Ok(text.clone());
+    }
+    let mut values = super::inject::json_values(docs.iter().copied())?;
+    let value = if values.len() == 1 {
+        values.remove(0)
+    } else {
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values})
+    };
+    super::inject::json_text(&value)
 }
 
 /// A rewrite's target: the file its path resolves to, and that file's metadata.

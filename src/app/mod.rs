@@ -23,9 +23,11 @@ mod verify;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use serde::Serialize;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Columns, Command, OutputFormat, Template};
+use crate::report::{Machine, machine, output};
 
 pub use complete::run as complete;
 pub use input::{InputSource, read_inputs};
@@ -62,4 +64,53 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Test(args) => suite::run(&args),
         Command::Completion(args) => complete::script(&args),
     }
+}
+
+/// `-o` with its file read: `jsonpath-file=` and `custom-columns-file=` become the inline
+/// forms (a file that does not parse is an error naming it, exit 2).
+pub(crate) fn resolve_output(format: &OutputFormat) -> Result<OutputFormat> {
+    Ok(match format {
+        OutputFormat::JsonPathFile(path) => {
+            let text = fs_err::read_to_string(path)?;
+            OutputFormat::JsonPath(
+                Template::parse(text.trim_end_matches('\n'))
+                    .with_context(|| format!("-o jsonpath-file={}", path.display()))?,
+            )
+        }
+        OutputFormat::CustomColumnsFile(path) => {
+            let name = path.display().to_string();
+            let text = fs_err::read_to_string(path)?;
+            OutputFormat::CustomColumns(
+                Columns::parse_file(&name, &text)
+                    .with_context(|| format!("-o custom-columns-file={name}"))?,
+            )
+        }
+        other => other.clone(),
+    })
+}
+
+/// The text of the report-wide formats: json and yaml of `report`, jsonpath over its JSON,
+/// custom-columns over `rows` (kubectl's rows of a list; nothing at all when there are
+/// none, as kubectl prints for no resources). `None` for the formats the command renders
+/// itself (table, wide, name).
+pub(crate) fn report_output<R: Serialize + ?Sized, T: Serialize>(
+    format: &OutputFormat,
+    report: &R,
+    rows: &[T],
+    headers: bool,
+) -> Result<Option<String>> {
+    Ok(Some(match format {
+        OutputFormat::Json => machine(report, Machine::Json)?,
+        OutputFormat::Yaml => machine(report, Machine::Yaml)?,
+        OutputFormat::JsonPath(t) => output::jsonpath(report, t)?,
+        OutputFormat::CustomColumns(_) if rows.is_empty() => String::new(),
+        OutputFormat::CustomColumns(c) => c.table(rows)?.render(headers),
+        OutputFormat::JsonPathFile(_) | OutputFormat::CustomColumnsFile(_) => {
+            return report_output(&resolve_output(format)?, report, rows, headers);
+        }
+        // Rendered by the command itself (sarif: only check has findings to give).
+        OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name | OutputFormat::Sarif => {
+            return Ok(None);
+        }
+    }))
 }

@@ -17,7 +17,7 @@ use crate::drift::state::{has_proxy, status_of};
 use crate::plan::uninstall::{self, Action, ActionResult};
 use crate::plan::{Run, Target};
 use crate::report::table::{Cell, Style, Table};
-use crate::report::{self, Hint, machine};
+use crate::report::{self, Hint};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +56,7 @@ pub(super) fn dry_word(dry: Option<DryRun>) -> Option<&'static str> {
 }
 
 pub fn run(args: &UninstallArgs) -> Result<Outcome> {
+    let format = super::resolve_output(&args.output)?;
     let mut cluster = connect(&args.kube)?;
     let ns = args.istio_namespace.as_str();
     let revision = args.revision.as_deref();
@@ -141,10 +142,11 @@ pub fn run(args: &UninstallArgs) -> Result<Outcome> {
     }
     report.actions = uninstall::execute(plan, run_of(args.dry_run), &mut cluster);
 
-    let out = match args.output {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            machine(&report, super::explain::machine_format(args.output))?
-        }
+    if let Some(by) = &args.table.sort_by {
+        let order = crate::report::output::sort_order(&report.actions, by)?;
+        crate::report::output::permute(&mut report.actions, &order);
+    }
+    let out = match &format {
         OutputFormat::Name => report
             .actions
             .iter()
@@ -157,7 +159,9 @@ pub fn run(args: &UninstallArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Table | OutputFormat::Wide => table(&report.actions).render(true),
+        OutputFormat::Table => table(&report.actions).render(!args.table.no_headers),
+        other => super::report_output(other, &report, &report.actions, !args.table.no_headers)?
+            .unwrap_or_default(),
     };
     report::stdout(&out)?;
 

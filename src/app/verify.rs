@@ -59,9 +59,21 @@ pub(super) fn run(args: &VerifyArgs) -> Result<Outcome> {
 }
 
 fn verify(args: &VerifyArgs) -> Result<Outcome> {
+    let format = super::resolve_output(&args.output)?;
     let cluster = connect(&args.kube)?;
     let default_ns = context_namespace(&cluster, &args.kube);
     let subjects = subjects(&cluster, args, &default_ns)?;
+    if let Some(flag) = &args.kube.namespace {
+        for (_, object) in &subjects {
+            if let Some(ns) = object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            {
+                super::gather::check_namespace(ns, flag, "")?;
+            }
+        }
+    }
     let namespace_of = |object: &Value| {
         object
             .pointer("/metadata/namespace")
@@ -111,15 +123,14 @@ fn verify(args: &VerifyArgs) -> Result<Outcome> {
             differences,
         });
     }
-    let out = match args.output {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let format = super::explain::machine_format(args.output);
-            match verdicts.as_slice() {
-                [one] => report::machine(one, format)?,
-                many => report::machine(many, format)?,
-            }
+    let out = match &format {
+        OutputFormat::Table => verdicts.iter().map(render).collect(),
+        // json, yaml, jsonpath: one object for one pod, a list for several.
+        format => match verdicts.as_slice() {
+            [one] => super::report_output(format, one, &verdicts, true)?,
+            many => super::report_output(format, many, &verdicts, true)?,
         }
-        _ => verdicts.iter().map(render).collect(),
+        .unwrap_or_default(),
     };
     report::stdout(&out)?;
     Ok(if verdicts.iter().all(|v| v.matches) {

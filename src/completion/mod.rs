@@ -427,12 +427,19 @@ impl<'a> Walk<'a> {
             .collect();
         if !values.is_empty() {
             let typed = format!("{prefix}{partial}");
+            let candidates: Vec<Candidate> = values
+                .into_iter()
+                .filter(|c| c.value.starts_with(&typed))
+                .collect();
+            // `-o jsonpath=` goes on with its template: no space after it.
+            let directive = if candidates.iter().any(|c| c.value.ends_with('=')) {
+                Directive::NO_FILE_COMP.with(Directive::NO_SPACE)
+            } else {
+                Directive::NO_FILE_COMP
+            };
             return Answer::Ready(Completion {
-                candidates: values
-                    .into_iter()
-                    .filter(|c| c.value.starts_with(&typed))
-                    .collect(),
-                directive: Directive::NO_FILE_COMP,
+                candidates,
+                directive,
             });
         }
         let id = arg.get_id().as_str();

@@ -106,7 +106,13 @@ fn every_value_enum_completes_its_values_in_both_spellings() {
             if takes_next_word(arg) {
                 let c = ready(&[sub.get_name(), &flag, ""]);
                 assert_eq!(values(&c), want, "{} {flag}", sub.get_name());
-                assert_eq!(c.directive, Directive::NO_FILE_COMP);
+                // `jsonpath=` goes on with its template: no space after the candidates then.
+                let directive = if want.iter().any(|v| v.ends_with('=')) {
+                    Directive::NO_FILE_COMP.with(Directive::NO_SPACE)
+                } else {
+                    Directive::NO_FILE_COMP
+                };
+                assert_eq!(c.directive, directive, "{} {flag}", sub.get_name());
             }
             let with_equals = format!("{flag}=");
             let c = ready(&[sub.get_name(), &with_equals]);
@@ -123,13 +129,29 @@ fn every_value_enum_completes_its_values_in_both_spellings() {
 fn output_values_by_short_flag_partial_word_and_attached_value() {
     assert_eq!(
         values(&ready(&["check", "-o", ""])),
-        ["table", "wide", "json", "yaml", "name", "sarif"]
+        [
+            "table",
+            "wide",
+            "json",
+            "yaml",
+            "name",
+            "jsonpath=",
+            "jsonpath-file=",
+            "custom-columns=",
+            "custom-columns-file=",
+            "sarif"
+        ]
     );
     assert_eq!(values(&ready(&["check", "-o", "y"])), ["yaml"]);
-    assert_eq!(values(&ready(&["check", "-oj"])), ["-ojson"]);
     assert_eq!(
-        values(&ready(&["explain", "--output=w"])),
-        ["--output=wide"]
+        values(&ready(&["check", "-oj"])),
+        ["-ojson", "-ojsonpath=", "-ojsonpath-file="]
+    );
+    // Each command offers the formats it prints: explain has no wide.
+    assert_eq!(values(&ready(&["explain", "--output=w"])), [] as [&str; 0]);
+    assert_eq!(
+        values(&ready(&["explain", "--output=n"])),
+        ["--output=name"]
     );
     assert_eq!(values(&ready(&["inject", "-o", ""])), ["yaml", "json"]);
     assert_eq!(
@@ -169,7 +191,7 @@ fn files_complete_for_path_arguments_only() {
     }
     for line in [
         &["check", "-l", ""][..],
-        &["check", "--name", ""],
+        &["uninstall", "--name", ""],
         &["inject", ""],
         &["check", "--request-timeout", ""],
     ] {
@@ -276,6 +298,7 @@ fn targets_complete_by_type_then_name() {
         answer(&["check", "pod/a", "deploy/"]),
         Answer::Lookup(_)
     ));
+    // kubectl's `TYPE NAME…`: another object may follow.
     assert!(matches!(
         answer(&["explain", "pod/a", ""]),
         Answer::Lookup(_)

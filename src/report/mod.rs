@@ -11,6 +11,7 @@ pub mod color;
 pub mod decision;
 mod error;
 mod escape;
+pub mod jsonpath;
 pub mod junit;
 pub mod output;
 mod printer;

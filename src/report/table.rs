@@ -98,6 +98,51 @@ impl Table {
             .position(|h| h.eq_ignore_ascii_case(header))
     }
 
+    /// Adds a column at the right: its header and one cell per row, in row order (a row
+    /// without a cell gets an empty one).
+    pub fn push_column(&mut self, header: impl Into<String>, cells: Vec<Cell>) {
+        self.headers.push(header.into());
+        let mut cells = cells.into_iter();
+        for row in &mut self.rows {
+            row.push(cells.next().unwrap_or_default());
+        }
+    }
+
+    /// kubectl's `-L KEY` and `--show-labels` on this table: a column per key (headed by the
+    /// key's last `/` segment in capitals, as kubectl heads it) holding the row object's
+    /// value of that label, then a LABELS column with every label (`k=v,…`, `<none>`).
+    /// `labels` holds each row's labels, in row order.
+    pub fn label_columns(
+        &mut self,
+        labels: &[&crate::model::StringMap],
+        keys: &[String],
+        all: bool,
+    ) {
+        for key in keys {
+            let header = key.rsplit('/').next().unwrap_or(key).to_uppercase();
+            let cells = labels
+                .iter()
+                .map(|l| Cell::from(l.get(key).cloned().unwrap_or_default()))
+                .collect();
+            self.push_column(header, cells);
+        }
+        if all {
+            let cells = labels
+                .iter()
+                .map(|l| {
+                    if l.is_empty() {
+                        Cell::from("<none>")
+                    } else {
+                        let pairs: Vec<String> =
+                            l.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        Cell::from(pairs.join(","))
+                    }
+                })
+                .collect();
+            self.push_column("LABELS", cells);
+        }
+    }
+
     /// The table as text, colored as decided at start-up; without headers for
     /// `--no-headers`.
     pub fn render(&self, headers: bool) -> String {
@@ -169,6 +214,23 @@ mod tests {
         assert_eq!(
             t.render_with(false, false),
             "web          yes\nfrontend-ü   no    why\n"
+        );
+    }
+
+    #[test]
+    fn label_columns_as_kubectl_heads_them() {
+        let mut t = Table::new(["NAME"]);
+        t.row(vec!["web".into()]);
+        t.row(vec!["db".into()]);
+        let web = crate::model::StringMap::from([
+            ("app".to_string(), "web".to_string()),
+            ("istio.io/rev".to_string(), "canary".to_string()),
+        ]);
+        let db = crate::model::StringMap::new();
+        t.label_columns(&[&web, &db], &["istio.io/rev".into(), "app".into()], true);
+        assert_eq!(
+            t.render_with(true, false),
+            "NAME   REV      APP   LABELS\nweb    canary   web   app=web,istio.io/rev=canary\ndb                    <none>\n"
         );
     }
 

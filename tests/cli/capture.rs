@@ -283,7 +283,8 @@ fn capture_round_trip_gives_the_live_decisions_offline() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with("Deployment cap-t/web: will not be injected (decided by policy, revision capb via tag capt (cap-revision-tag-capt))"),
-        "{text}"
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     assert!(
         text.contains(&format!("(from bundle {})", b.display())),
@@ -583,10 +584,16 @@ fn live_sarif_and_suppression_of_checks_and_drift() {
         return;
     }
     scenario();
+    // --injector follows the webhooks' services: the control-plane namespace is for the rest.
     let run = |args: &[&str]| {
+        let istio_namespace: &[&str] = if args.contains(&"--injector") {
+            &[]
+        } else {
+            &["--istio-namespace", "cap-system"]
+        };
         let out = util::cluster_bin()
             .args(args)
-            .args(["--istio-namespace", "cap-system"])
+            .args(istio_namespace)
             .output()
             .unwrap();
         (
@@ -612,6 +619,7 @@ fn live_sarif_and_suppression_of_checks_and_drift() {
     // The capa webhook fails open (failurePolicy Ignore): a warning (KI307), named by its
     // configuration.
     let (_, stdout, stderr) = run(&["check", "--injector", "-r", "capa", "-o", "sarif"]);
+    assert!(stdout.starts_with('{'), "{stderr}");
     let v = crate::findings::assert_valid_sarif(&stdout);
     assert_eq!(
         rule_objects(&v, "KI307"),

@@ -40,14 +40,7 @@ fn inject_reads_the_injector_configmaps_from_the_cluster() {
 
     // --ignore-cluster: the embedded default, whatever the cluster holds.
     let out = util::cluster_bin()
-        .args([
-            "inject",
-            "--ignore-cluster",
-            "--istio-namespace",
-            "inj-sys",
-            "-f",
-            "-",
-        ])
+        .args(["inject", "--ignore-cluster", "-f", "-"])
         .write_stdin(POD)
         .output()
         .expect("runs");

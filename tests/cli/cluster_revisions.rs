@@ -87,8 +87,15 @@ fn pod(ns: &str, name: &str, spec_extra: &str) -> String {
 
 /// `inject`'s output for `manifest`, with these arguments.
 fn injected(manifest: &str, args: &[&str]) -> String {
+    // With configuration files the cluster is not read: its namespace would be a silent flag.
+    let from_files = args.contains(&"--injectConfigFile");
     let out = util::cluster_bin()
-        .args(["inject", "--native-sidecars=false", "--istio-namespace", NS])
+        .args(["inject", "--native-sidecars=false"])
+        .args(if from_files {
+            &[][..]
+        } else {
+            &["--istio-namespace", NS][..]
+        })
         .args(args)
         .args(["-f", "-"])
         .write_stdin(manifest.to_string())

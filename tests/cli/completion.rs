@@ -159,11 +159,8 @@ fn kubectl_completes_value_enums() {
     let p = plugin();
     let none = Some(Path::new(NO_CONFIG));
     for (words, want) in [
-        (
-            &["check", "-o", ""][..],
-            &["table", "wide", "json", "yaml", "name", "sarif"][..],
-        ),
-        (&["explain", "--output=j"], &["--output=json"]),
+        (&["check", "-o", "y"][..], &["yaml"][..]),
+        (&["explain", "--output=y"], &["--output=yaml"]),
         (&["inject", "--color", ""], &["auto", "always", "never"]),
         (&["check", "--mode", "m"], &["managed"]),
         (&["explain", "--compat", ""], &["current", "legacy"]),
@@ -181,6 +178,26 @@ fn kubectl_completes_value_enums() {
         assert_eq!(c.values, want, "{words:?}");
         assert_eq!(c.directive, NO_FILE_COMP, "{words:?}");
     }
+    // The formats that carry a template end with `=`, and take no space after them.
+    let c = kubectl_complete(&p, none, &["check", "-o", "j"]);
+    assert_eq!(c.values, ["json", "jsonpath=", "jsonpath-file="]);
+    assert_eq!(c.directive, NO_FILE_COMP + 2, "NO_FILE_COMP | NO_SPACE");
+    let c = kubectl_complete(&p, none, &["check", "-o", ""]);
+    assert_eq!(
+        c.values,
+        [
+            "table",
+            "wide",
+            "json",
+            "yaml",
+            "name",
+            "jsonpath=",
+            "jsonpath-file=",
+            "custom-columns=",
+            "custom-columns-file=",
+            "sarif"
+        ]
+    );
 }
 
 #[test]
@@ -201,7 +218,7 @@ fn files_complete_for_file_flags_only() {
     for words in [
         &["check", "-l", ""][..],
         &["inject", ""],
-        &["check", "--name", ""],
+        &["uninstall", "--name", ""],
     ] {
         let c = kubectl_complete(&p, none, words);
         assert_eq!(
@@ -394,7 +411,18 @@ fn completion_bash_script_completes_in_bash() {
     assert!(!subs.iter().any(|s| s.contains("__complete")), "{subs:?}");
     assert_eq!(
         bash_completes(&p, &["check", "-o", ""]),
-        ["table", "wide", "json", "yaml", "name", "sarif"]
+        [
+            "table",
+            "wide",
+            "json",
+            "yaml",
+            "name",
+            "jsonpath=",
+            "jsonpath-file=",
+            "custom-columns=",
+            "custom-columns-file=",
+            "sarif"
+        ]
     );
     assert_eq!(bash_completes(&p, &["explain", "--mod"]), ["--mode"]);
 }
