@@ -165,6 +165,14 @@ print(f"{binary}")
 print(f"  check -A: {float(t1) - float(t0):.2f} s wall, {rss:.0f} MiB peak RSS, {len(ours)} requests, "
       f"{rows} rows, {len(pods)} pods compared, exit {code}")
 print(f"  drift: {dict(sorted(drift.items()))}")
+# One example of each kind, so a surprising count can be read at once.
+seen = set()
+for i in report["items"]:
+    for p in i["pods"]:
+        k = kind(p)
+        if k and k not in seen:
+            seen.add(k)
+            print(f"    e.g. {i.get('namespace', '')}/{p.get('name', '')}: {json.dumps(p['drift'])[:400]}")
 for k, v in sorted(by.items()):
     print(f"    {v:5d}  {k}")
 PY

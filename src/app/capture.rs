@@ -14,6 +14,7 @@
 //! | `kubectl-inject.io/captured-at` | when (RFC 3339, UTC) |
 //! | `kubectl-inject.io/default-namespace` | the context's namespace: objects of `-f` input that name none are in it, as live |
 //! | `kubectl-inject.io/namespaces` | which namespaces it holds: `all`, `none`, `namespace=NS`, or `selector=SELECTOR` |
+//! | `kubectl-inject.io/nodes` | how many nodes the cluster had (their kubelet versions decide istiod's native-sidecar auto-detection); absent when they could not be listed |
 //!
 //! Its items, trimmed to what the decision and the render read (no status, no managed
 //! fields, no caBundle, never a Secret):
@@ -22,7 +23,9 @@
 //! - every revision's injector ConfigMap `istio-sidecar-injector[-REV]` (`config`, `values`)
 //!   and mesh ConfigMap `istio[-REV]` (`mesh`), from `--istio-namespace` and the namespaces
 //!   of the webhooks' services;
-//! - the namespaces with their labels.
+//! - the namespaces with their labels;
+//! - one Node per distinct kubelet version (name and `status.nodeInfo.kubeletVersion` only):
+//!   all the native-sidecar auto-detection needs.
 //!
 //! Read back, a bundle is the `Source::Bundle` layer of the facts (after the input and the
 //! flags, instead of the cluster, which is then not read) and an authority: it describes
@@ -52,6 +55,7 @@ const SERVER: &str = "kubectl-inject.io/server";
 const CAPTURED_AT: &str = "kubectl-inject.io/captured-at";
 const DEFAULT_NAMESPACE: &str = "kubectl-inject.io/default-namespace";
 const NAMESPACES: &str = "kubectl-inject.io/namespaces";
+const NODES: &str = "kubectl-inject.io/nodes";
 
 pub fn run(args: &CaptureArgs) -> Result<Outcome> {
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
@@ -131,6 +135,36 @@ fn capture(cluster: &Cluster, args: &CaptureArgs, by_selector: bool) -> Result<V
     };
     items.extend(namespaces.iter().map(trim_namespace));
 
+    // One node per kubelet version; a forbidden list leaves the decision to an assumption,
+    // said when the bundle is read (no `nodes` annotation).
+    let mut versions = std::collections::BTreeMap::new();
+    let mut node_count = 0usize;
+    let listed = cluster.list_pages(Kind::Node, Scope::All, None, |page| {
+        for n in &page {
+            node_count += 1;
+            versions
+                .entry(str_at(n, "/status/nodeInfo/kubeletVersion").to_string())
+                .or_insert_with(|| str_at(n, "/metadata/name").to_string());
+        }
+        Ok(())
+    });
+    let nodes = match listed {
+        Ok(()) => {
+            items.extend(versions.iter().map(|(version, name)| {
+                json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                       "status": {"nodeInfo": {"kubeletVersion": version}}})
+            }));
+            Some(node_count.to_string())
+        }
+        Err(e) if e.is_forbidden() => {
+            report::warnings(&[format!(
+                "{e}; the bundle says nothing of the nodes, and deciding with it assumes native sidecars"
+            )]);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+
     let now = jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
@@ -142,6 +176,10 @@ fn capture(cluster: &Cluster, args: &CaptureArgs, by_selector: bool) -> Result<V
         DEFAULT_NAMESPACE: cluster.default_namespace(),
         NAMESPACES: which,
     });
+    let mut annotations = annotations;
+    if let (Some(n), Some(a)) = (nodes, annotations.as_object_mut()) {
+        a.insert(NODES.into(), Value::String(n));
+    }
     Ok(json!({
         "apiVersion": "v1",
         "kind": "List",
@@ -313,6 +351,10 @@ impl Bundle {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut webhooks = Vec::new();
+        if annotation(&self.value, NODES).is_some() && !facts.kubelets_known() {
+            // The nodes were listed: none at all is an answer too.
+            facts.set_kubelets(Vec::new(), source.clone());
+        }
         for (i, item) in items.iter().enumerate() {
             let at = format!("{}: items[{i}]", self.file);
             let taken = facts.take_context(&at, item, &source, &mut webhooks)?;

@@ -310,6 +310,29 @@ pub(super) fn cluster_facts(
         facts.set_authority(source.clone());
     }
 
+    // istiod turns native sidecars on by itself only when every node's kubelet is ≥ 1.33:
+    // read the versions (a page at a time, keeping two strings per node).
+    let mut kubelets = Vec::new();
+    let nodes = cluster.list_pages(Kind::Node, Scope::All, None, |page| {
+        kubelets.extend(page.iter().map(|n| {
+            let version = n
+                .pointer("/status/nodeInfo/kubeletVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            (name_of(n).to_string(), version.to_string())
+        }));
+        Ok(())
+    });
+    if soft(
+        nodes.map(|()| Vec::new()),
+        "assuming native sidecars (on, as istiod's auto-detection on Kubernetes ≥ 1.33 nodes; --native-sidecars false for older clusters)",
+        &mut warnings,
+    )?
+    .is_some()
+    {
+        facts.set_kubelets(kubelets, source.clone());
+    }
+
     for ns in &config_namespaces {
         let cms = soft(
             cluster.list(Kind::ConfigMap, Scope::Namespace(ns), None),

@@ -331,12 +331,63 @@ fn keyed(
             ),
             _ => (va, vp),
         };
+        if let (Some(Value::String(x)), Some(Value::String(y))) = (&va, &vp)
+            && same_json_but_defaults(x, y)
+        {
+            continue;
+        }
         out.item(
             format!("{path}[{k}]"),
             format!("{what} {k}"),
             va.as_ref(),
             vp.as_ref(),
         );
+    }
+}
+
+/// Two env values that are JSON (`ISTIO_META_POD_PORTS`, `ISTIO_KUBE_APP_PROBERS`: the
+/// template prints the pod's ports and probes into them) and differ only by fields the API
+/// server defaults (`protocol: TCP`, `scheme: HTTP`, `timeoutSeconds: 1`, …): one side was
+/// rendered before the server defaulted the pod (`kube-inject` on a manifest), the other
+/// after. Not a change of the injector's.
+fn same_json_but_defaults(a: &str, b: &str) -> bool {
+    let parse = |t: &str| {
+        serde_json::from_str::<Value>(t)
+            .ok()
+            .filter(|v| v.is_object() || v.is_array())
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => equal_but_defaults(&x, &y),
+        _ => false,
+    }
+}
+
+fn equal_but_defaults(a: &Value, b: &Value) -> bool {
+    use super::defaults::{DEFAULTS, Fill};
+    let defaulted = |key: &str, v: &Value| {
+        DEFAULTS.iter().any(|r| {
+            r.field == key
+                && match r.fill {
+                    Fill::Str(s) => v.as_str() == Some(s),
+                    Fill::Int(i) => v.as_i64() == Some(i),
+                    Fill::Bool(x) => v.as_bool() == Some(x),
+                    _ => false,
+                }
+        })
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().all(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => equal_but_defaults(p, q),
+                (Some(v), None) | (None, Some(v)) => defaulted(k, v),
+                (None, None) => true,
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal_but_defaults(p, q))
+        }
+        _ => a == b,
     }
 }
 

@@ -245,3 +245,64 @@ fn a_bare_pod_keeps_its_name_in_the_cache_key() {
         canonical(&cache_form(&owned_b))
     );
 }
+
+/// A pod injected from a manifest (`kube-inject`, before the API server defaulted it) prints
+/// its ports and probes into ISTIO_META_POD_PORTS and ISTIO_KUBE_APP_PROBERS without the
+/// server's defaults; re-rendered from the running (defaulted) pod they carry them. That is
+/// no drift; a real change inside the same JSON still is.
+#[test]
+fn json_env_values_that_differ_only_by_server_defaults_are_no_drift() {
+    let setup = setup();
+    let injector = Injector::new(&setup, None, false);
+    let mut stored = running("web-5d8f9c7b6-abcde", &injector, "x7k2p");
+    let set = |p: &mut Value, name: &str, value: &str| {
+        let env = proxy(p)["env"].as_array_mut().expect("env");
+        match env.iter_mut().find(|e| e["name"] == name) {
+            Some(e) => e["value"] = json!(value),
+            None => env.push(json!({"name": name, "value": value})),
+        }
+    };
+    set(
+        &mut stored,
+        "ISTIO_META_POD_PORTS",
+        "[\n    {\"containerPort\":8080}\n]",
+    );
+    set(
+        &mut stored,
+        "ISTIO_KUBE_APP_PROBERS",
+        "{\"/app-health/web/readyz\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8080}}}",
+    );
+    let mut predicted = stored.clone();
+    set(
+        &mut predicted,
+        "ISTIO_META_POD_PORTS",
+        "[\n    {\"containerPort\":8080,\"protocol\":\"TCP\"}\n]",
+    );
+    set(
+        &mut predicted,
+        "ISTIO_KUBE_APP_PROBERS",
+        "{\"/app-health/web/readyz\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8080,\"scheme\":\"HTTP\"},\"timeoutSeconds\":1}}",
+    );
+    assert_eq!(compare(&stored, &predicted), vec![]);
+
+    // Another port, or a timeout that is not the default, is a change.
+    set(
+        &mut predicted,
+        "ISTIO_META_POD_PORTS",
+        "[\n    {\"containerPort\":9090,\"protocol\":\"TCP\"}\n]",
+    );
+    set(
+        &mut predicted,
+        "ISTIO_KUBE_APP_PROBERS",
+        "{\"/app-health/web/readyz\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8080},\"timeoutSeconds\":5}}",
+    );
+    let words = describe(&compare(&stored, &predicted));
+    assert!(
+        words.contains("istio-proxy env ISTIO_META_POD_PORTS changed"),
+        "{words}"
+    );
+    assert!(
+        words.contains("istio-proxy env ISTIO_KUBE_APP_PROBERS changed"),
+        "{words}"
+    );
+}

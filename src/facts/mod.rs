@@ -119,6 +119,50 @@ pub struct RevisionFacts {
     pub mesh: Option<Fact<(String, String)>>,
 }
 
+/// istiod's native-sidecar auto-detection (`ENABLE_NATIVE_SIDECARS` unset, Istio ≥ 1.27) for a
+/// pod not yet scheduled, as the webhook sees it: on only when the cluster has nodes and every
+/// node's kubelet is 1.33 or later (a version it cannot read counts as older).
+pub fn native_by_kubelets(nodes: &[(String, String)]) -> NativeSidecars {
+    const MIN_MINOR: u64 = 33;
+    let minor = |v: &str| -> Option<u64> {
+        let v = v.strip_prefix('v').unwrap_or(v);
+        let mut parts = v.split(['.', '-', '+']);
+        let major = parts.next()?.parse::<u64>().ok()?;
+        let minor = parts.next()?.parse::<u64>().ok()?;
+        (major == 1).then_some(minor)
+    };
+    if nodes.is_empty() {
+        return NativeSidecars {
+            on: false,
+            why: "the cluster has no nodes, and istiod's auto-detection needs every node's kubelet at 1.33 or later".into(),
+        };
+    }
+    let old = nodes
+        .iter()
+        .filter(|(_, v)| minor(v).is_none_or(|m| m < MIN_MINOR))
+        .min_by_key(|(_, v)| minor(v));
+    match old {
+        Some((name, version)) => NativeSidecars {
+            on: false,
+            why: format!(
+                "node {name} runs kubelet {}, older than the 1.33 istiod's auto-detection needs on every node",
+                if version.is_empty() {
+                    "of unknown version"
+                } else {
+                    version
+                }
+            ),
+        },
+        None => NativeSidecars {
+            on: true,
+            why: format!(
+                "every node's kubelet is 1.33 or later ({} nodes), so istiod's auto-detection turns them on",
+                nodes.len()
+            ),
+        },
+    }
+}
+
 /// A context document that cannot be used, naming where and which field.
 #[derive(Debug, thiserror::Error)]
 pub enum FactError {
@@ -149,6 +193,9 @@ pub struct Facts {
     authority: Option<Source>,
     /// `--native-sidecars`: whether every revision's injector makes native sidecars.
     native_override: Option<Fact<bool>>,
+    /// Every node's (name, kubelet version), when a source listed them all: what istiod's
+    /// native-sidecar auto-detection reads.
+    kubelets: Option<Fact<Vec<(String, String)>>>,
 }
 
 /// A namespace as the decision sees it, with where its labels came from.
@@ -272,6 +319,9 @@ impl Facts {
         if self.native_override.is_none() {
             self.native_override = below.native_override;
         }
+        if self.kubelets.is_none() {
+            self.kubelets = below.kubelets;
+        }
     }
 
     /// The source that described the whole set-up, if any.
@@ -283,6 +333,17 @@ impl Facts {
     /// sidecars, whatever its configuration says.
     pub fn set_native_sidecars(&mut self, native: bool, source: Source) {
         self.native_override = Some(Fact::new(native, source));
+    }
+
+    /// Every node of the cluster with its kubelet version (a complete list: none is a cluster
+    /// without nodes).
+    pub fn set_kubelets(&mut self, nodes: Vec<(String, String)>, source: Source) {
+        self.kubelets = Some(Fact::new(nodes, source));
+    }
+
+    /// Whether some source listed the nodes.
+    pub fn kubelets_known(&self) -> bool {
+        self.kubelets.is_some()
     }
 
     /// Whether `revision`'s injector makes native sidecars (istio-proxy as an init container
@@ -345,7 +406,8 @@ impl Facts {
     }
 
     /// Native sidecars for a revision whose values say nothing: `--native-sidecars`, else
-    /// on, assumed.
+    /// istiod's auto-detection over the nodes' kubelet versions when they were read, else on,
+    /// assumed.
     pub fn fallback_native_sidecars(&self) -> Fact<NativeSidecars> {
         if let Some(f) = &self.native_override {
             return Fact::new(
@@ -355,6 +417,9 @@ impl Facts {
                 },
                 f.source.clone(),
             );
+        }
+        if let Some(k) = &self.kubelets {
+            return Fact::new(native_by_kubelets(&k.value), k.source.clone());
         }
         Fact::new(
             NativeSidecars {
@@ -393,6 +458,25 @@ impl Facts {
                 let labels = string_map(value.pointer("/metadata/labels"))
                     .map_err(|m| field("metadata.labels", m))?;
                 self.add_namespace(name, labels, source.clone());
+                Ok(true)
+            }
+            "Node" => {
+                let version = value
+                    .pointer("/status/nodeInfo/kubeletVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                match &mut self.kubelets {
+                    None => {
+                        self.kubelets =
+                            Some(Fact::new(vec![(name.to_string(), version)], source.clone()));
+                    }
+                    Some(nodes) if nodes.source == *source => {
+                        nodes.value.push((name.to_string(), version));
+                    }
+                    // A source above this one already listed the nodes.
+                    Some(_) => {}
+                }
                 Ok(true)
             }
             "MutatingWebhookConfiguration" => {

@@ -188,3 +188,70 @@ fn a_layer_below_fills_only_what_is_unknown() {
     );
     assert_eq!(top.authority(), Some(&bundle));
 }
+
+/// istiod's auto-detection as the webhook sees an unscheduled pod: on only when there are
+/// nodes and every kubelet is 1.33 or later; an unreadable version counts as older.
+#[test]
+fn native_sidecars_follow_every_nodes_kubelet() {
+    let nodes = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, k)| (n.to_string(), k.to_string()))
+            .collect()
+    };
+    let none = crate::facts::native_by_kubelets(&[]);
+    assert!(!none.on);
+    assert!(none.why.contains("no nodes"), "{}", none.why);
+    let new = crate::facts::native_by_kubelets(&nodes(&[("a", "v1.33.1"), ("b", "v1.34.0-eks-1")]));
+    assert!(new.on, "{}", new.why);
+    assert!(new.why.contains("2 nodes"), "{}", new.why);
+    let mixed = crate::facts::native_by_kubelets(&nodes(&[
+        ("a", "v1.33.1"),
+        ("old", "v1.29.4+k3s1"),
+        ("older", "v1.20.2"),
+    ]));
+    assert!(!mixed.on);
+    assert!(
+        mixed.why.starts_with("node older runs kubelet v1.20.2"),
+        "{}",
+        mixed.why
+    );
+    let unknown = crate::facts::native_by_kubelets(&nodes(&[("a", "v1.33.1"), ("x", "")]));
+    assert!(!unknown.on);
+    assert!(
+        unknown.why.contains("of unknown version"),
+        "{}",
+        unknown.why
+    );
+}
+
+/// The nodes a source listed decide native sidecars for a revision whose values say nothing;
+/// `--native-sidecars` beats them; the first source that listed nodes wins.
+#[test]
+fn listed_nodes_replace_the_native_sidecar_assumption() {
+    let cluster = Source::Cluster {
+        context: "prod".into(),
+    };
+    let mut facts = Facts::new();
+    let assumed = facts.native_sidecars("default");
+    assert!(assumed.value.on && assumed.source.assumed());
+
+    facts.set_kubelets(vec![("n1".into(), "v1.30.2".into())], cluster.clone());
+    let read = facts.native_sidecars("default");
+    assert!(!read.value.on);
+    assert_eq!(read.source, cluster);
+    assert!(read.value.why.contains("node n1 runs kubelet v1.30.2"));
+
+    // A Node of another, lower source does not join the list.
+    let bundle = Source::Bundle {
+        file: "b.yaml".into(),
+    };
+    take(
+        &mut facts,
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n2}\nstatus: {nodeInfo: {kubeletVersion: v1.20.0}}\n",
+        &bundle,
+    );
+    assert!(facts.native_sidecars("default").value.why.contains("n1"));
+
+    facts.set_native_sidecars(true, Source::flag("--native-sidecars"));
+    assert!(facts.native_sidecars("default").value.on);
+}

@@ -8,7 +8,8 @@ use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Endpoints, Namespace, Pod, ReplicationController, Secret, Service, ServiceAccount,
+    ConfigMap, Endpoints, Namespace, Node, Pod, ReplicationController, Secret, Service,
+    ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::{NamespaceResourceScope, Resource};
@@ -18,6 +19,8 @@ use crate::manifest::WorkloadKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     Namespace,
+    /// Read for the kubelet versions that decide Istio's native-sidecar auto-detection.
+    Node,
     Pod,
     Deployment,
     StatefulSet,
@@ -62,6 +65,7 @@ impl Kind {
     fn coordinates(self) -> Coordinates {
         match self {
             Kind::Namespace => of::<Namespace>(),
+            Kind::Node => of::<Node>(),
             Kind::Pod => of::<Pod>(),
             Kind::Deployment => of::<Deployment>(),
             Kind::StatefulSet => of::<StatefulSet>(),

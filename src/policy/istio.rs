@@ -553,9 +553,15 @@ fn why_no_webhook(e: &Engine, ns: &Namespace, pod: &Pod) -> (String, Option<Stri
     let ns_wanted = wanted(e, |w| &w.namespace);
     let pod_wanted = wanted(e, |w| &w.object);
     let deactivated = e.webhooks.iter().filter(|w| w.deactivated).count();
-    let mut generic = format!(
-        "no webhook matches: it needs namespace labels ({ns_wanted}) or pod labels ({pod_wanted})"
-    );
+    // Only the label paths some webhook offers: an empty "pod labels ()" reads as a typo.
+    let mut generic = match (ns_wanted.is_empty(), pod_wanted.is_empty()) {
+        (false, false) => format!(
+            "no webhook matches: it needs namespace labels ({ns_wanted}) or pod labels ({pod_wanted})"
+        ),
+        (false, true) => format!("no webhook matches: it needs namespace labels ({ns_wanted})"),
+        (true, false) => format!("no webhook matches: it needs pod labels ({pod_wanted})"),
+        (true, true) => "no webhook matches, and no label would make one match".to_string(),
+    };
     if deactivated > 0 {
         generic.push_str(&format!(
             "; {deactivated} deactivated webhook entries never match"

@@ -1040,3 +1040,33 @@ fn compat_follows_the_release_unless_given() {
         assert_eq!(Compat::for_release(explicit, r), want, "{explicit:?} {r}");
     }
 }
+
+/// The generated sentence names only the label paths some webhook offers: a webhook that
+/// selects on the namespace only (as istioctl's single-webhook installs) gives no "pod labels
+/// ()".
+#[test]
+fn the_why_not_sentence_names_only_paths_that_exist() {
+    let v = serde_json::json!({
+        "kind": "MutatingWebhookConfiguration",
+        "metadata": {"name": "istio-sidecar-injector", "labels": {"istio.io/rev": "default"}},
+        "webhooks": [{
+            "name": "namespace.sidecar-injector.istio.io",
+            "clientConfig": {"service": {"name": "istiod", "namespace": "istio-system", "path": "/inject"}},
+            "namespaceSelector": {"matchExpressions": [
+                {"key": "istio-injection", "operator": "In", "values": ["enabled"]}]},
+            "objectSelector": {"matchExpressions": [
+                {"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]}]}
+        }]
+    });
+    let mwc = WebhookConfiguration::from_value("mwc.yaml", &v).unwrap();
+    let e = engine("policy: enabled\n", &[mwc], Options::default());
+    let d = e.decide(&Namespace::known("web", map(&[])), &Pod::default());
+    assert_eq!(d.decided_by, RuleId::Webhook);
+    assert!(
+        d.reason
+            .ends_with("no webhook matches: it needs namespace labels (istio-injection=enabled)"),
+        "{}",
+        d.reason
+    );
+    assert!(!d.reason.contains("()"), "{}", d.reason);
+}

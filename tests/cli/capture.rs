@@ -158,6 +158,9 @@ fn capture_round_trip_gives_the_live_decisions_offline() {
     assert_eq!(value["kind"], "List");
     assert_eq!(ann["kubectl-inject.io/bundle"], "v1");
     assert_eq!(ann["kubectl-inject.io/namespaces"], "all");
+    // The test control plane runs no kubelet: no nodes, which the bundle says (istiod's
+    // native-sidecar auto-detection is off without nodes).
+    assert_eq!(ann["kubectl-inject.io/nodes"], "0");
     assert!(
         ann["kubectl-inject.io/captured-at"]
             .as_str()
@@ -685,4 +688,82 @@ fn live_sarif_and_suppression_of_checks_and_drift() {
         crate::findings::assert_valid_sarif(&stdout)["runs"][0]["results"],
         serde_json::json!([])
     );
+}
+
+/// Native sidecars follow the nodes a bundle records (istiod's auto-detection: every kubelet
+/// at 1.33 or later); a bundle that recorded none of them leaves the assumption (on), and
+/// says it is one.
+#[test]
+fn a_bundles_nodes_decide_native_sidecars() {
+    let example = util::read(&example_bundle());
+    let annotation = "    kubectl-inject.io/namespaces: all\n";
+    assert!(example.contains(annotation));
+    let dir = tempfile::tempdir().unwrap();
+    let with_nodes = |extra: &str| {
+        let path = dir.path().join(format!(
+            "bundle-{}.yaml",
+            extra.trim().replace(['"', ':', ' ', '.', '/'], "")
+        ));
+        std::fs::write(
+            &path,
+            example.replace(annotation, &format!("{annotation}{extra}")),
+        )
+        .unwrap();
+        path
+    };
+    let job = dir.path().join("job.yaml");
+    std::fs::write(
+        &job,
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once, namespace: checkout}\nspec:\n  template:\n    metadata: {labels: {sidecar.istio.io/inject: \"true\"}}\n    spec:\n      restartPolicy: Never\n      containers: [{name: app, image: busybox}]\n",
+    )
+    .unwrap();
+    let findings = |bundle: &std::path::Path| -> Vec<String> {
+        let out = util::bin()
+            .args(["check", "-o", "json", "-f"])
+            .arg(&job)
+            .arg("--bundle")
+            .arg(bundle)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["items"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    // No nodes: off, so the Job's classic sidecar never lets it complete (KI110).
+    let none = findings(&with_nodes("    kubectl-inject.io/nodes: \"0\"\n"));
+    assert_eq!(none.len(), 1, "{none:?}");
+    assert!(
+        none[0].contains("(native sidecars are off: the cluster has no nodes, and istiod's auto-detection needs every node's kubelet at 1.33 or later)"),
+        "{none:?}"
+    );
+    // An old kubelet among new ones: off, naming it.
+    let nodes = "    kubectl-inject.io/nodes: \"3\"\n";
+    let old = with_nodes(nodes);
+    let mut text = util::read(&old);
+    text.push_str("- {apiVersion: v1, kind: Node, metadata: {name: n1}, status: {nodeInfo: {kubeletVersion: v1.33.2}}}\n- {apiVersion: v1, kind: Node, metadata: {name: n9}, status: {nodeInfo: {kubeletVersion: v1.31.0}}}\n");
+    std::fs::write(&old, &text).unwrap();
+    let mixed = findings(&old);
+    assert!(
+        mixed
+            .iter()
+            .any(|m| m.contains("node n9 runs kubelet v1.31.0")),
+        "{mixed:?}"
+    );
+    // Every kubelet new enough, or nothing recorded (assumed on): no warning.
+    let new = with_nodes("    kubectl-inject.io/nodes: \"1\"\n");
+    let mut text = util::read(&new);
+    text.push_str("- {apiVersion: v1, kind: Node, metadata: {name: n1}, status: {nodeInfo: {kubeletVersion: v1.34.0}}}\n");
+    std::fs::write(&new, &text).unwrap();
+    assert_eq!(findings(&new), Vec::<String>::new());
+    assert_eq!(findings(&example_bundle()), Vec::<String>::new());
 }

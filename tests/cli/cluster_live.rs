@@ -348,7 +348,7 @@ fn a_user_who_may_read_nothing_gets_a_clear_forbidden_error() {
     // One error, not a warning per forbidden request; the hint names the namespace.
     assert!(!stderr.contains("warning:"), "{stderr}");
     assert!(
-        stderr.starts_with("error: forbidden: cannot list any workload or pod in namespace \"live-on\"\n  Caused by: forbidden: list mutatingwebhookconfigurations.admissionregistration.k8s.io; list configmaps in namespace \"istio-system\"; get namespaces \"live-on\";"),
+        stderr.starts_with("error: forbidden: cannot list any workload or pod in namespace \"live-on\"\n  Caused by: forbidden: list mutatingwebhookconfigurations.admissionregistration.k8s.io; list nodes; list configmaps in namespace \"istio-system\"; get namespaces \"live-on\";"),
         "{stderr}"
     );
     assert!(
