@@ -75,7 +75,8 @@ fn policy_corpus() {
         let h = header(case, &text);
         let mut args = h.args.clone();
         if args.iter().any(|a| a.contains("{shared}")) {
-            let Some(shared) = util::shared("policy_corpus") else {
+            let Some(shared) = util::shared_part(&format!("policy_corpus ({})", case.display()))
+            else {
                 continue;
             };
             let shared = shared.display().to_string();

@@ -41,19 +41,87 @@ pub fn in_ci() -> bool {
 /// `../shared/` beside the project, read in place. `None` (after saying "skipped") when it
 /// is absent outside CI; under CI its absence fails the test.
 pub fn shared(test: &str) -> Option<PathBuf> {
-    let dir = root().join("..").join("shared");
-    if dir.is_dir() {
-        return Some(dir);
+    let dir = shared_dir();
+    if dir.is_none() {
+        skip(test, SHARED_ABSENT);
     }
-    skip(test, "../shared/ is not present beside the project");
-    None
+    dir
 }
 
-/// Reports a skipped test; under CI a skip is a failure.
-#[allow(clippy::print_stderr)] // a skip must be visible in the test output
+/// [`shared`] for a test that runs its other parts without it (one case of a corpus).
+pub fn shared_part(test: &str) -> Option<PathBuf> {
+    let dir = shared_dir();
+    if dir.is_none() {
+        skip_part(test, SHARED_ABSENT);
+    }
+    dir
+}
+
+const SHARED_ABSENT: &str = "../shared/ is not present beside the project";
+
+fn shared_dir() -> Option<PathBuf> {
+    Some(root().join("..").join("shared")).filter(|d| d.is_dir())
+}
+
+/// Reports a skipped test (the caller returns without asserting anything); under CI a skip
+/// is a failure. Every skip goes through here (or [`skip_part`]) so that it is counted: see
+/// [`SKIP_LOG`].
 pub fn skip(test: &str, why: &str) {
+    record(Skip::Whole, test, why);
+}
+
+/// Reports that part of a test was skipped (one case of a corpus, one oracle of several)
+/// while the rest of it ran and asserted; under CI a failure like [`skip`].
+pub fn skip_part(test: &str, why: &str) {
+    record(Skip::Part, test, why);
+}
+
+/// The environment variable naming a file to which every skip appends one line,
+/// `<test>\t<whole|part>\t<reason>`; `scripts/test-summary.sh` (`make test`) reads it to print
+/// `N passed, N failed, N skipped`, since cargo's own closing line counts a skipped test as
+/// passed.
+pub const SKIP_LOG: &str = "KUBECTL_INJECT_SKIP_LOG";
+
+#[derive(Clone, Copy)]
+enum Skip {
+    Whole,
+    Part,
+}
+
+#[allow(clippy::print_stderr)] // a skip must be visible in the test output
+fn record(kind: Skip, test: &str, why: &str) {
     assert!(!in_ci(), "{test}: cannot be skipped under CI=true: {why}");
-    eprintln!("{test}: skipped: {why}");
+    // libtest names each test's thread after the test (`module::name`): the name cargo
+    // prints, whatever label the caller passed.
+    let name = std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .map_or_else(|| test.to_owned(), str::to_owned);
+    let (word, kind) = match kind {
+        Skip::Whole => ("skipped", "whole"),
+        Skip::Part => ("partly skipped", "part"),
+    };
+    eprintln!("{test}: {word}: {why}");
+    if let Some(log) = std::env::var_os(SKIP_LOG) {
+        use std::io::Write as _;
+        // The caller's label only when it adds something to the name (a case, an oracle).
+        let why = why.replace(['\n', '\t'], " ");
+        let reason = if name.ends_with(test) {
+            why
+        } else {
+            format!("{test}: {why}")
+        };
+        let line = format!("{name}\t{kind}\t{reason}\n");
+        // One write of one short line with O_APPEND: lines from parallel tests do not mix.
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            panic!("{name}: cannot record the skip in {}: {e}", log.display());
+        }
+    }
 }
 
 /// Reads a file to a string, naming it on failure.
