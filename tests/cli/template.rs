@@ -95,6 +95,9 @@ fn differential_against_go_text_template() {
             ),
             (false, false) => {
                 assert_eq!(ours.status.code(), Some(2), "{name}: errors exit 2");
+                for r in util::repeated_causes(&String::from_utf8_lossy(&ours.stderr)) {
+                    mismatches.push(format!("{name}: error chain: {r}"));
+                }
                 // Failing alike means in the same phase, and only where a failure is the
                 // point of the case.
                 let go_parse = String::from_utf8_lossy(&go.stderr).starts_with("PARSE ERROR");

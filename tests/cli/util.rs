@@ -128,3 +128,52 @@ fn record(kind: Skip, test: &str, why: &str) {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
+
+/// The error chains in a command's stderr (`error: …` then `  Caused by: …` lines, each
+/// message running on until the next one, a blank line or a `hint:`), and every place where a
+/// cause repeats its parent: a `Caused by:` whose text is contained in the message above it
+/// (a cause put both in an error's message and in its `#[source]`). Empty when none does.
+pub fn repeated_causes(stderr: &str) -> Vec<String> {
+    let mut chains: Vec<Vec<String>> = Vec::new();
+    let mut open = false;
+    for line in stderr.lines() {
+        if let Some(top) = line.strip_prefix("error: ") {
+            chains.push(vec![top.to_owned()]);
+            open = true;
+        } else if let Some(cause) = line.strip_prefix("  Caused by: ").filter(|_| open) {
+            if let Some(chain) = chains.last_mut() {
+                chain.push(cause.to_owned());
+            }
+        } else if line.is_empty() || line.starts_with("hint: ") || line.starts_with("warning: ") {
+            open = false;
+        } else if open && let Some(last) = chains.last_mut().and_then(|c| c.last_mut()) {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    let mut found = Vec::new();
+    for chain in &chains {
+        for pair in chain.windows(2) {
+            let (parent, cause) = (&pair[0], pair[1].trim());
+            if !cause.is_empty() && parent.contains(cause) {
+                found.push(format!("{cause:?} repeats its parent {parent:?}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn repeated_causes_finds_a_cause_inside_its_parent() {
+    let ok = "error: reading a.yaml\n  Caused by: document 2\n  Caused by: bad indent\n\nhint: x\n";
+    assert!(repeated_causes(ok).is_empty());
+    let twice = "error: template x: line 3: bad\n  3 | {{ .x }}\n  Caused by: line 3: bad\n";
+    assert_eq!(
+        repeated_causes(twice),
+        ["\"line 3: bad\" repeats its parent \"template x: line 3: bad\\n  3 | {{ .x }}\""]
+    );
+    // The excerpt under a message is part of it: a cause repeating the excerpt is found too.
+    let excerpt =
+        "error: bad\n  3 | {{ .x }}\n      ^\n  Caused by: bad\n  3 | {{ .x }}\n      ^\n";
+    assert_eq!(repeated_causes(excerpt).len(), 1);
+}
