@@ -42,9 +42,9 @@ for cmd in "$@"; do
     fi
 done
 
-# One awk over the skip log then the captured output (FNR==NR: still in the first file).
-awk -F'\t' '
-    FNR == NR {
+# One awk over the skip log then the captured output (by FILENAME: the log may be empty).
+awk -F'\t' -v skiplog="$KUBECTL_INJECT_SKIP_LOG" '
+    FILENAME == skiplog {
         if (NF < 3) next
         if ($2 == "whole") { whole[$1] = $3 } else if (!($1 in part)) { part[$1] = $3 }
         next
@@ -73,6 +73,9 @@ awk -F'\t' '
         if (results == 0) print "test-summary: no `test result:` line: the tests did not run"
         printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped + nignored
     }
-' "$KUBECTL_INJECT_SKIP_LOG" "$out"
+' "$KUBECTL_INJECT_SKIP_LOG" "$out" || {
+    echo "test-summary: cannot add up the results" >&2
+    status=2
+}
 
 exit "$status"
