@@ -176,28 +176,40 @@ pub struct KubeArgs {
     pub verbosity: u8,
 }
 
+/// A duration flag's value that is not one, with the text as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("{text:?} is not a duration like 30s, 2m or 500ms")]
+    NotANumber { text: String },
+    #[error("{text:?}: unknown unit {unit:?} (use ms, s, m or h)")]
+    Unit { text: String, unit: String },
+    #[error("{text:?}: must be more than zero")]
+    NotPositive { text: String },
+}
+
 /// `30s`, `2m`, `1h`, `500ms`, or plain seconds: kubectl's duration forms.
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+fn parse_duration(text: &str) -> Result<std::time::Duration, DurationError> {
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
         Some(i) => text.split_at(i),
         None => (text, "s"),
     };
     let n: f64 = number
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30s, 2m or 500ms"))?;
+        .map_err(|_| DurationError::NotANumber { text: text.into() })?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
         _ => {
-            return Err(format!(
-                "{text:?}: unknown unit {unit:?} (use ms, s, m or h)"
-            ));
+            return Err(DurationError::Unit {
+                text: text.into(),
+                unit: unit.into(),
+            });
         }
     };
     if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("{text:?}: must be more than zero"));
+        return Err(DurationError::NotPositive { text: text.into() });
     }
     Ok(std::time::Duration::from_secs_f64(secs))
 }
@@ -394,10 +406,10 @@ impl OutputFormat {
     }
 
     /// Parses one `-o` value, whatever the command.
-    pub fn parse(text: &str) -> Result<OutputFormat, String> {
-        fn template<'a>(text: &str, t: &'a str) -> Result<&'a str, String> {
+    pub fn parse(text: &str) -> Result<OutputFormat, OutputError> {
+        fn template<'a>(text: &str, t: &'a str) -> Result<&'a str, OutputError> {
             if t.is_empty() {
-                Err(format!("{text:?}: give the template after `=`"))
+                Err(OutputError::EmptyTemplate { text: text.into() })
             } else {
                 Ok(t)
             }
@@ -411,25 +423,39 @@ impl OutputFormat {
                 "name" => OutputFormat::Name,
                 "sarif" => OutputFormat::Sarif,
                 "jsonpath" | "jsonpath-file" | "custom-columns" | "custom-columns-file" => {
-                    return Err(format!("{text}: give its template after `=` ({text}=…)"));
+                    return Err(OutputError::NoTemplate { text: text.into() });
                 }
-                _ => return Err(format!("unknown output format {text:?}")),
+                _ => return Err(OutputError::Unknown { name: text.into() }),
             },
-            Some(("jsonpath", t)) => OutputFormat::JsonPath(
-                Template::parse(template(text, t)?).map_err(|e| e.to_string())?,
-            ),
+            Some(("jsonpath", t)) => OutputFormat::JsonPath(Template::parse(template(text, t)?)?),
             Some(("jsonpath-file", f)) => {
                 OutputFormat::JsonPathFile(PathBuf::from(template(text, f)?))
             }
-            Some(("custom-columns", c)) => OutputFormat::CustomColumns(
-                Columns::parse(template(text, c)?).map_err(|e| e.to_string())?,
-            ),
+            Some(("custom-columns", c)) => {
+                OutputFormat::CustomColumns(Columns::parse(template(text, c)?)?)
+            }
             Some(("custom-columns-file", f)) => {
                 OutputFormat::CustomColumnsFile(PathBuf::from(template(text, f)?))
             }
-            Some((other, _)) => return Err(format!("unknown output format {other:?}")),
+            Some((other, _)) => {
+                return Err(OutputError::Unknown { name: other.into() });
+            }
         })
     }
+}
+
+/// An `-o` value that cannot be used, with the text as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutputError {
+    #[error("{text:?}: give the template after `=`")]
+    EmptyTemplate { text: String },
+    #[error("{text}: give its template after `=` ({text}=…)")]
+    NoTemplate { text: String },
+    #[error("unknown output format {name:?}")]
+    Unknown { name: String },
+    /// A `jsonpath=` template or `custom-columns=` spec that does not parse.
+    #[error(transparent)]
+    Template(#[from] crate::report::jsonpath::Error),
 }
 
 /// The `-o` values, with the text `--help` and completion show for each.
@@ -496,12 +522,11 @@ impl clap::builder::TypedValueParser for OutputParser {
                     .filter(|(k, _, _)| allowed.contains(k))
                     .map(|(_, n, _)| *n)
                     .collect();
-                let format = OutputFormat::parse(&text).map_err(|e| {
-                    if e.starts_with("unknown") {
+                let format = OutputFormat::parse(&text).map_err(|e| match e {
+                    OutputError::Unknown { .. } => {
                         format!("{e}; this command prints {}", names.join(", "))
-                    } else {
-                        e
                     }
+                    e => e.to_string(),
                 })?;
                 if allowed.contains(&format.kind()) {
                     Ok(format)

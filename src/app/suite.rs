@@ -706,8 +706,9 @@ impl<'a> Renderer<'a> {
         let no_files =
             files.inject_config.is_none() && files.values.is_none() && files.mesh.is_none();
         if no_files && self.bundled {
-            return super::templates::revision_setup(self.facts, revision, native)
-                .map_err(|e| anyhow::anyhow!("{e}"));
+            return Ok(super::templates::revision_setup(
+                self.facts, revision, native,
+            )?);
         }
         Ok(Setup::load(files)?)
     }

@@ -18,7 +18,7 @@ pub(super) struct RevisionTemplates<'f> {
     facts: &'f Facts,
     /// By revision and whether it renders native sidecars (templates of Istio 1.19–1.26 read
     /// that from istiod's environment, which a setup is parsed with).
-    setups: BTreeMap<(String, bool), Result<Setup, String>>,
+    setups: BTreeMap<(String, bool), Result<Setup, RevisionError>>,
     cache: Cache,
 }
 
@@ -32,18 +32,30 @@ impl<'f> RevisionTemplates<'f> {
     }
 }
 
+/// Why a revision's injector cannot be set up. Kept per revision and given again to each of
+/// its pods, so it is `Clone` and holds the setup's message as text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum RevisionError {
+    #[error("the injector configuration of revision {revision} was not read")]
+    NotRead { revision: String },
+    #[error(transparent)]
+    Env(#[from] crate::config::env::EnvError),
+    #[error("revision {revision}'s configuration: {message}")]
+    Setup { revision: String, message: String },
+}
+
 /// A revision's injector from its ConfigMaps' texts, as the facts hold them, with istiod's
 /// environment for native sidecars on or off.
 pub(super) fn revision_setup(
     facts: &Facts,
     revision: &str,
     native_sidecars: bool,
-) -> Result<Setup, String> {
+) -> Result<Setup, RevisionError> {
     let injector = facts.injector(revision);
     let Some(config) = injector.value.config_text.clone() else {
-        return Err(format!(
-            "the injector configuration of revision {revision} was not read"
-        ));
+        return Err(RevisionError::NotRead {
+            revision: revision.into(),
+        });
     };
     let name = &injector.value.name;
     let source = ConfigSource {
@@ -58,10 +70,13 @@ pub(super) fn revision_setup(
         // revision's name.
         labels: injector.value.config.configmap_labels.clone(),
         revision: Some(revision.to_string()),
-        env: crate::config::env::injector_env(native_sidecars, &[]).map_err(|e| e.to_string())?,
+        env: crate::config::env::injector_env(native_sidecars, &[])?,
         ..ConfigSource::default()
     };
-    Setup::load(source).map_err(|e| format!("revision {revision}'s configuration: {e}"))
+    Setup::load(source).map_err(|e| RevisionError::Setup {
+        revision: revision.into(),
+        message: e.to_string(),
+    })
 }
 
 /// A running pod has native sidecars when its proxy is an init container: re-render it the
@@ -85,7 +100,7 @@ impl TemplateCheck for RevisionTemplates<'_> {
             .or_insert_with(|| revision_setup(facts, revision, native))
         {
             Ok(setup) => &*setup,
-            Err(e) => return Err(e.clone()),
+            Err(e) => return Err(e.to_string()),
         };
         let injector = drift::Injector::new(setup, Some(revision), native);
         match self.cache.stale(pod, &injector) {

@@ -507,7 +507,13 @@ impl Cluster {
 
 /// The plans of `uninstall` and `cleanup`, carried out against this cluster.
 impl crate::plan::Executor for Cluster {
-    fn delete(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<bool, String> {
+    type Error = ClusterError;
+
+    fn delete(
+        &mut self,
+        t: &crate::plan::Target,
+        server_dry_run: bool,
+    ) -> Result<bool, ClusterError> {
         Cluster::delete(
             self,
             t.kind,
@@ -515,10 +521,13 @@ impl crate::plan::Executor for Cluster {
             &t.name,
             server_dry_run,
         )
-        .map_err(|e| e.to_string())
     }
 
-    fn remove_namespace_labels(&mut self, ns: &str, server_dry_run: bool) -> Result<(), String> {
+    fn remove_namespace_labels(
+        &mut self,
+        ns: &str,
+        server_dry_run: bool,
+    ) -> Result<(), ClusterError> {
         // A JSON merge patch that sets only those labels to null: nothing else is touched,
         // and there is no read-modify-write to race with.
         let labels: serde_json::Map<String, Value> = crate::plan::cleanup::NAMESPACE_LABELS
@@ -528,10 +537,13 @@ impl crate::plan::Executor for Cluster {
         let patch = serde_json::json!({"metadata": {"labels": labels}});
         self.merge_patch(Kind::Namespace, None, ns, &patch, server_dry_run)
             .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 
-    fn restart(&mut self, t: &crate::plan::Target, server_dry_run: bool) -> Result<(), String> {
+    fn restart(
+        &mut self,
+        t: &crate::plan::Target,
+        server_dry_run: bool,
+    ) -> Result<(), ClusterError> {
         // What `kubectl rollout restart` does: a new restartedAt on the pod template.
         let now = jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -546,7 +558,6 @@ impl crate::plan::Executor for Cluster {
             server_dry_run,
         )
         .map(|_| ())
-        .map_err(|e| e.to_string())
     }
 }
 

@@ -98,8 +98,9 @@ impl Drift {
 pub enum Error {
     #[error("cannot strip the previous injection: {0}")]
     Strip(String),
+    // Not `#[from]`: that would make the error also the `#[source]`, printed twice.
     #[error("cannot inject it again: {0}")]
-    Inject(#[from] PipelineError),
+    Inject(PipelineError),
 }
 
 /// One revision's injector: its configuration and how it injects (the webhook's way:
@@ -142,7 +143,8 @@ pub fn inject(pod: &Value, injector: &Injector<'_>) -> Result<Value, Error> {
     let owner = admission::deploy_meta_from_pod(pod);
     let mut part = pod_part(pod);
     apply_defaults(&mut part);
-    let injected = pipeline::inject_pod(injector.setup, &owner, part, &injector.params)?;
+    let injected = pipeline::inject_pod(injector.setup, &owner, part, &injector.params)
+        .map_err(Error::Inject)?;
     let mut out = pod.clone();
     if let Some(m) = out.as_object_mut() {
         for key in ["metadata", "spec"] {

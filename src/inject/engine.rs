@@ -45,10 +45,11 @@ pub enum SetupError {
     Mesh(String),
     #[error("{0}")]
     Values(String),
+    // The cause (with its position and excerpt) is in the message, so it is not also a
+    // `#[source]`: the chain would print it twice (tests/cli/badinput.rs checks).
     #[error("{source_name}: {error}")]
     Template {
         source_name: String,
-        #[source]
         error: TemplateError,
     },
 }

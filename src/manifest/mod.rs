@@ -12,6 +12,7 @@ pub use workload::{
     parse_type_name,
 };
 
+use crate::yaml::kube::ReadError;
 use serde_json::Value;
 
 /// Where a document came from: `deploy.yaml: document 2 (Deployment default/web)`.
@@ -73,8 +74,9 @@ pub enum ManifestError {
         source_name: String,
         error: SplitError,
     },
-    #[error("{at}: invalid YAML: {message}")]
-    Yaml { at: DocRef, message: String },
+    // The cause (with its line and column) is in the message, not also a `#[source]`.
+    #[error("{at}: invalid YAML: {error}")]
+    Yaml { at: DocRef, error: ReadError },
 }
 
 /// Splits `text` into documents and parses each one.
@@ -109,17 +111,23 @@ pub fn parse_document(source: &str, index: usize, raw: String) -> Result<Documen
         index,
         line: 0,
     };
-    match parse_yaml(&raw) {
+    match read_yaml(&raw) {
         Ok(value) => Ok(Document { at, raw, value }),
-        Err(message) => Err(ManifestError::Yaml { at, message }),
+        Err(error) => Err(ManifestError::Yaml { at, error }),
     }
 }
 
 /// Parses one YAML (or JSON) document into a JSON value as Kubernetes reads it
 /// (`sigs.k8s.io/yaml`: YAML 1.1 resolution, merge keys, JSON read as JSON; see
 /// [`crate::yaml::kube`]).
+pub fn read_yaml(text: &str) -> Result<Value, ReadError> {
+    crate::yaml::kube::from_str(text)
+}
+
+/// [`read_yaml`] with the error as text, for the callers in `inject/` that still carry
+/// messages as strings (`inject::legacy`); the others call `read_yaml`.
 pub fn parse_yaml(text: &str) -> Result<Value, String> {
-    crate::yaml::kube::from_str(text).map_err(|e| e.to_string())
+    read_yaml(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -185,14 +185,14 @@ impl Plan {
 }
 
 /// Carries the plan out; a failure of one step is recorded and the others go on.
-pub fn execute(plan: &Plan, run: Run, exec: &mut dyn Executor) -> Vec<Change> {
+pub fn execute<E: Executor>(plan: &Plan, run: Run, exec: &mut E) -> Vec<Change> {
     let server_dry = run == Run::ServerDryRun;
-    let outcome = |r: Result<(), String>, done: &str, would: &str| -> (String, Option<String>) {
+    let outcome = |r: Result<(), E::Error>, done: &str, would: &str| -> (String, Option<String>) {
         match (run, r) {
             (Run::ClientDryRun, _) => (would.to_string(), None),
             (Run::ServerDryRun, Ok(())) => (would.to_string(), None),
             (Run::Real, Ok(())) => (done.to_string(), None),
-            (_, Err(e)) => ("failed".to_string(), Some(e)),
+            (_, Err(e)) => ("failed".to_string(), Some(e.to_string())),
         }
     };
     let mut out = Vec::new();
@@ -268,18 +268,23 @@ mod tests {
         calls: Vec<String>,
     }
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("forbidden")]
+    struct Forbidden;
+
     impl Executor for Fake {
-        fn delete(&mut self, _: &Target, _: bool) -> Result<bool, String> {
+        type Error = Forbidden;
+        fn delete(&mut self, _: &Target, _: bool) -> Result<bool, Forbidden> {
             unreachable!("cleanup deletes nothing")
         }
-        fn remove_namespace_labels(&mut self, ns: &str, dry: bool) -> Result<(), String> {
+        fn remove_namespace_labels(&mut self, ns: &str, dry: bool) -> Result<(), Forbidden> {
             self.calls.push(format!("unlabel {ns} {dry}"));
             if ns == "locked" {
-                return Err("forbidden".into());
+                return Err(Forbidden);
             }
             Ok(())
         }
-        fn restart(&mut self, t: &Target, dry: bool) -> Result<(), String> {
+        fn restart(&mut self, t: &Target, dry: bool) -> Result<(), Forbidden> {
             self.calls.push(format!("restart {} {dry}", t.kubectl()));
             Ok(())
         }

@@ -58,17 +58,19 @@ pub enum Run {
     ServerDryRun,
 }
 
-/// What the plans ask of the cluster. Each call returns the API server's error text on
-/// failure.
+/// What the plans ask of the cluster. A failed call returns the executor's own error (the
+/// cluster's names the request and the API server's answer); the plans record its message
+/// in the report and go on.
 pub trait Executor {
+    type Error: std::error::Error;
     /// Deletes an object; `Ok(false)` when it was already gone.
-    fn delete(&mut self, target: &Target, server_dry_run: bool) -> Result<bool, String>;
+    fn delete(&mut self, target: &Target, server_dry_run: bool) -> Result<bool, Self::Error>;
     /// Removes the injection labels of a namespace (and nothing else).
     fn remove_namespace_labels(
         &mut self,
         namespace: &str,
         server_dry_run: bool,
-    ) -> Result<(), String>;
+    ) -> Result<(), Self::Error>;
     /// `kubectl rollout restart`: sets the pod template's restartedAt annotation.
-    fn restart(&mut self, target: &Target, server_dry_run: bool) -> Result<(), String>;
+    fn restart(&mut self, target: &Target, server_dry_run: bool) -> Result<(), Self::Error>;
 }

@@ -179,7 +179,7 @@ pub fn plan(found: Vec<(Target, Option<Value>)>, revision: Option<&str>, force: 
 
 /// Carries the plan out, webhook first; keeps going after a failure so the report is
 /// complete, but never deletes the backend while the webhook that calls it stays.
-pub fn execute(plan: Plan, run: Run, exec: &mut dyn Executor) -> Vec<Action> {
+pub fn execute<E: Executor>(plan: Plan, run: Run, exec: &mut E) -> Vec<Action> {
     let mut webhook_failed = false;
     let mut out = Vec::with_capacity(plan.actions.len());
     for mut a in plan.actions {
@@ -198,7 +198,7 @@ pub fn execute(plan: Plan, run: Run, exec: &mut dyn Executor) -> Vec<Action> {
                     Ok(false) => a.result = ActionResult::AlreadyGone,
                     Err(e) => {
                         a.result = ActionResult::Failed;
-                        a.message = Some(e);
+                        a.message = Some(e.to_string());
                         if a.target.kind == Kind::MutatingWebhookConfiguration {
                             webhook_failed = true;
                         }
@@ -223,10 +223,15 @@ mod tests {
         fail: Vec<&'static str>,
     }
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("forbidden: cannot delete {0}")]
+    struct Forbidden(String);
+
     impl Executor for Fake {
-        fn delete(&mut self, t: &Target, server_dry_run: bool) -> Result<bool, String> {
+        type Error = Forbidden;
+        fn delete(&mut self, t: &Target, server_dry_run: bool) -> Result<bool, Forbidden> {
             if self.fail.contains(&t.name.as_str()) {
-                return Err(format!("forbidden: cannot delete {}", t.name));
+                return Err(Forbidden(t.name.clone()));
             }
             self.deleted.push(format!(
                 "{}{}",
@@ -235,10 +240,10 @@ mod tests {
             ));
             Ok(true)
         }
-        fn remove_namespace_labels(&mut self, _: &str, _: bool) -> Result<(), String> {
+        fn remove_namespace_labels(&mut self, _: &str, _: bool) -> Result<(), Forbidden> {
             unreachable!("uninstall removes no labels")
         }
-        fn restart(&mut self, _: &Target, _: bool) -> Result<(), String> {
+        fn restart(&mut self, _: &Target, _: bool) -> Result<(), Forbidden> {
             unreachable!("uninstall restarts nothing")
         }
     }

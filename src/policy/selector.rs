@@ -149,12 +149,13 @@ impl Selector {
             message,
         };
         let mut requirements = Vec::new();
-        for term in split_top_level(text).map_err(&err)? {
+        let syntax = |e: SyntaxError| err(e.to_string());
+        for term in split_top_level(text).map_err(syntax)? {
             let term = term.trim();
             if term.is_empty() {
                 continue;
             }
-            let req = parse_term(term).map_err(&err)?;
+            let req = parse_term(term).map_err(syntax)?;
             validate_key(&req.key).map_err(|e| err(e.to_string()))?;
             for v in &req.values {
                 validate_value(v).map_err(|e| err(e.to_string()))?;
@@ -199,8 +200,23 @@ impl fmt::Display for Selector {
     }
 }
 
+/// What is wrong with a `-l` selector's text, naming the selector or the term.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum SyntaxError {
+    #[error("unbalanced ')' in {text:?}")]
+    UnbalancedClose { text: String },
+    #[error("unbalanced '(' in {text:?}")]
+    UnbalancedOpen { text: String },
+    #[error("{term:?}: expected ')' at the end")]
+    Unclosed { term: String },
+    #[error("{term:?}: expected `key in (…)` or `key notin (…)`")]
+    SetOperator { term: String },
+    #[error("{term:?}: the value list is empty")]
+    EmptyList { term: String },
+}
+
 /// Splits on commas outside parentheses.
-fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
+fn split_top_level(text: &str) -> Result<Vec<&str>, SyntaxError> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
@@ -210,7 +226,7 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
             ')' => {
                 depth = depth
                     .checked_sub(1)
-                    .ok_or_else(|| format!("unbalanced ')' in {text:?}"))?;
+                    .ok_or_else(|| SyntaxError::UnbalancedClose { text: text.into() })?;
             }
             ',' if depth == 0 => {
                 out.push(&text[start..i]);
@@ -220,13 +236,13 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
         }
     }
     if depth != 0 {
-        return Err(format!("unbalanced '(' in {text:?}"));
+        return Err(SyntaxError::UnbalancedOpen { text: text.into() });
     }
     out.push(&text[start..]);
     Ok(out)
 }
 
-fn parse_term(term: &str) -> Result<Requirement, String> {
+fn parse_term(term: &str) -> Result<Requirement, SyntaxError> {
     let req = |key: &str, op, values: Vec<String>| Requirement {
         key: key.trim().to_string(),
         op,
@@ -238,15 +254,13 @@ fn parse_term(term: &str) -> Result<Requirement, String> {
     if let Some((head, rest)) = term.split_once('(') {
         let list = rest
             .strip_suffix(')')
-            .ok_or_else(|| format!("{term:?}: expected ')' at the end"))?;
+            .ok_or_else(|| SyntaxError::Unclosed { term: term.into() })?;
         let mut words = head.split_whitespace();
         let (key, op) = match (words.next(), words.next(), words.next()) {
             (Some(k), Some("in"), None) => (k, Op::In),
             (Some(k), Some("notin"), None) => (k, Op::NotIn),
             _ => {
-                return Err(format!(
-                    "{term:?}: expected `key in (…)` or `key notin (…)`"
-                ));
+                return Err(SyntaxError::SetOperator { term: term.into() });
             }
         };
         let values: Vec<String> = list
@@ -255,7 +269,7 @@ fn parse_term(term: &str) -> Result<Requirement, String> {
             .filter(|v| !v.is_empty())
             .collect();
         if values.is_empty() {
-            return Err(format!("{term:?}: the value list is empty"));
+            return Err(SyntaxError::EmptyList { term: term.into() });
         }
         return Ok(req(key, op, values));
     }

@@ -217,7 +217,7 @@ impl Path {
             return Err(err("an empty path".into()));
         }
         let rooted = text.starts_with('$');
-        let rfc = translate(text).map_err(err)?;
+        let rfc = translate(text).map_err(|e| err(e.to_string()))?;
         let query = jsonpath_rust::parser::parse_json_path(&rfc)
             .map_err(|e| err(format!("not a JSONPath ({e})")))?;
         Ok(Path {
@@ -272,8 +272,23 @@ fn ends_name(c: char, in_filter: bool) -> bool {
         || (in_filter && matches!(c, '=' | '!' | '<' | '>' | '&' | '|' | '(' | ')'))
 }
 
+/// What is wrong in a path's syntax, at which character (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Syntax {
+    #[error("unexpected {found:?} at character {at}")]
+    Unexpected { found: char, at: usize },
+    #[error("a name is missing after `.` at character {at}")]
+    NameAfterDot { at: usize },
+    #[error("a name is missing at character {at}")]
+    NameMissing { at: usize },
+    #[error("an unclosed string at character {at}")]
+    UnclosedString { at: usize },
+    #[error("an unclosed `[` at character {at}")]
+    UnclosedBracket { at: usize },
+}
+
 /// kubectl's path syntax to RFC 9535: `.a-b.c` → `$['a-b']['c']`, `..x` → `$..['x']`.
-fn translate(text: &str) -> Result<String, String> {
+fn translate(text: &str) -> Result<String, Syntax> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::from("$");
     let mut i = 0;
@@ -282,7 +297,10 @@ fn translate(text: &str) -> Result<String, String> {
     }
     segments(&chars, &mut i, &mut out, false)?;
     if i != chars.len() {
-        return Err(format!("unexpected {:?} at character {}", chars[i], i + 1));
+        return Err(Syntax::Unexpected {
+            found: chars[i],
+            at: i + 1,
+        });
     }
     Ok(out)
 }
@@ -293,7 +311,7 @@ fn segments(
     i: &mut usize,
     out: &mut String,
     in_filter: bool,
-) -> Result<(), String> {
+) -> Result<(), Syntax> {
     while *i < chars.len() {
         match chars[*i] {
             '.' => {
@@ -320,7 +338,7 @@ fn segments(
                     }
                     Some('[') => bracket(chars, i, out)?,
                     Some(&c) if ends_name(c, in_filter) => {
-                        return Err(format!("a name is missing after `.` at character {}", *i));
+                        return Err(Syntax::NameAfterDot { at: *i });
                     }
                     _ => name(chars, i, out, in_filter)?,
                 }
@@ -332,7 +350,7 @@ fn segments(
     Ok(())
 }
 
-fn name(chars: &[char], i: &mut usize, out: &mut String, in_filter: bool) -> Result<(), String> {
+fn name(chars: &[char], i: &mut usize, out: &mut String, in_filter: bool) -> Result<(), Syntax> {
     let mut name = String::new();
     while *i < chars.len() && !ends_name(chars[*i], in_filter) {
         if chars[*i] == '\\' && *i + 1 < chars.len() {
@@ -342,7 +360,7 @@ fn name(chars: &[char], i: &mut usize, out: &mut String, in_filter: bool) -> Res
         *i += 1;
     }
     if name.is_empty() {
-        return Err(format!("a name is missing at character {}", *i + 1));
+        return Err(Syntax::NameMissing { at: *i + 1 });
     }
     out.push_str("['");
     for c in name.chars() {
@@ -356,7 +374,7 @@ fn name(chars: &[char], i: &mut usize, out: &mut String, in_filter: bool) -> Res
 }
 
 /// `[…]` from `chars[*i] == '['`: copied, with the paths inside a filter rewritten.
-fn bracket(chars: &[char], i: &mut usize, out: &mut String) -> Result<(), String> {
+fn bracket(chars: &[char], i: &mut usize, out: &mut String) -> Result<(), Syntax> {
     let start = *i;
     *i += 1;
     out.push('[');
@@ -377,7 +395,7 @@ fn bracket(chars: &[char], i: &mut usize, out: &mut String) -> Result<(), String
                     *i += 1;
                 }
                 if *i == chars.len() {
-                    return Err(format!("an unclosed string at character {}", start + 1));
+                    return Err(Syntax::UnclosedString { at: start + 1 });
                 }
                 out.push(q);
                 *i += 1;
@@ -399,7 +417,7 @@ fn bracket(chars: &[char], i: &mut usize, out: &mut String) -> Result<(), String
             }
         }
     }
-    Err(format!("an unclosed `[` at character {}", start + 1))
+    Err(Syntax::UnclosedBracket { at: start + 1 })
 }
 
 /// The order that sorts `items` by the value `path` selects in each (the first, when it

@@ -117,6 +117,10 @@ fn bad_input_corpus() {
                 bad.push(format!("stdout lacks {s:?}"));
             }
         }
+        // A cause is in an error's message or in its source, never both (STYLE.md).
+        for r in util::repeated_causes(&stderr) {
+            bad.push(format!("error chain: {r}"));
+        }
         if stdout.contains('\u{1b}') || stderr.contains('\u{1b}') {
             bad.push("a raw escape character reached the terminal".into());
         }

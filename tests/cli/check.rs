@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util;
+use crate::{golden, util};
 
 /// One expectation of a corpus case header: `NAME=inject@RULE`.
 struct Expected {
@@ -68,14 +68,14 @@ fn cases() -> Vec<PathBuf> {
 fn policy_corpus() {
     let cases = cases();
     assert!(cases.len() >= 15, "the corpus shrank: {}", cases.len());
-    let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
     let mut failures = Vec::new();
     for case in &cases {
         let text = util::read(case);
         let h = header(case, &text);
         let mut args = h.args.clone();
         if args.iter().any(|a| a.contains("{shared}")) {
-            let Some(shared) = util::shared("policy_corpus") else {
+            let Some(shared) = util::shared_part(&format!("policy_corpus ({})", case.display()))
+            else {
                 continue;
             };
             let shared = shared.display().to_string();
@@ -123,18 +123,8 @@ fn policy_corpus() {
                 failures.push(format!("{file}: expected object {} is missing", want.name));
             }
         }
-        let golden = case.with_extension("json");
-        if overwrite {
-            std::fs::write(&golden, &stdout).expect("writes golden");
-        } else {
-            match std::fs::read_to_string(&golden) {
-                Ok(g) if g == stdout => {}
-                Ok(_) => failures.push(format!(
-                    "{file}: output differs from {} (SNAPSHOTS=overwrite to regenerate, then read the diff)",
-                    golden.display()
-                )),
-                Err(e) => failures.push(format!("{}: {e}", golden.display())),
-            }
+        if let Err(diff) = golden::check_file(&case.with_extension("json"), &stdout) {
+            failures.push(format!("{file}: {diff}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

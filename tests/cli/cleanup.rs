@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::conformance::{SUITE, case_id, inject_case, known_failures, normalise};
-use crate::util;
+use crate::{golden, util};
 
 fn cleanup(file: &Path) -> std::process::Output {
     util::bin()
@@ -89,23 +89,9 @@ fn strip_then_inject_gives_the_golden_injection() {
         let out = cmd.output().unwrap();
         let got = normalise(&String::from_utf8_lossy(&out.stdout));
         let want = normalise(&util::read(&golden));
-        if got == want {
-            passed += 1;
-        } else {
-            let line = got
-                .lines()
-                .zip(want.lines())
-                .position(|(a, b)| a != b)
-                .map(|n| {
-                    format!(
-                        "line {}: got {:?}, want {:?}",
-                        n + 1,
-                        got.lines().nth(n).unwrap_or(""),
-                        want.lines().nth(n).unwrap_or("")
-                    )
-                })
-                .unwrap_or_else(|| "length differs".into());
-            problems.push(format!("{}: {line}", case_id(c)));
+        match golden::mismatch(&golden.display().to_string(), &want, &got) {
+            None => passed += 1,
+            Some(diff) => problems.push(format!("{}: {diff}", case_id(c))),
         }
     }
     eprintln!("cleanup round trip: {passed} passed");
@@ -195,7 +181,11 @@ fn kube_uninject_1_18_goldens_where_the_rules_coincide() {
             assert_ne!(got, want, "{name}: now coincides; remove it from `differs`");
             continue;
         }
-        assert_eq!(got, want, "{name}");
+        golden::assert_values(
+            &format!("{} (as documents)", dir.join(base).display()),
+            &want,
+            &got,
+        );
         compared += 1;
     }
     eprintln!("kube-uninject 1.18: {compared} compared");

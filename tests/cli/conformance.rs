@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::util;
+use crate::{golden, util};
 
 pub(super) const SUITE: &str = "istio-testdata/istio-1.32-dev-86c9f01f";
 
@@ -257,28 +257,14 @@ fn run_case(data: &Path, c: &Value, tmp: &Path) -> Result_ {
             return Result_::Fail(format!("stderr lacks {ours:?}: {stderr}"));
         }
     }
-    let golden = util::read(&inject_dir.join(c["want"].as_str().unwrap()));
+    let golden_path = inject_dir.join(c["want"].as_str().unwrap());
+    let golden = util::read(&golden_path);
     let (got, want) = (normalise(&stdout), normalise(&golden));
-    if got == want {
-        return Result_::Pass;
+    // Compared after Istio's own normalisation (version redacted, ends trimmed).
+    match golden::mismatch(&golden_path.display().to_string(), &want, &got) {
+        None => Result_::Pass,
+        Some(diff) => Result_::Fail(diff),
     }
-    Result_::Fail(first_difference(&got, &want))
-}
-
-fn first_difference(got: &str, want: &str) -> String {
-    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-    for i in 0..g.len().max(w.len()) {
-        let (a, b) = (g.get(i), w.get(i));
-        if a != b {
-            return format!(
-                "line {}: got {:?}, want {:?}",
-                i + 1,
-                a.unwrap_or(&"<end>"),
-                b.unwrap_or(&"<end>")
-            );
-        }
-    }
-    "differs".into()
 }
 
 /// One suite: `(passed, failed, skipped)` and the problems (unlisted failures, listed
@@ -448,7 +434,11 @@ fn reinjection_without_native_sidecars_keeps_the_old_proxy_fields() {
     let want = util::read(&util::testdata(
         "conformance/reinjection/merge-probers-native-off.yaml.injected",
     ));
-    assert_eq!(got, want, "{}", first_difference(&got, &want));
+    golden::assert_text(
+        "testdata/conformance/reinjection/merge-probers-native-off.yaml.injected",
+        &want,
+        &got,
+    );
     // The facts the expectation rests on, spelled out.
     let env_names: Vec<&str> = got
         .lines()
@@ -476,7 +466,9 @@ fn the_release_is_read_from_the_configuration() {
     let data = shared.join("istio-testdata/istio-1.22.8");
     let rendered = data.join("rendered/default");
     let inject_dir = data.join("pkg/kube/inject/testdata/inject");
-    let want = normalise(&util::read(&inject_dir.join("cronjob.yaml.injected")));
+    let golden_path = inject_dir.join("cronjob.yaml.injected");
+    let golden_name = golden_path.display().to_string();
+    let want = normalise(&util::read(&golden_path));
     let run = |config: &Path, values: &Path| {
         let out = util::bin()
             .arg("inject")
@@ -514,12 +506,11 @@ fn the_release_is_read_from_the_configuration() {
     );
     // The image tag changes with it; everything else is 1.22.8's golden (a batch/v2alpha1
     // CronJob injected, `creationTimestamp: null`).
-    assert_eq!(
-        got.replace(":latest-distroless", ":latest")
+    golden::assert_text(
+        &golden_name,
+        &want,
+        &got.replace(":latest-distroless", ":latest")
             .replace(":1.22.8-distroless", ":latest"),
-        want,
-        "{}",
-        first_difference(&got, &want)
     );
 
     let configmap = json!({
@@ -538,7 +529,7 @@ fn the_release_is_read_from_the_configuration() {
         ),
         "{stderr}"
     );
-    assert_eq!(got, want, "{}", first_difference(&got, &want));
+    golden::assert_text(&golden_name, &want, &got);
 
     // Nothing says: the newest behaviour, and 1.22.8's golden is not reproduced.
     let (got, stderr) = run(&rendered.join("config.yaml"), &rendered.join("values.json"));

@@ -3,6 +3,7 @@
 // Tests report counts and skips on their own output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod golden;
 mod util;
 
 mod badinput;

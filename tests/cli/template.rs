@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util;
+use crate::{golden, util};
 
 /// goref: `$GOREF`, else `${GOREF_CACHE:-/var/cache/kubectl-inject}/goref` (built by
 /// `scripts/goref.sh`). `None` (after saying "skipped") when absent outside CI.
@@ -83,8 +83,21 @@ fn differential_against_go_text_template() {
         let name = tmpl.file_name().unwrap_or_default().to_string_lossy();
         match (ours.status.success(), go.status.success()) {
             (true, true) if ours.stdout == go.stdout => outputs += 1,
+            (true, true) => mismatches.push(
+                golden::mismatch(
+                    &format!("goref's output for {name}"),
+                    &String::from_utf8_lossy(&go.stdout),
+                    &String::from_utf8_lossy(&ours.stdout),
+                )
+                .unwrap_or_else(|| {
+                    format!("{name}: the outputs differ in bytes that are not UTF-8")
+                }),
+            ),
             (false, false) => {
                 assert_eq!(ours.status.code(), Some(2), "{name}: errors exit 2");
+                for r in util::repeated_causes(&String::from_utf8_lossy(&ours.stderr)) {
+                    mismatches.push(format!("{name}: error chain: {r}"));
+                }
                 // Failing alike means in the same phase, and only where a failure is the
                 // point of the case.
                 let go_parse = String::from_utf8_lossy(&go.stderr).starts_with("PARSE ERROR");
@@ -424,7 +437,11 @@ fn stock_pod_templates_render_like_istio_on_the_golden_inputs() {
             "{template} on {input}: no containers rendered"
         );
         let want = containers(pod_spec, Some(&shape));
-        assert_eq!(ours, want, "{template} on {input} ({config}) vs {golden}");
+        golden::assert_values(
+            &format!("{golden}'s containers ({template} on {input}, {config})"),
+            &want,
+            &ours,
+        );
     }
 }
 

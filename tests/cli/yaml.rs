@@ -4,7 +4,7 @@
 use kubectl_inject::yaml;
 use serde_json::Value;
 
-use crate::util;
+use crate::{golden, util};
 
 #[test]
 fn emitter_matches_go_marshal_corpus() {
@@ -73,11 +73,8 @@ fn injection_goldens_reemit_byte_for_byte() {
             documents += 1;
             let got = yaml::to_string(&value);
             if got != *doc {
-                failures.push(format!(
-                    "{} document {n}:\n{}",
-                    file.display(),
-                    first_diff(doc, &got)
-                ));
+                let name = format!("{} document {n}", file.display());
+                failures.extend(golden::mismatch(&name, doc, &got));
             }
         }
     }
@@ -109,18 +106,4 @@ fn split_documents(text: &str) -> Vec<String> {
         docs.push(current);
     }
     docs
-}
-
-fn first_diff(want: &str, got: &str) -> String {
-    let line = want
-        .lines()
-        .zip(got.lines())
-        .position(|(w, g)| w != g)
-        .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
-    format!(
-        "  line {}:\n  golden: {:?}\n  ours:   {:?}",
-        line + 1,
-        want.lines().nth(line),
-        got.lines().nth(line)
-    )
 }

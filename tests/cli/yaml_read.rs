@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use kubectl_inject::yaml::kube;
 use serde_json::Value;
 
-use crate::util;
+use crate::{golden, util};
 
 fn corpus() -> BTreeMap<String, String> {
     let dir = util::testdata("yaml/read");
@@ -99,7 +99,7 @@ fn documents_read_as_kubectl_reads_them() {
     };
     match goyaml() {
         Some(bin) => {
-            let overwrite = std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite");
+            let overwrite = golden::overwrite();
             let mut stale = Vec::new();
             for (name, text) in &corpus {
                 let live = run_go(&bin, text);
@@ -122,7 +122,7 @@ fn documents_read_as_kubectl_reads_them() {
                 );
             }
         }
-        None => util::skip(
+        None => util::skip_part(
             "yaml_read (live oracle)",
             "goyaml not built (scripts/goyaml.sh): comparing with the stored answers only",
         ),
