@@ -14,9 +14,8 @@ use super::pod;
 use crate::config::release::{self, Change, Chosen, Clues, Version};
 use crate::config::{ConfigError, InjectorConfig, MeshConfig, ProxyConfig, embedded, parse_values};
 use crate::model::StringMap;
+use crate::model::istio::PROXY_CONFIG_ANNOTATION;
 use crate::template::{FuncSet, Host, Template, TemplateError, data};
-
-const PROXY_CONFIG: &str = "proxy.istio.io/config";
 
 /// The configuration texts, each `(source name, text)`; `None` means the embedded default.
 #[derive(Debug, Clone, Default)]
@@ -245,11 +244,11 @@ impl Setup {
     /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
     /// Borrowed in the common case: it is asked for twice per pod.
     fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, String> {
-        match pod::annotation(pod, PROXY_CONFIG) {
+        match pod::annotation(pod, PROXY_CONFIG_ANNOTATION) {
             Some(text) => self
                 .mesh
                 .default_config
-                .merge_annotation(&format!("annotation {PROXY_CONFIG}"), text)
+                .merge_annotation(&format!("annotation {PROXY_CONFIG_ANNOTATION}"), text)
                 .map(Cow::Owned)
                 .map_err(|e| e.to_string()),
             None => Ok(Cow::Borrowed(&self.mesh.default_config)),
@@ -311,7 +310,7 @@ impl Engine for Setup {
 
     fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
         match key {
-            PROXY_CONFIG => Some(
+            PROXY_CONFIG_ANNOTATION => Some(
                 self.mesh
                     .default_config
                     .merge_annotation("", value)

@@ -21,6 +21,9 @@ use gotmpl::{MethodHook, Value};
 use super::go::{self, Numbers};
 use crate::config::release::{Change, Release};
 use crate::config::{MeshConfig, ProxyConfig};
+use crate::model::istio::{
+    PROXY_CPU_ANNOTATION, PROXY_CPU_LIMIT_ANNOTATION, PROXY_IMAGE_TYPE_ANNOTATION,
+};
 use crate::model::quantity::Quantity;
 use crate::model::types::{self, Field, Kind, Ty};
 
@@ -214,8 +217,8 @@ fn estimated_concurrency(
             milli.div_euclid(1000) + i64::from(milli.rem_euclid(1000) != 0)
         })
     };
-    let limit = annotations.get("sidecar.istio.io/proxyCPULimit");
-    let request = annotations.get("sidecar.istio.io/proxyCPU");
+    let limit = annotations.get(PROXY_CPU_LIMIT_ANNOTATION);
+    let request = annotations.get(PROXY_CPU_ANNOTATION);
     let found = match limit.or(request) {
         // An annotation that does not parse ends the search, as in Go.
         Some(q) => cores(q),
@@ -313,7 +316,7 @@ fn proxy_image(
             .unwrap_or_default()
             .to_string();
     }
-    if let Some(t) = annotations.get("sidecar.istio.io/proxyImageType") {
+    if let Some(t) = annotations.get(PROXY_IMAGE_TYPE_ANNOTATION) {
         image_type = t.clone();
     }
     let name = values_str(values, &["global", "proxy", "image"])
@@ -324,7 +327,7 @@ fn proxy_image(
 
 fn proxy_init_image(values: &serde_json::Value, annotations: &BTreeMap<String, String>) -> String {
     let mut image_type = values_str(values, &["global", "variant"]).unwrap_or_default();
-    if let Some(t) = annotations.get("sidecar.istio.io/proxyImageType") {
+    if let Some(t) = annotations.get(PROXY_IMAGE_TYPE_ANNOTATION) {
         image_type = t.clone();
     }
     let name = values_str(values, &["global", "proxy_init", "image"])
