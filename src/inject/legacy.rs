@@ -61,9 +61,9 @@ pub fn inject_pod(
     };
     let text = engine
         .render("", &input)
-        .map_err(|message| PipelineError::Render {
+        .map_err(|error| PipelineError::Render {
             name: "template".into(),
-            message,
+            error,
         })?;
     let spec = crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
         name: "template".into(),
@@ -252,7 +252,7 @@ fn strip(pod: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::pipeline::Settings;
+    use super::super::pipeline::{RenderError, Settings};
     use super::*;
     use crate::model::istio::INTERCEPTION_MODE_ANNOTATION;
 
@@ -264,7 +264,7 @@ mod tests {
         fn template_names(&self) -> Vec<String> {
             vec![]
         }
-        fn render(&self, _: &str, _: &RenderInput<'_>) -> Result<String, String> {
+        fn render(&self, _: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             Ok(self.0.to_string())
         }
         fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {

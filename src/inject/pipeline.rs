@@ -20,6 +20,7 @@ use crate::model::istio::{
     NETWORK_LABEL, OVERRIDES_ANNOTATION, PROXY_CONTAINER, STATUS_ANNOTATION, TEMPLATES_ANNOTATION,
     VALIDATION_CONTAINER,
 };
+use crate::template::TemplateError;
 
 /// What the pipeline needs to know from the mesh, the values and the pod's
 /// `proxy.istio.io/config`, computed per pod by the engine.
@@ -83,6 +84,25 @@ pub struct RenderInput<'a> {
     pub revision: &'a str,
 }
 
+/// Why a template could not be rendered: the template's own error keeps its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("no template {0:?}")]
+    NoTemplate(String),
+    /// The template data could not be built (a `proxy.istio.io/config` that does not parse).
+    #[error("{0}")]
+    Data(String),
+    /// Boxed: a pipeline error travels in every document's result.
+    #[error(transparent)]
+    Template(Box<TemplateError>),
+}
+
+impl From<TemplateError> for RenderError {
+    fn from(e: TemplateError) -> RenderError {
+        RenderError::Template(Box::new(e))
+    }
+}
+
 /// Template rendering and per-pod settings: implemented over the template engine and the
 /// mesh/values configuration by the caller.
 pub trait Engine: Sync {
@@ -91,7 +111,7 @@ pub trait Engine: Sync {
     /// The names of the configured templates, sorted.
     fn template_names(&self) -> Vec<String>;
     /// Renders template `name`; the text is YAML for a partial Pod.
-    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String>;
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, RenderError>;
     /// Annotation checks that need configuration types (`proxy.istio.io/config`, quantities);
     /// `None` leaves the annotation to the built-in rules.
     fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>>;
@@ -123,8 +143,9 @@ pub enum PipelineError {
     Annotations(Vec<validate::AnnotationError>),
     #[error("requested template {name:?} not found; have {have}")]
     UnknownTemplate { name: String, have: String },
-    #[error("template {name:?}: {message}")]
-    Render { name: String, message: String },
+    /// The render's error in the message, not as a source: it is printed once.
+    #[error("template {name:?}: {error}")]
+    Render { name: String, error: RenderError },
     #[error("template {name:?} did not produce a partial Pod: {message}")]
     Output { name: String, message: String },
     #[error("{0}")]
@@ -346,9 +367,9 @@ pub(crate) fn render_typed_pod(
         let text = if names.contains(&name) {
             engine
                 .render(&name, &input)
-                .map_err(|message| PipelineError::Render {
+                .map_err(|error| PipelineError::Render {
                     name: name.clone(),
-                    message,
+                    error,
                 })
         } else {
             Err(PipelineError::UnknownTemplate {
@@ -815,11 +836,11 @@ mod tests {
         fn template_names(&self) -> Vec<String> {
             self.0.iter().map(|(n, _)| n.to_string()).collect()
         }
-        fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, String> {
+        fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             match self.0.iter().find(|(n, _)| *n == name) {
                 Some((_, Ok(text))) => Ok(text.to_string()),
-                Some((_, Err(e))) => Err(e.to_string()),
-                None => Err("no such template".into()),
+                Some((_, Err(e))) => Err(RenderError::Data(e.to_string())),
+                None => Err(RenderError::NoTemplate(name.to_string())),
             }
         }
         fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
