@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::StringMap;
 use crate::model::istio::PROXY_CONTAINER;
 
 /// `containers` or `initContainers`.
@@ -242,6 +243,18 @@ pub fn parse_bool(s: &str) -> Option<bool> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
         _ => None,
     }
+}
+
+/// A labels or annotations map as Go's `map[string]string` reads it here: entries that are
+/// not strings are left out; anything but an object is empty.
+pub fn string_map(v: Option<&Value>) -> StringMap {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
