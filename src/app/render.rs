@@ -17,7 +17,7 @@ use crate::cli::InjectArgs;
 use crate::config::InjectorConfig;
 use crate::inject::Injector;
 use crate::inject::engine::Setup;
-use crate::inject::pipeline::{Engine, RenderInput, Settings};
+use crate::inject::pipeline::{Engine, RenderError, RenderInput, Settings};
 use crate::manifest::{WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
 use crate::template::{self, Template};
@@ -84,7 +84,7 @@ const RENDER_ONLY: &str = "--template";
 struct Capture<'a> {
     setup: &'a Setup,
     template: &'a Template,
-    out: Mutex<Option<Result<String, String>>>,
+    out: Mutex<Option<Result<String, RenderError>>>,
 }
 
 impl Engine for Capture<'_> {
@@ -98,7 +98,7 @@ impl Engine for Capture<'_> {
         names
     }
 
-    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String> {
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, RenderError> {
         // A legacy configuration's one template is rendered under the name "".
         let legacy = self.setup.is_legacy() && name.is_empty();
         if name != RENDER_ONLY && !legacy {
@@ -107,7 +107,8 @@ impl Engine for Capture<'_> {
         let out = self
             .setup
             .template_data(input)
-            .and_then(|dot| self.template.render(&dot).map_err(|e| e.to_string()));
+            .map_err(RenderError::Data)
+            .and_then(|dot| Ok(self.template.render(&dot)?));
         if let Ok(mut slot) = self.out.lock()
             && slot.is_none()
         {
@@ -175,7 +176,7 @@ fn render_for_first_workload(
     let rendered = capture.out.lock().ok().and_then(|mut o| o.take());
     match (rendered, outcome) {
         (Some(r), _) => r
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .map_err(anyhow::Error::new)
             .context("rendering the template"),
         (None, Err(e)) => Err(anyhow::Error::new(e))
             .context(format!("{at}: the pipeline stopped before rendering")),

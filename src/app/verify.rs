@@ -386,7 +386,10 @@ fn is_injected(pod: &Value) -> bool {
         || ["containers", "initContainers"].iter().any(|l| {
             pod.pointer(&format!("/spec/{l}"))
                 .and_then(Value::as_array)
-                .is_some_and(|cs| cs.iter().any(|c| name_of(c) == "istio-proxy"))
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| name_of(c) == crate::model::istio::PROXY_CONTAINER)
+                })
         })
 }
 

@@ -408,7 +408,7 @@ pub fn detect(clues: &Clues<'_>) -> Chosen {
             "ConfigMap's label istio.io/rev",
             clues
                 .labels
-                .and_then(|l| l.get("istio.io/rev"))
+                .and_then(|l| l.get(crate::model::istio::REV_LABEL))
                 .map(String::as_str),
         ),
     ];

@@ -22,27 +22,32 @@ use serde_json::{Map, Value};
 use super::{Change, Difference};
 use crate::inject::pod::{self, List};
 use crate::inject::status::{self, InjectionStatus};
+use crate::model::istio::{
+    CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, DEFAULT_CONTAINER_ANNOTATION,
+    DEFAULT_LOGS_CONTAINER_ANNOTATION, INTERCEPTION_MODE_ANNOTATION, NETWORK_LABEL,
+    OVERRIDES_ANNOTATION, REV_LABEL, STATUS_ANNOTATION, TLS_MODE_LABEL, TUNNEL_LABEL,
+};
 
 /// Annotations the injector writes: exact keys, and prefixes ending in `/`.
 pub const OWNED_ANNOTATIONS: &[&str] = &[
-    status::STATUS,
-    "istio.io/rev",
-    "kubectl.kubernetes.io/default-container",
-    "kubectl.kubernetes.io/default-logs-container",
+    STATUS_ANNOTATION,
+    REV_LABEL,
+    DEFAULT_CONTAINER_ANNOTATION,
+    DEFAULT_LOGS_CONTAINER_ANNOTATION,
     "prometheus.io/",
     "prometheus.istio.io/",
-    "sidecar.istio.io/interceptionMode",
+    INTERCEPTION_MODE_ANNOTATION,
     "traffic.sidecar.istio.io/",
-    status::OVERRIDES,
+    OVERRIDES_ANNOTATION,
 ];
 
 /// Labels the injector writes.
 pub const OWNED_LABELS: &[&str] = &[
-    "security.istio.io/tlsMode",
-    "service.istio.io/canonical-name",
-    "service.istio.io/canonical-revision",
-    "topology.istio.io/network",
-    "networking.istio.io/tunnel",
+    TLS_MODE_LABEL,
+    CANONICAL_NAME_LABEL,
+    CANONICAL_REVISION_LABEL,
+    NETWORK_LABEL,
+    TUNNEL_LABEL,
 ];
 
 /// The projected service-account token volume the API server adds per pod.
@@ -178,7 +183,7 @@ pub fn compare(actual: &Value, predicted: &Value) -> Vec<Difference> {
     {
         out.push(
             Change::Changed,
-            format!("metadata.annotations[{}].revision", status::STATUS),
+            format!("metadata.annotations[{}].revision", STATUS_ANNOTATION),
             format!("injected by revision {} → {}", a.revision, p.revision),
             Some(&Value::String(a.revision.clone())),
             Some(&Value::String(p.revision.clone())),
@@ -466,7 +471,7 @@ fn meta(out: &mut Out, actual: &Value, predicted: &Value, map: &str, table: &[&s
         // The record's lists are what this comparison reads and its revision is compared
         // apart: only a record on one side alone is a difference of its own.
         let one_side = ma.contains_key(k.as_str()) != mp.contains_key(k.as_str());
-        if (k == status::STATUS && !one_side) || !owned(k, table) {
+        if (k == STATUS_ANNOTATION && !one_side) || !owned(k, table) {
             continue;
         }
         out.item(

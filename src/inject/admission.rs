@@ -128,8 +128,8 @@ pub fn review(
     let decider = decider(config)?;
     let ns = policy::Namespace::known(&namespace, StringMap::new());
     let p = policy::Pod {
-        labels: string_map(pod.pointer("/metadata/labels")),
-        annotations: string_map(pod.pointer("/metadata/annotations")),
+        labels: super::pod::string_map(pod.pointer("/metadata/labels")),
+        annotations: super::pod::string_map(pod.pointer("/metadata/annotations")),
         host_network: pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)),
         ..policy::Pod::default()
     };
@@ -239,16 +239,6 @@ fn decider(config: &InjectorConfig) -> Result<policy::Engine, AdmissionError> {
         policy::Options::default(),
     )
     .map_err(|e| AdmissionError::Config(e.to_string()))
-}
-
-fn string_map(v: Option<&Value>) -> StringMap {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Istio's `GetDeployMetaFromPod`: the workload a pod belongs to, from its controller

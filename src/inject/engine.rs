@@ -9,14 +9,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::pipeline::{Engine, Params, RenderInput, Settings};
+use super::pipeline::{Engine, Params, RenderError, RenderInput, Settings};
 use super::pod;
 use crate::config::release::{self, Change, Chosen, Clues, Version};
 use crate::config::{ConfigError, InjectorConfig, MeshConfig, ProxyConfig, embedded, parse_values};
 use crate::model::StringMap;
+use crate::model::istio::PROXY_CONFIG_ANNOTATION;
 use crate::template::{FuncSet, Host, Template, TemplateError, data};
-
-const PROXY_CONFIG: &str = "proxy.istio.io/config";
 
 /// The configuration texts, each `(source name, text)`; `None` means the embedded default.
 #[derive(Debug, Clone, Default)]
@@ -246,11 +245,11 @@ impl Setup {
     /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
     /// Borrowed in the common case: it is asked for twice per pod.
     fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, String> {
-        match pod::annotation(pod, PROXY_CONFIG) {
+        match pod::annotation(pod, PROXY_CONFIG_ANNOTATION) {
             Some(text) => self
                 .mesh
                 .default_config
-                .merge_annotation(&format!("annotation {PROXY_CONFIG}"), text)
+                .merge_annotation(&format!("annotation {PROXY_CONFIG_ANNOTATION}"), text)
                 .map(Cow::Owned)
                 .map_err(|e| e.to_string()),
             None => Ok(Cow::Borrowed(&self.mesh.default_config)),
@@ -298,21 +297,20 @@ impl Engine for Setup {
         self.templates.keys().cloned().collect()
     }
 
-    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String> {
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, RenderError> {
         let template = if name.is_empty() {
             self.legacy.as_ref()
         } else {
             self.templates.get(name)
         }
-        .ok_or_else(|| format!("no template {name:?}"))?;
-        template
-            .render(&self.template_data(input)?)
-            .map_err(|e| e.to_string())
+        .ok_or_else(|| RenderError::NoTemplate(name.to_string()))?;
+        let data = self.template_data(input).map_err(RenderError::Data)?;
+        Ok(template.render(&data)?)
     }
 
     fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
         match key {
-            PROXY_CONFIG => Some(
+            PROXY_CONFIG_ANNOTATION => Some(
                 self.mesh
                     .default_config
                     .merge_annotation("", value)
@@ -321,5 +319,52 @@ impl Engine for Setup {
             ),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::inject::pipeline::Owner;
+
+    fn with_template(text: &str) -> ConfigSource {
+        ConfigSource {
+            inject_config: Some(("t.tmpl".into(), text.into())),
+            ..ConfigSource::default()
+        }
+    }
+
+    #[test]
+    fn a_broken_template_prints_its_excerpt_once() {
+        let Err(err) = Setup::load(with_template("spec:\n  x: {{ if }}\n")) else {
+            panic!("the template parses");
+        };
+        assert!(matches!(err, SetupError::Template { .. }), "{err:?}");
+        // The message carries the template's error and excerpt; no cause repeats it.
+        assert!(err.source().is_none(), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("t.tmpl: template sidecar: line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_render_error_keeps_its_position() {
+        let setup = Setup::load(with_template("spec:\n  x: {{ index 1 2 }}\n")).expect("parses");
+        let owner = Owner::default();
+        let pod = serde_json::json!({"metadata": {}, "spec": {"containers": [{"name": "a"}]}});
+        let input = RenderInput {
+            owner: &owner,
+            pod: &pod,
+            native_sidecars: false,
+            revision: "",
+        };
+        let Err(RenderError::Template(e)) = setup.render("sidecar", &input) else {
+            panic!("not a template error");
+        };
+        assert_eq!(e.position().map(|(line, _)| line), Some(2), "{e}");
     }
 }

@@ -5,8 +5,8 @@
 //! (`replicas: 0` in a ReplicaSet status, `test: false` in a DeploymentConfig), and lose
 //! `null`s and `omitempty` zero values (`value: ""` of an env var, `paused: false`).
 //!
-//! The schema below covers the types a pod template and the injectable workloads are made
-//! of. Fields it does not know keep their value (only `null` is dropped): unknown input is
+//! The schema is `model::types`' table (the types a pod template and the injectable workloads
+//! are made of), read as [`round_trip`] says. Fields it does not know keep their value (only `null` is dropped): unknown input is
 //! never silently lost, which is the one place we deliberately differ from Go (it drops them).
 
 use std::cmp::Ordering;
@@ -14,7 +14,10 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-/// How Go serialises one field.
+pub(crate) use crate::model::types::Ty;
+use crate::model::types::{Field, Kind};
+
+/// How Go serialises one field: the round trip's reading of a [`Field`] of the table.
 #[derive(Clone, Copy)]
 enum F {
     /// A non-pointer struct: always emitted, `{}` when empty.
@@ -29,14 +32,9 @@ enum F {
     Omit(S),
     /// A pointer scalar: dropped only when null (`privileged: false` stays).
     Keep(S),
-    /// A non-pointer, non-`omitempty` string: emitted, `""` when absent.
-    ReqStr,
-    /// A non-pointer, non-`omitempty` integer: emitted, `0` when absent.
-    ReqInt,
-    /// A non-pointer, non-`omitempty` bool: emitted, `false` when absent.
-    ReqBool,
-    /// A `resource.Quantity` struct field: always emitted, `"0"` when absent.
-    ReqQuantity,
+    /// A non-pointer, non-`omitempty` string, integer or bool, or a `resource.Quantity`
+    /// struct: emitted, its zero value (`""`, `0`, `false`, `"0"`) when absent.
+    Req(S),
 }
 
 /// The Go type of a field the round trip does not descend into, for [`check`]: what
@@ -45,11 +43,10 @@ enum F {
 enum S {
     /// `string` (and `metav1.Time`, which is one in JSON).
     Str,
-    /// Any integer type; a float with an integral value is accepted, as Go's decoder reads
-    /// the `1` that sigs.k8s.io/yaml writes for YAML's `1.0`. An `int64` in Go when the
-    /// field is in [`INT64_FIELDS`], else an `int32`.
-    Int,
-    /// An `Int` field checked as Go's `int32`.
+    /// `int64`; a float with an integral value is accepted, as Go's decoder reads the `1`
+    /// that sigs.k8s.io/yaml writes for YAML's `1.0`.
+    Int64,
+    /// `int32`, likewise.
     Int32,
     Bool,
     /// `intstr.IntOrString`.
@@ -68,617 +65,69 @@ enum S {
     AnyList,
 }
 
-/// The integer fields of the schema that are `int64` in Go; the others are `int32`.
-const INT64_FIELDS: &[&str] = &[
-    "generation",
-    "deletionGracePeriodSeconds",
-    "terminationGracePeriodSeconds",
-    "activeDeadlineSeconds",
-    "runAsUser",
-    "runAsGroup",
-    "expirationSeconds",
-    "observedGeneration",
-    "startingDeadlineSeconds",
-    "remainingItemCount",
-    "latestVersion",
-];
-
-/// The Go types the schema knows.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Ty {
-    Unknown,
-    ObjectMeta,
-    ListMeta,
-    LabelSelector,
-    LabelSelectorRequirement,
-    Pod,
-    PodStatus,
-    PodTemplateSpec,
-    PodSpec,
-    Container,
-    ContainerPort,
-    EnvVar,
-    EnvVarSource,
-    ObjectFieldSelector,
-    ResourceFieldSelector,
-    KeySelector,
-    ResourceRequirements,
-    VolumeMount,
-    Probe,
-    HttpGet,
-    HttpHeader,
-    TcpSocket,
-    Grpc,
-    Exec,
-    Prober,
-    Lifecycle,
-    LifecycleHandler,
-    SecurityContext,
-    Capabilities,
-    Volume,
-    EmptyDir,
-    HostPath,
-    SecretVolume,
-    ConfigMapVolume,
-    KeyToPath,
-    DownwardApiVolume,
-    DownwardApiFile,
-    Projected,
-    VolumeProjection,
-    ServiceAccountToken,
-    Csi,
-    PvcSource,
-    LocalObjectReference,
-    Deployment,
-    DeploymentSpec,
-    DeploymentStrategy,
-    DeploymentStatus,
-    StatefulSet,
-    StatefulSetSpec,
-    StatefulSetUpdateStrategy,
-    StatefulSetStatus,
-    DaemonSet,
-    DaemonSetSpec,
-    DaemonSetUpdateStrategy,
-    DaemonSetStatus,
-    ReplicaSet,
-    ReplicaSetSpec,
-    ReplicaSetStatus,
-    ReplicationController,
-    ReplicationControllerSpec,
-    ReplicationControllerStatus,
-    Job,
-    JobSpec,
-    JobStatus,
-    CronJob,
-    CronJobSpec,
-    JobTemplateSpec,
-    CronJobStatus,
-    DeploymentConfig,
-    DeploymentConfigSpec,
-    DeploymentConfigStrategy,
-    DeploymentConfigStatus,
-    List,
+/// How the round trip reads a field of the table.
+fn round_trip(f: &Field) -> F {
+    let scalar = |k: Kind| match k {
+        Kind::Str | Kind::Time => S::Str,
+        Kind::Int32 => S::Int32,
+        Kind::Int64 => S::Int64,
+        Kind::Bool => S::Bool,
+        Kind::IntOrString => S::IntOrStr,
+        Kind::Quantity => S::Quantity,
+        Kind::StringMap => S::StrMap,
+        Kind::QuantityMap => S::QuantityMap,
+        Kind::StringList => S::StrList,
+        Kind::Struct(_) | Kind::Opaque => S::AnyObj,
+        Kind::List(_) | Kind::OpaqueList => S::AnyList,
+    };
+    match f.kind {
+        Kind::Struct(t) if f.pointer => F::Ptr(t),
+        Kind::Struct(t) => F::Obj(t),
+        Kind::Opaque if f.pointer => F::Keep(S::AnyObj),
+        Kind::Opaque => F::Obj(Ty::Unknown),
+        Kind::List(t) if f.omitempty => F::List(t),
+        Kind::List(t) => F::ReqList(t),
+        Kind::OpaqueList if f.omitempty => F::Omit(S::AnyList),
+        Kind::OpaqueList => F::ReqList(Ty::Unknown),
+        // A zero `metav1.Time` marshals as `null`, which the round trip drops.
+        Kind::Time => F::Keep(S::Str),
+        // Kept as written: an absent port is not filled in.
+        Kind::IntOrString => F::Keep(S::IntOrStr),
+        // A `resource.Quantity` struct is always written, `omitempty` or not.
+        Kind::Quantity if !f.pointer => F::Req(S::Quantity),
+        k if f.pointer => F::Keep(scalar(k)),
+        k if f.omitempty => F::Omit(scalar(k)),
+        k => match scalar(k) {
+            s @ (S::Str | S::Int32 | S::Int64 | S::Bool) => F::Req(s),
+            s => F::Keep(s),
+        },
+    }
 }
 
-/// The fields of a type, by JSON name. `None` for a type whose content is kept as is.
+/// A type's fields as the round trip reads them: in declaration order (Go's output order)
+/// and sorted by name (the order of an object's keys).
+struct View {
+    fields: Box<[(&'static str, F)]>,
+    sorted: Box<[(&'static str, F)]>,
+}
+
+fn view(ty: Ty) -> &'static View {
+    static VIEWS: [OnceLock<View>; Ty::COUNT] = [const { OnceLock::new() }; Ty::COUNT];
+    VIEWS[ty as usize].get_or_init(|| {
+        let fields: Box<[(&'static str, F)]> = ty
+            .fields()
+            .iter()
+            .map(|f| (f.json, round_trip(f)))
+            .collect();
+        let mut sorted = fields.clone();
+        sorted.sort_unstable_by_key(|(name, _)| *name);
+        View { fields, sorted }
+    })
+}
+
+/// The fields of a type in declaration order.
 fn fields(ty: Ty) -> &'static [(&'static str, F)] {
-    use F::*;
-    use S::*;
-    match ty {
-        Ty::Unknown => &[],
-        Ty::ObjectMeta => &[
-            ("name", Omit(Str)),
-            ("generateName", Omit(Str)),
-            ("namespace", Omit(Str)),
-            ("selfLink", Omit(Str)),
-            ("uid", Omit(Str)),
-            ("resourceVersion", Omit(Str)),
-            ("generation", Omit(Int)),
-            ("creationTimestamp", Keep(Str)),
-            ("deletionTimestamp", Keep(Str)),
-            ("deletionGracePeriodSeconds", Keep(Int)),
-            ("labels", Omit(StrMap)),
-            ("annotations", Omit(StrMap)),
-            ("ownerReferences", Omit(AnyList)),
-            ("finalizers", Omit(StrList)),
-            ("managedFields", Omit(AnyList)),
-        ],
-        Ty::ListMeta => &[
-            ("selfLink", Omit(Str)),
-            ("resourceVersion", Omit(Str)),
-            ("continue", Omit(Str)),
-            ("remainingItemCount", Keep(Int)),
-        ],
-        Ty::LabelSelector => &[
-            ("matchLabels", Omit(StrMap)),
-            ("matchExpressions", List(Ty::LabelSelectorRequirement)),
-        ],
-        Ty::LabelSelectorRequirement => &[
-            ("key", ReqStr),
-            ("operator", ReqStr),
-            ("values", Omit(StrList)),
-        ],
-        Ty::Pod => &[
-            ("apiVersion", Omit(Str)),
-            ("kind", Omit(Str)),
-            ("metadata", Obj(Ty::ObjectMeta)),
-            ("spec", Obj(Ty::PodSpec)),
-            ("status", Obj(Ty::PodStatus)),
-        ],
-        Ty::PodStatus => &[],
-        Ty::PodTemplateSpec => &[
-            ("metadata", Obj(Ty::ObjectMeta)),
-            ("spec", Obj(Ty::PodSpec)),
-        ],
-        Ty::PodSpec => &[
-            ("volumes", List(Ty::Volume)),
-            ("initContainers", List(Ty::Container)),
-            ("containers", ReqList(Ty::Container)),
-            ("ephemeralContainers", Omit(AnyList)),
-            ("restartPolicy", Omit(Str)),
-            ("terminationGracePeriodSeconds", Keep(Int)),
-            ("activeDeadlineSeconds", Keep(Int)),
-            ("dnsPolicy", Omit(Str)),
-            ("nodeSelector", Omit(StrMap)),
-            ("serviceAccountName", Omit(Str)),
-            ("serviceAccount", Omit(Str)),
-            ("automountServiceAccountToken", Keep(Bool)),
-            ("nodeName", Omit(Str)),
-            ("hostNetwork", Omit(Bool)),
-            ("hostPID", Omit(Bool)),
-            ("hostIPC", Omit(Bool)),
-            ("shareProcessNamespace", Keep(Bool)),
-            ("securityContext", Keep(AnyObj)),
-            ("imagePullSecrets", List(Ty::LocalObjectReference)),
-            ("hostname", Omit(Str)),
-            ("subdomain", Omit(Str)),
-            ("affinity", Keep(AnyObj)),
-            ("schedulerName", Omit(Str)),
-            ("tolerations", Omit(AnyList)),
-            ("hostAliases", Omit(AnyList)),
-            ("priorityClassName", Omit(Str)),
-            ("priority", Keep(Int)),
-            ("dnsConfig", Keep(AnyObj)),
-            ("readinessGates", Omit(AnyList)),
-            ("runtimeClassName", Keep(Str)),
-            ("enableServiceLinks", Keep(Bool)),
-            ("preemptionPolicy", Keep(Str)),
-            ("overhead", Omit(QuantityMap)),
-            ("topologySpreadConstraints", Omit(AnyList)),
-            ("setHostnameAsFQDN", Keep(Bool)),
-            ("os", Keep(AnyObj)),
-            ("hostUsers", Keep(Bool)),
-            ("schedulingGates", Omit(AnyList)),
-            ("resourceClaims", Omit(AnyList)),
-            ("resources", Keep(AnyObj)),
-            ("hostnameOverride", Keep(Str)),
-        ],
-        Ty::Container => &[
-            ("name", ReqStr),
-            ("image", Omit(Str)),
-            ("command", Omit(StrList)),
-            ("args", Omit(StrList)),
-            ("workingDir", Omit(Str)),
-            ("ports", List(Ty::ContainerPort)),
-            ("envFrom", Omit(AnyList)),
-            ("env", List(Ty::EnvVar)),
-            ("resources", Obj(Ty::ResourceRequirements)),
-            ("resizePolicy", Omit(AnyList)),
-            ("restartPolicy", Keep(Str)),
-            ("restartPolicyRules", Omit(AnyList)),
-            ("volumeMounts", List(Ty::VolumeMount)),
-            ("volumeDevices", Omit(AnyList)),
-            ("livenessProbe", Ptr(Ty::Probe)),
-            ("readinessProbe", Ptr(Ty::Probe)),
-            ("startupProbe", Ptr(Ty::Probe)),
-            ("lifecycle", Ptr(Ty::Lifecycle)),
-            ("terminationMessagePath", Omit(Str)),
-            ("terminationMessagePolicy", Omit(Str)),
-            ("imagePullPolicy", Omit(Str)),
-            ("securityContext", Ptr(Ty::SecurityContext)),
-            ("stdin", Omit(Bool)),
-            ("stdinOnce", Omit(Bool)),
-            ("tty", Omit(Bool)),
-        ],
-        Ty::ContainerPort => &[
-            ("name", Omit(Str)),
-            ("hostPort", Omit(Int)),
-            ("containerPort", ReqInt),
-            ("protocol", Omit(Str)),
-            ("hostIP", Omit(Str)),
-        ],
-        Ty::EnvVar => &[
-            ("name", ReqStr),
-            ("value", Omit(Str)),
-            ("valueFrom", Ptr(Ty::EnvVarSource)),
-        ],
-        Ty::EnvVarSource => &[
-            ("fieldRef", Ptr(Ty::ObjectFieldSelector)),
-            ("resourceFieldRef", Ptr(Ty::ResourceFieldSelector)),
-            ("configMapKeyRef", Ptr(Ty::KeySelector)),
-            ("secretKeyRef", Ptr(Ty::KeySelector)),
-            ("fileKeyRef", Keep(AnyObj)),
-        ],
-        Ty::ObjectFieldSelector => &[("apiVersion", Omit(Str)), ("fieldPath", ReqStr)],
-        Ty::ResourceFieldSelector => &[
-            ("containerName", Omit(Str)),
-            ("resource", ReqStr),
-            ("divisor", ReqQuantity),
-        ],
-        Ty::KeySelector => &[
-            ("name", Omit(Str)),
-            ("key", ReqStr),
-            ("optional", Keep(Bool)),
-        ],
-        Ty::ResourceRequirements => &[
-            ("limits", Omit(QuantityMap)),
-            ("requests", Omit(QuantityMap)),
-            ("claims", Omit(AnyList)),
-        ],
-        Ty::VolumeMount => &[
-            ("name", ReqStr),
-            ("readOnly", Omit(Bool)),
-            ("recursiveReadOnly", Keep(Str)),
-            ("mountPath", ReqStr),
-            ("subPath", Omit(Str)),
-            ("mountPropagation", Keep(Str)),
-            ("subPathExpr", Omit(Str)),
-        ],
-        Ty::Probe => &[
-            ("exec", Ptr(Ty::Exec)),
-            ("httpGet", Ptr(Ty::HttpGet)),
-            ("tcpSocket", Ptr(Ty::TcpSocket)),
-            ("grpc", Ptr(Ty::Grpc)),
-            ("initialDelaySeconds", Omit(Int)),
-            ("timeoutSeconds", Omit(Int)),
-            ("periodSeconds", Omit(Int)),
-            ("successThreshold", Omit(Int)),
-            ("failureThreshold", Omit(Int)),
-            ("terminationGracePeriodSeconds", Keep(Int)),
-        ],
-        Ty::HttpGet => &[
-            ("path", Omit(Str)),
-            ("port", Keep(IntOrStr)),
-            ("host", Omit(Str)),
-            ("scheme", Omit(Str)),
-            ("httpHeaders", List(Ty::HttpHeader)),
-        ],
-        Ty::HttpHeader => &[("name", ReqStr), ("value", ReqStr)],
-        Ty::TcpSocket => &[("port", Keep(IntOrStr)), ("host", Omit(Str))],
-        Ty::Grpc => &[("port", ReqInt), ("service", Keep(Str))],
-        Ty::Exec => &[("command", Omit(StrList))],
-        // Istio's `Prober` (the values of ISTIO_KUBE_APP_PROBERS).
-        Ty::Prober => &[
-            ("httpGet", Ptr(Ty::HttpGet)),
-            ("tcpSocket", Ptr(Ty::TcpSocket)),
-            ("grpc", Ptr(Ty::Grpc)),
-            ("timeoutSeconds", Omit(Int)),
-        ],
-        Ty::Lifecycle => &[
-            ("postStart", Ptr(Ty::LifecycleHandler)),
-            ("preStop", Ptr(Ty::LifecycleHandler)),
-            ("stopSignal", Keep(Str)),
-        ],
-        Ty::LifecycleHandler => &[
-            ("exec", Ptr(Ty::Exec)),
-            ("httpGet", Ptr(Ty::HttpGet)),
-            ("tcpSocket", Ptr(Ty::TcpSocket)),
-            ("sleep", Keep(AnyObj)),
-        ],
-        Ty::SecurityContext => &[
-            ("capabilities", Ptr(Ty::Capabilities)),
-            ("privileged", Keep(Bool)),
-            ("seLinuxOptions", Keep(AnyObj)),
-            ("windowsOptions", Keep(AnyObj)),
-            ("runAsUser", Keep(Int)),
-            ("runAsGroup", Keep(Int)),
-            ("runAsNonRoot", Keep(Bool)),
-            ("readOnlyRootFilesystem", Keep(Bool)),
-            ("allowPrivilegeEscalation", Keep(Bool)),
-            ("procMount", Keep(Str)),
-            ("seccompProfile", Keep(AnyObj)),
-            ("appArmorProfile", Keep(AnyObj)),
-        ],
-        Ty::Capabilities => &[("add", Omit(StrList)), ("drop", Omit(StrList))],
-        Ty::Volume => &[
-            ("name", ReqStr),
-            ("hostPath", Ptr(Ty::HostPath)),
-            ("emptyDir", Ptr(Ty::EmptyDir)),
-            ("secret", Ptr(Ty::SecretVolume)),
-            ("persistentVolumeClaim", Ptr(Ty::PvcSource)),
-            ("downwardAPI", Ptr(Ty::DownwardApiVolume)),
-            ("configMap", Ptr(Ty::ConfigMapVolume)),
-            ("projected", Ptr(Ty::Projected)),
-            ("csi", Ptr(Ty::Csi)),
-        ],
-        Ty::EmptyDir => &[("medium", Omit(Str)), ("sizeLimit", Keep(Quantity))],
-        Ty::HostPath => &[("path", ReqStr), ("type", Keep(Str))],
-        Ty::SecretVolume => &[
-            ("secretName", Omit(Str)),
-            ("items", List(Ty::KeyToPath)),
-            ("defaultMode", Keep(Int)),
-            ("optional", Keep(Bool)),
-        ],
-        Ty::ConfigMapVolume => &[
-            ("name", Omit(Str)),
-            ("items", List(Ty::KeyToPath)),
-            ("defaultMode", Keep(Int)),
-            ("optional", Keep(Bool)),
-        ],
-        Ty::KeyToPath => &[("key", ReqStr), ("path", ReqStr), ("mode", Keep(Int))],
-        Ty::DownwardApiVolume => &[
-            ("items", List(Ty::DownwardApiFile)),
-            ("defaultMode", Keep(Int)),
-        ],
-        Ty::DownwardApiFile => &[
-            ("path", ReqStr),
-            ("fieldRef", Ptr(Ty::ObjectFieldSelector)),
-            ("resourceFieldRef", Ptr(Ty::ResourceFieldSelector)),
-            ("mode", Keep(Int)),
-        ],
-        Ty::Projected => &[
-            ("sources", List(Ty::VolumeProjection)),
-            ("defaultMode", Keep(Int)),
-        ],
-        Ty::VolumeProjection => &[
-            ("secret", Keep(AnyObj)),
-            ("downwardAPI", Ptr(Ty::DownwardApiVolume)),
-            ("configMap", Ptr(Ty::ConfigMapVolume)),
-            ("serviceAccountToken", Ptr(Ty::ServiceAccountToken)),
-            ("clusterTrustBundle", Keep(AnyObj)),
-            ("podCertificate", Keep(AnyObj)),
-        ],
-        Ty::ServiceAccountToken => &[
-            ("audience", Omit(Str)),
-            ("expirationSeconds", Keep(Int)),
-            ("path", ReqStr),
-        ],
-        Ty::Csi => &[
-            ("driver", ReqStr),
-            ("readOnly", Keep(Bool)),
-            ("fsType", Keep(Str)),
-            ("volumeAttributes", Omit(StrMap)),
-            ("nodePublishSecretRef", Keep(AnyObj)),
-        ],
-        Ty::PvcSource => &[("claimName", ReqStr), ("readOnly", Omit(Bool))],
-        Ty::LocalObjectReference => &[("name", Omit(Str))],
-        Ty::Deployment => workload(Ty::DeploymentSpec, Ty::DeploymentStatus),
-        Ty::DeploymentSpec => &[
-            ("replicas", Keep(Int)),
-            ("selector", Ptr(Ty::LabelSelector)),
-            ("template", Obj(Ty::PodTemplateSpec)),
-            ("strategy", Obj(Ty::DeploymentStrategy)),
-            ("minReadySeconds", Omit(Int)),
-            ("revisionHistoryLimit", Keep(Int)),
-            ("paused", Omit(Bool)),
-            ("progressDeadlineSeconds", Keep(Int)),
-        ],
-        Ty::DeploymentStrategy => &[("type", Omit(Str)), ("rollingUpdate", Keep(AnyObj))],
-        Ty::DeploymentStatus => &[
-            ("observedGeneration", Omit(Int)),
-            ("replicas", Omit(Int)),
-            ("updatedReplicas", Omit(Int)),
-            ("readyReplicas", Omit(Int)),
-            ("availableReplicas", Omit(Int)),
-            ("unavailableReplicas", Omit(Int)),
-            ("terminatingReplicas", Keep(Int)),
-            ("conditions", Omit(AnyList)),
-            ("collisionCount", Keep(Int)),
-        ],
-        Ty::StatefulSet => workload(Ty::StatefulSetSpec, Ty::StatefulSetStatus),
-        Ty::StatefulSetSpec => &[
-            ("replicas", Keep(Int)),
-            ("selector", Ptr(Ty::LabelSelector)),
-            ("template", Obj(Ty::PodTemplateSpec)),
-            ("volumeClaimTemplates", Omit(AnyList)),
-            ("serviceName", Omit(Str)),
-            ("podManagementPolicy", Omit(Str)),
-            ("updateStrategy", Obj(Ty::StatefulSetUpdateStrategy)),
-            ("revisionHistoryLimit", Keep(Int)),
-            ("minReadySeconds", Omit(Int)),
-            ("persistentVolumeClaimRetentionPolicy", Keep(AnyObj)),
-            ("ordinals", Keep(AnyObj)),
-        ],
-        Ty::StatefulSetUpdateStrategy | Ty::DaemonSetUpdateStrategy => {
-            &[("type", Omit(Str)), ("rollingUpdate", Keep(AnyObj))]
-        }
-        Ty::StatefulSetStatus => &[
-            ("observedGeneration", Omit(Int)),
-            ("replicas", ReqInt),
-            ("readyReplicas", Omit(Int)),
-            ("currentReplicas", Omit(Int)),
-            ("updatedReplicas", Omit(Int)),
-            ("currentRevision", Omit(Str)),
-            ("updateRevision", Omit(Str)),
-            ("collisionCount", Keep(Int)),
-            ("conditions", Omit(AnyList)),
-            ("availableReplicas", ReqInt),
-        ],
-        Ty::DaemonSet => workload(Ty::DaemonSetSpec, Ty::DaemonSetStatus),
-        Ty::DaemonSetSpec => &[
-            ("selector", Ptr(Ty::LabelSelector)),
-            ("template", Obj(Ty::PodTemplateSpec)),
-            ("updateStrategy", Obj(Ty::DaemonSetUpdateStrategy)),
-            ("minReadySeconds", Omit(Int)),
-            ("revisionHistoryLimit", Keep(Int)),
-        ],
-        Ty::DaemonSetStatus => &[
-            ("currentNumberScheduled", ReqInt),
-            ("numberMisscheduled", ReqInt),
-            ("desiredNumberScheduled", ReqInt),
-            ("numberReady", ReqInt),
-            ("observedGeneration", Omit(Int)),
-            ("updatedNumberScheduled", Omit(Int)),
-            ("numberAvailable", Omit(Int)),
-            ("numberUnavailable", Omit(Int)),
-            ("collisionCount", Keep(Int)),
-            ("conditions", Omit(AnyList)),
-        ],
-        Ty::ReplicaSet => workload(Ty::ReplicaSetSpec, Ty::ReplicaSetStatus),
-        Ty::ReplicaSetSpec => &[
-            ("replicas", Keep(Int)),
-            ("minReadySeconds", Omit(Int)),
-            ("selector", Ptr(Ty::LabelSelector)),
-            ("template", Obj(Ty::PodTemplateSpec)),
-        ],
-        Ty::ReplicaSetStatus | Ty::ReplicationControllerStatus => &[
-            ("replicas", ReqInt),
-            ("fullyLabeledReplicas", Omit(Int)),
-            ("readyReplicas", Omit(Int)),
-            ("availableReplicas", Omit(Int)),
-            ("terminatingReplicas", Keep(Int)),
-            ("observedGeneration", Omit(Int)),
-            ("conditions", Omit(AnyList)),
-        ],
-        Ty::ReplicationController => workload(
-            Ty::ReplicationControllerSpec,
-            Ty::ReplicationControllerStatus,
-        ),
-        Ty::ReplicationControllerSpec => &[
-            ("replicas", Keep(Int)),
-            ("minReadySeconds", Omit(Int)),
-            ("selector", Omit(StrMap)),
-            ("template", Ptr(Ty::PodTemplateSpec)),
-        ],
-        Ty::Job => workload(Ty::JobSpec, Ty::JobStatus),
-        Ty::JobSpec => &[
-            ("parallelism", Keep(Int)),
-            ("completions", Keep(Int)),
-            ("activeDeadlineSeconds", Keep(Int)),
-            ("podFailurePolicy", Keep(AnyObj)),
-            ("successPolicy", Keep(AnyObj)),
-            ("backoffLimit", Keep(Int)),
-            ("backoffLimitPerIndex", Keep(Int)),
-            ("maxFailedIndexes", Keep(Int)),
-            ("selector", Ptr(Ty::LabelSelector)),
-            ("manualSelector", Keep(Bool)),
-            ("template", Obj(Ty::PodTemplateSpec)),
-            ("ttlSecondsAfterFinished", Keep(Int)),
-            ("completionMode", Keep(Str)),
-            ("suspend", Keep(Bool)),
-            ("podReplacementPolicy", Keep(Str)),
-            ("managedBy", Keep(Str)),
-        ],
-        Ty::JobStatus | Ty::CronJobStatus => &[],
-        Ty::CronJob => workload(Ty::CronJobSpec, Ty::CronJobStatus),
-        Ty::CronJobSpec => &[
-            ("schedule", ReqStr),
-            ("timeZone", Keep(Str)),
-            ("startingDeadlineSeconds", Keep(Int)),
-            ("concurrencyPolicy", Omit(Str)),
-            ("suspend", Keep(Bool)),
-            ("jobTemplate", Obj(Ty::JobTemplateSpec)),
-            ("successfulJobsHistoryLimit", Keep(Int)),
-            ("failedJobsHistoryLimit", Keep(Int)),
-        ],
-        Ty::JobTemplateSpec => &[
-            ("metadata", Obj(Ty::ObjectMeta)),
-            ("spec", Obj(Ty::JobSpec)),
-        ],
-        Ty::DeploymentConfig => workload(Ty::DeploymentConfigSpec, Ty::DeploymentConfigStatus),
-        Ty::DeploymentConfigSpec => &[
-            ("strategy", Obj(Ty::DeploymentConfigStrategy)),
-            ("minReadySeconds", Omit(Int)),
-            ("triggers", ReqList(Ty::Unknown)),
-            ("replicas", ReqInt),
-            ("revisionHistoryLimit", Keep(Int)),
-            ("test", ReqBool),
-            ("paused", Omit(Bool)),
-            ("selector", Omit(StrMap)),
-            ("template", Ptr(Ty::PodTemplateSpec)),
-        ],
-        Ty::DeploymentConfigStrategy => &[
-            ("type", Omit(Str)),
-            ("customParams", Keep(AnyObj)),
-            ("recreateParams", Keep(AnyObj)),
-            ("rollingParams", Keep(AnyObj)),
-            ("resources", Obj(Ty::ResourceRequirements)),
-            ("labels", Omit(StrMap)),
-            ("annotations", Omit(StrMap)),
-            ("activeDeadlineSeconds", Keep(Int)),
-        ],
-        Ty::DeploymentConfigStatus => &[
-            ("latestVersion", ReqInt),
-            ("observedGeneration", ReqInt),
-            ("replicas", ReqInt),
-            ("updatedReplicas", ReqInt),
-            ("availableReplicas", ReqInt),
-            ("unavailableReplicas", ReqInt),
-            ("details", Keep(AnyObj)),
-            ("conditions", Omit(AnyList)),
-            ("readyReplicas", Omit(Int)),
-        ],
-        Ty::List => &[
-            ("apiVersion", Omit(Str)),
-            ("kind", Omit(Str)),
-            ("metadata", Obj(Ty::ListMeta)),
-            ("items", ReqList(Ty::Unknown)),
-        ],
-    }
-}
-
-const fn workload(spec: Ty, status: Ty) -> &'static [(&'static str, F)] {
-    // One static table per (spec, status) pair: a `match` keeps them `'static` without
-    // allocating.
-    match (spec, status) {
-        (Ty::DeploymentSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::DeploymentSpec)),
-            ("status", F::Obj(Ty::DeploymentStatus)),
-        ],
-        (Ty::StatefulSetSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::StatefulSetSpec)),
-            ("status", F::Obj(Ty::StatefulSetStatus)),
-        ],
-        (Ty::DaemonSetSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::DaemonSetSpec)),
-            ("status", F::Obj(Ty::DaemonSetStatus)),
-        ],
-        (Ty::ReplicaSetSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::ReplicaSetSpec)),
-            ("status", F::Obj(Ty::ReplicaSetStatus)),
-        ],
-        (Ty::ReplicationControllerSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::ReplicationControllerSpec)),
-            ("status", F::Obj(Ty::ReplicationControllerStatus)),
-        ],
-        (Ty::JobSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::JobSpec)),
-            ("status", F::Obj(Ty::JobStatus)),
-        ],
-        (Ty::CronJobSpec, _) => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::CronJobSpec)),
-            ("status", F::Obj(Ty::CronJobStatus)),
-        ],
-        _ => &[
-            ("apiVersion", F::Omit(S::Str)),
-            ("kind", F::Omit(S::Str)),
-            ("metadata", F::Obj(Ty::ObjectMeta)),
-            ("spec", F::Obj(Ty::DeploymentConfigSpec)),
-            ("status", F::Obj(Ty::DeploymentConfigStatus)),
-        ],
-    }
+    &view(ty).fields
 }
 
 /// The top-level type of a workload kind.
@@ -697,28 +146,9 @@ pub(crate) fn workload_type(kind: crate::manifest::WorkloadKind) -> Ty {
     }
 }
 
-/// A type's fields sorted by name, in the order of an object's keys.
-struct Sorted {
-    fields: Box<[(&'static str, F)]>,
-}
-
 /// Whether a field absent from the input is present after the round trip.
 fn is_required(field: F) -> bool {
-    matches!(
-        field,
-        F::Obj(_) | F::ReqList(_) | F::ReqStr | F::ReqInt | F::ReqBool | F::ReqQuantity
-    )
-}
-
-fn sorted(ty: Ty) -> &'static Sorted {
-    static SORTED: [OnceLock<Sorted>; Ty::List as usize + 1] =
-        [const { OnceLock::new() }; Ty::List as usize + 1];
-    // `Ty` is fieldless, so its discriminant indexes the array; `List` is the last variant.
-    SORTED[ty as usize].get_or_init(|| {
-        let mut fields: Box<[(&'static str, F)]> = fields(ty).into();
-        fields.sort_unstable_by_key(|(name, _)| *name);
-        Sorted { fields }
-    })
+    matches!(field, F::Obj(_) | F::ReqList(_) | F::Req(_))
 }
 
 /// Applies Go's typed round trip to `value`, read as a `ty`.
@@ -731,7 +161,7 @@ pub(crate) fn normalize(value: &mut Value, ty: Ty) {
     let Value::Object(map) = value else {
         return;
     };
-    let fields = &sorted(ty).fields;
+    let fields = &view(ty).sorted;
     let mut next = 0;
     // Both are rare (an already normalised object has neither), so they are collected and
     // applied afterwards rather than paying for `retain` on every object.
@@ -810,8 +240,7 @@ pub(crate) fn null_creation_timestamps(value: &mut Value, ty: Ty) {
 
 /// Whether a value of type `ty` can hold an `ObjectMeta` (itself or in a field's type).
 fn holds_object_meta(ty: Ty) -> bool {
-    static HOLDS: [OnceLock<bool>; Ty::List as usize + 1] =
-        [const { OnceLock::new() }; Ty::List as usize + 1];
+    static HOLDS: [OnceLock<bool>; Ty::COUNT] = [const { OnceLock::new() }; Ty::COUNT];
     // The schema has no cycles: a type's answer only asks about its fields' types.
     *HOLDS[ty as usize].get_or_init(|| {
         ty == Ty::ObjectMeta
@@ -861,7 +290,7 @@ fn keep(v: &mut Value, field: F) -> bool {
         }
         F::Omit(_) => !is_zero(v),
         F::Keep(_) => !v.is_null(),
-        F::ReqStr | F::ReqInt | F::ReqBool | F::ReqQuantity => {
+        F::Req(_) => {
             if v.is_null() {
                 *v = zero(field);
             }
@@ -874,10 +303,10 @@ fn keep(v: &mut Value, field: F) -> bool {
 fn zero(field: F) -> Value {
     match field {
         F::Obj(_) => Value::Object(Map::new()),
-        F::ReqStr => Value::String(String::new()),
-        F::ReqInt => Value::from(0),
-        F::ReqBool => Value::Bool(false),
-        F::ReqQuantity => Value::String("0".into()),
+        F::Req(S::Str) => Value::String(String::new()),
+        F::Req(S::Int32 | S::Int64) => Value::from(0),
+        F::Req(S::Bool) => Value::Bool(false),
+        F::Req(S::Quantity) => Value::String("0".into()),
         _ => Value::Null,
     }
 }
@@ -966,7 +395,7 @@ pub(crate) fn check(value: &Value, ty: Ty, path: &str) -> Result<(), TypeError> 
             Err(mismatch(path, "an object", value))
         };
     };
-    let fields = &sorted(ty).fields;
+    let fields = &view(ty).sorted;
     for (key, v) in map {
         let Ok(i) = fields.binary_search_by(|(n, _)| (*n).cmp(key.as_str())) else {
             continue;
@@ -975,17 +404,7 @@ pub(crate) fn check(value: &Value, ty: Ty, path: &str) -> Result<(), TypeError> 
             continue;
         };
         let here = join(path, key);
-        // Go's integer fields are int32 but for a few int64 ones: a value out of range
-        // does not decode.
-        let field = match *field {
-            F::ReqInt | F::Omit(S::Int) | F::Keep(S::Int)
-                if !INT64_FIELDS.contains(&key.as_str()) =>
-            {
-                F::Keep(S::Int32)
-            }
-            f => f,
-        };
-        check_field(v, field, &here)?;
+        check_field(v, *field, &here)?;
     }
     Ok(())
 }
@@ -1009,11 +428,7 @@ fn check_field(v: &Value, field: F, path: &str) -> Result<(), TypeError> {
             }
             Ok(())
         }
-        F::ReqStr => scalar(v, S::Str, path),
-        F::ReqInt => scalar(v, S::Int, path),
-        F::ReqBool => scalar(v, S::Bool, path),
-        F::ReqQuantity => scalar(v, S::Quantity, path),
-        F::Omit(s) | F::Keep(s) => scalar(v, s, path),
+        F::Req(s) | F::Omit(s) | F::Keep(s) => scalar(v, s, path),
     }
 }
 
@@ -1021,7 +436,7 @@ fn scalar(v: &Value, s: S, path: &str) -> Result<(), TypeError> {
     let ok = match (s, v) {
         (_, Value::Null) => true,
         (S::Str, Value::String(_)) | (S::Bool, Value::Bool(_)) => true,
-        (S::Int, Value::Number(n)) => is_integral(n),
+        (S::Int64, Value::Number(n)) => is_integral(n),
         (S::Int32, Value::Number(n)) => {
             is_integral(n)
                 && n.as_f64()
@@ -1079,7 +494,7 @@ fn scalar(v: &Value, s: S, path: &str) -> Result<(), TypeError> {
     }
     let wanted = match s {
         S::Str => "a string",
-        S::Int => "an integer",
+        S::Int64 => "an integer",
         S::Int32 => "an integer from -2147483648 to 2147483647",
         S::Bool => "a boolean (true or false)",
         S::IntOrStr => "an integer or a string",

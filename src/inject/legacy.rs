@@ -7,9 +7,13 @@ use serde_json::{Value, json};
 
 use super::gotypes::{self, Ty};
 use super::pipeline::{Engine, Injected, Owner, Params, PipelineError, RenderInput};
-use super::pod::{self, List, Move, PROXY};
-use super::status::{self, InjectionStatus};
+use super::pod::{self, List, Move};
+use super::status::InjectionStatus;
 use super::{probe, validate};
+use crate::model::istio::{
+    CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, CORE_DUMP_CONTAINER, INIT_CONTAINER,
+    PROXY_CONTAINER, STATUS_ANNOTATION, TLS_MODE_LABEL,
+};
 
 /// The keys a `SidecarInjectionSpec` may have.
 const SPEC_KEYS: [&str; 8] = [
@@ -24,7 +28,7 @@ const SPEC_KEYS: [&str; 8] = [
 ];
 
 /// The names legacy injectors assumed when a status record did not parse.
-const LEGACY_INIT: [&str; 2] = ["istio-init", "enable-core-dump"];
+const LEGACY_INIT: [&str; 2] = [INIT_CONTAINER, CORE_DUMP_CONTAINER];
 
 /// Injects one pod with a legacy template (rendered by the engine under the name `""`).
 pub fn inject_pod(
@@ -46,7 +50,7 @@ pub fn inject_pod(
         .and_then(|c| c.get("env"))
         .and_then(Value::as_array)
         .and_then(|e| e.iter().find(|e| e["name"] == probe::ENV).cloned())
-        .filter(|_| pod::annotation(&original, status::STATUS).is_some());
+        .filter(|_| pod::annotation(&original, STATUS_ANNOTATION).is_some());
     let stripped = strip(&original);
 
     let input = RenderInput {
@@ -57,9 +61,9 @@ pub fn inject_pod(
     };
     let text = engine
         .render("", &input)
-        .map_err(|message| PipelineError::Render {
+        .map_err(|error| PipelineError::Render {
             name: "template".into(),
-            message,
+            error,
         })?;
     let spec = crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
         name: "template".into(),
@@ -160,9 +164,9 @@ pub fn inject_pod(
         .unwrap_or_else(|| "latest".into());
     let labels = pod::meta_map_mut(&mut out, "labels");
     for (k, v) in [
-        ("security.istio.io/tlsMode", "istio".to_string()),
-        ("service.istio.io/canonical-name", name),
-        ("service.istio.io/canonical-revision", revision),
+        (TLS_MODE_LABEL, "istio".to_string()),
+        (CANONICAL_NAME_LABEL, name),
+        (CANONICAL_REVISION_LABEL, revision),
     ] {
         labels.entry(k).or_insert_with(|| json!(v));
     }
@@ -173,7 +177,7 @@ pub fn inject_pod(
         "imagePullSecrets": list("imagePullSecrets"),
     }});
     let record = InjectionStatus::from_template_pod(&canonical, &params.revision);
-    pod::set_annotation(&mut out, status::STATUS, record.to_annotation());
+    pod::set_annotation(&mut out, STATUS_ANNOTATION, record.to_annotation());
     for (k, v) in &params.injected_annotations {
         pod::set_annotation(&mut out, k, v.clone());
     }
@@ -185,7 +189,7 @@ pub fn inject_pod(
     if hold && !pod::containers(&out, List::Containers).is_empty() {
         pod::modify(
             pod::containers_mut(&mut out, List::Containers),
-            PROXY,
+            PROXY_CONTAINER,
             Move::First,
         );
     }
@@ -212,14 +216,14 @@ fn drop_pre_1_9_unknowns(container: &mut Value) {
 /// Removes a previous injection: the listed containers (the legacy names when the record
 /// does not parse) and the volumes and pull secrets it lists.
 fn strip(pod: &Value) -> Value {
-    let Some(raw) = pod::annotation(pod, status::STATUS) else {
+    let Some(raw) = pod::annotation(pod, STATUS_ANNOTATION) else {
         return pod.clone();
     };
     let prev = InjectionStatus::parse(raw)
         .filter(|s| !(s.containers.is_empty() && s.init_containers.is_empty()))
         .unwrap_or_else(|| InjectionStatus {
             init_containers: LEGACY_INIT.iter().map(|s| s.to_string()).collect(),
-            containers: vec![PROXY.into()],
+            containers: vec![PROXY_CONTAINER.into()],
             volumes: vec!["istio-certs".into(), "istio-envoy".into()],
             ..InjectionStatus::default()
         });
@@ -241,15 +245,16 @@ fn strip(pod: &Value) -> Value {
             items.retain(|v| !names.iter().any(|n| n == pod::name_of(v)));
         }
     }
-    pod::remove_annotation(&mut out, status::STATUS);
+    pod::remove_annotation(&mut out, STATUS_ANNOTATION);
     gotypes::normalize(&mut out, Ty::Pod);
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::pipeline::Settings;
+    use super::super::pipeline::{RenderError, Settings};
     use super::*;
+    use crate::model::istio::INTERCEPTION_MODE_ANNOTATION;
 
     struct Canned(&'static str);
     impl Engine for Canned {
@@ -259,7 +264,7 @@ mod tests {
         fn template_names(&self) -> Vec<String> {
             vec![]
         }
-        fn render(&self, _: &str, _: &RenderInput<'_>) -> Result<String, String> {
+        fn render(&self, _: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             Ok(self.0.to_string())
         }
         fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
@@ -287,7 +292,7 @@ mod tests {
         assert_eq!(names(List::Containers), vec!["app", "istio-proxy"]);
         assert_eq!(names(List::InitContainers), vec!["istio-init"]);
         assert_eq!(
-            pod::annotation(p, "sidecar.istio.io/interceptionMode"),
+            pod::annotation(p, INTERCEPTION_MODE_ANNOTATION),
             Some("REDIRECT")
         );
         assert_eq!(pod::label(p, "security.istio.io/tlsMode"), Some("istio"));
@@ -296,7 +301,7 @@ mod tests {
             "/app-health/app/readyz"
         );
         assert!(
-            pod::annotation(p, status::STATUS)
+            pod::annotation(p, STATUS_ANNOTATION)
                 .unwrap()
                 .contains(r#""containers":["istio-proxy"]"#)
         );

@@ -406,8 +406,8 @@ impl<'a> Injector<'a> {
             kind: str_at(&obj, "/kind"),
             name: str_at(&obj, "/metadata/name"),
             namespace: str_at(&obj, "/metadata/namespace"),
-            labels: string_map(pod::at(&obj, "/metadata/labels")),
-            annotations: string_map(pod::at(&obj, "/metadata/annotations")),
+            labels: pod::string_map(pod::at(&obj, "/metadata/labels")),
+            annotations: pod::string_map(pod::at(&obj, "/metadata/annotations")),
         };
         // A Pod's workload is found through its controller, as the webhook does
         // (`truncate-canonical-name-custom-controller-pod` in Istio's suite).
@@ -579,8 +579,8 @@ impl<'a> Injector<'a> {
             StringMap::new(),
         );
         let p = policy::Pod {
-            labels: string_map(meta("/labels")),
-            annotations: string_map(meta("/annotations")),
+            labels: pod::string_map(meta("/labels")),
+            annotations: pod::string_map(meta("/annotations")),
             host_network: spec.and_then(|s| pod::at(s, "/hostNetwork")) == Some(&Value::Bool(true)),
             kind: WorkloadKind::from_kind(&owner.kind).unwrap_or(WorkloadKind::Pod),
             ..policy::Pod::default()
@@ -638,16 +638,6 @@ fn put_pod(obj: &mut Value, kind: WorkloadKind, pod: &mut Value) {
             *slot = pod.get_mut(key).map_or_else(|| json!({}), Value::take);
         }
     }
-}
-
-fn string_map(v: Option<&Value>) -> StringMap {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -11,10 +11,16 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::gotypes::{self, Ty};
-use super::pod::{self, CORE_DUMP, INIT, List, Move, PROXY, VALIDATION};
+use super::pod::{self, List, Move};
 use super::status::{self, InjectionStatus, Overrides};
 use super::{merge, probe, prometheus, validate};
 use crate::config::release::{Change, Release};
+use crate::model::istio::{
+    CORE_DUMP_CONTAINER, INIT_CONTAINER, INTERCEPTION_MODE_ANNOTATION, NATIVE_SIDECAR_ANNOTATION,
+    NETWORK_LABEL, OVERRIDES_ANNOTATION, PROXY_CONTAINER, STATUS_ANNOTATION, TEMPLATES_ANNOTATION,
+    VALIDATION_CONTAINER,
+};
+use crate::template::TemplateError;
 
 /// What the pipeline needs to know from the mesh, the values and the pod's
 /// `proxy.istio.io/config`, computed per pod by the engine.
@@ -78,6 +84,25 @@ pub struct RenderInput<'a> {
     pub revision: &'a str,
 }
 
+/// Why a template could not be rendered: the template's own error keeps its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("no template {0:?}")]
+    NoTemplate(String),
+    /// The template data could not be built (a `proxy.istio.io/config` that does not parse).
+    #[error("{0}")]
+    Data(String),
+    /// Boxed: a pipeline error travels in every document's result.
+    #[error(transparent)]
+    Template(Box<TemplateError>),
+}
+
+impl From<TemplateError> for RenderError {
+    fn from(e: TemplateError) -> RenderError {
+        RenderError::Template(Box::new(e))
+    }
+}
+
 /// Template rendering and per-pod settings: implemented over the template engine and the
 /// mesh/values configuration by the caller.
 pub trait Engine: Sync {
@@ -86,7 +111,7 @@ pub trait Engine: Sync {
     /// The names of the configured templates, sorted.
     fn template_names(&self) -> Vec<String>;
     /// Renders template `name`; the text is YAML for a partial Pod.
-    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, String>;
+    fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, RenderError>;
     /// Annotation checks that need configuration types (`proxy.istio.io/config`, quantities);
     /// `None` leaves the annotation to the built-in rules.
     fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>>;
@@ -118,8 +143,9 @@ pub enum PipelineError {
     Annotations(Vec<validate::AnnotationError>),
     #[error("requested template {name:?} not found; have {have}")]
     UnknownTemplate { name: String, have: String },
-    #[error("template {name:?}: {message}")]
-    Render { name: String, message: String },
+    /// The render's error in the message, not as a source: it is printed once.
+    #[error("template {name:?}: {error}")]
+    Render { name: String, error: RenderError },
     #[error("template {name:?} did not produce a partial Pod: {message}")]
     Output { name: String, message: String },
     #[error("{0}")]
@@ -136,7 +162,7 @@ pub struct Injected {
 /// Istio's `selectTemplates`: the annotation's comma list (trimmed) or the defaults, each
 /// expanded through the aliases once.
 pub fn select_templates(pod: &Value, params: &Params) -> Vec<String> {
-    let names: Vec<String> = match pod::annotation(pod, "inject.istio.io/templates") {
+    let names: Vec<String> = match pod::annotation(pod, TEMPLATES_ANNOTATION) {
         Some(a) => a.split(',').map(|n| n.trim().to_string()).collect(),
         None if params.default_templates.is_empty() => vec!["sidecar".into()],
         None => params.default_templates.clone(),
@@ -156,7 +182,7 @@ pub fn native_sidecars(pod: &Value, global: bool, release: Release) -> bool {
     if !release.has(Change::NativeSidecarAnnotation) {
         return global;
     }
-    match pod::annotation(pod, "sidecar.istio.io/nativeSidecar") {
+    match pod::annotation(pod, NATIVE_SIDECAR_ANNOTATION) {
         Some("true") => true,
         Some("false") => false,
         _ => global,
@@ -323,7 +349,7 @@ pub(crate) fn render_typed_pod(
         .and_then(status::reinsert_overrides)
         .map_err(PipelineError::Other)?;
     let stripped_is_original = status::previous(&original).is_none()
-        && pod::annotation(&original, status::OVERRIDES).is_none();
+        && pod::annotation(&original, OVERRIDES_ANNOTATION).is_none();
     let native = native_sidecars(&original, params.native_sidecars, params.release);
 
     let input = RenderInput {
@@ -341,9 +367,9 @@ pub(crate) fn render_typed_pod(
         let text = if names.contains(&name) {
             engine
                 .render(&name, &input)
-                .map_err(|message| PipelineError::Render {
+                .map_err(|error| PipelineError::Render {
                     name: name.clone(),
-                    message,
+                    error,
                 })
         } else {
             Err(PipelineError::UnknownTemplate {
@@ -407,8 +433,8 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
         // With native sidecars the template puts istio-proxy in initContainers; a user's
         // istio-proxy customisation in containers moves there first so the two merge.
         if native
-            && pod::has(&template_pod, List::InitContainers, PROXY)
-            && pod::has(&merged, List::Containers, PROXY)
+            && pod::has(&template_pod, List::InitContainers, PROXY_CONTAINER)
+            && pod::has(&merged, List::Containers, PROXY_CONTAINER)
         {
             move_proxy_to_init(&mut merged);
         }
@@ -421,7 +447,7 @@ pub(crate) fn finish(rendered: Rendered, params: &Params) -> Result<Injected, Pi
 
     let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
     adjust_init_container_user(&mut merged, &original, &settings);
-    let previously_injected = pod::annotation(&original, status::STATUS).is_some();
+    let previously_injected = pod::annotation(&original, STATUS_ANNOTATION).is_some();
     if previously_injected {
         keep_recorded_probers(&mut merged, &original);
     }
@@ -523,7 +549,7 @@ fn proxy_envs(pod: &Value, settings: &Settings, params: &Params) -> BTreeMap<Str
     {
         network = n.clone();
     }
-    if let Some(n) = pod::label(pod, "topology.istio.io/network") {
+    if let Some(n) = pod::label(pod, NETWORK_LABEL) {
         network = n.to_string();
     }
     let mut envs = params.proxy_envs.clone();
@@ -538,7 +564,10 @@ fn proxy_envs(pod: &Value, settings: &Settings, params: &Params) -> BTreeMap<Str
 
 fn move_proxy_to_init(pod: &mut Value) {
     let containers = pod::containers_mut(pod, List::Containers);
-    let Some(i) = containers.iter().position(|c| pod::name_of(c) == PROXY) else {
+    let Some(i) = containers
+        .iter()
+        .position(|c| pod::name_of(c) == PROXY_CONTAINER)
+    else {
         return;
     };
     let c = containers.remove(i);
@@ -555,7 +584,7 @@ fn reapply_overwritten_containers(
 ) -> Result<Value, PipelineError> {
     let existing = Overrides::of(original).map_err(PipelineError::Other)?;
     let previous = status::previous(original);
-    let already_injected = pod::annotation(original, status::STATUS).is_some();
+    let already_injected = pod::annotation(original, STATUS_ANNOTATION).is_some();
     let mut applied = Overrides::default();
     for list in [List::Containers, List::InitContainers] {
         let (prev_names, recorded) = match list {
@@ -600,7 +629,7 @@ fn reapply_overwritten_containers(
     }
     if !already_injected && (!applied.containers.is_empty() || !applied.init_containers.is_empty())
     {
-        pod::set_annotation(&mut merged, status::OVERRIDES, overrides_json(&applied));
+        pod::set_annotation(&mut merged, OVERRIDES_ANNOTATION, overrides_json(&applied));
     }
     Ok(merged)
 }
@@ -637,17 +666,17 @@ fn adjust_init_container_user(pod: &mut Value, original: &Value, settings: &Sett
         return;
     }
     let tproxy = settings.tproxy
-        || pod::annotation(original, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
+        || pod::annotation(original, INTERCEPTION_MODE_ANNOTATION) == Some("TPROXY");
     if tproxy && let Some(sidecar) = pod::sidecar_mut(pod) {
         pod::as_object(pod::object_field(sidecar, "securityContext"))
             .insert("runAsUser".into(), json!(0));
     }
     for c in pod::containers_mut(pod, List::InitContainers) {
         let name = pod::name_of(c).to_string();
-        if name != INIT && name != VALIDATION {
+        if name != INIT_CONTAINER && name != VALIDATION_CONTAINER {
             continue;
         }
-        if name == VALIDATION && !tproxy {
+        if name == VALIDATION_CONTAINER && !tproxy {
             let sc = pod::as_object(pod::object_field(c, "securityContext"));
             if let Some(u) = uid {
                 sc.insert("runAsUser".into(), json!(u));
@@ -718,10 +747,10 @@ fn post_process(
     );
     // applyMetadata
     if let Some(net) = proxy_envs.get("ISTIO_META_NETWORK") {
-        pod::meta_map_mut(pod, "labels").insert("topology.istio.io/network".into(), json!(net));
+        pod::meta_map_mut(pod, "labels").insert(NETWORK_LABEL.into(), json!(net));
     }
     let status = InjectionStatus::from_template_pod(template_pod, &params.revision);
-    pod::set_annotation(pod, status::STATUS, status.to_annotation());
+    pod::set_annotation(pod, STATUS_ANNOTATION, status.to_annotation());
     for (k, v) in &params.injected_annotations {
         pod::set_annotation(pod, k, v.clone());
     }
@@ -760,21 +789,30 @@ pub fn reorder(pod: &mut Value, hold_application: bool) {
         Move::Last
     };
     if !pod::containers(pod, List::Containers).is_empty() {
-        pod::modify(pod::containers_mut(pod, List::Containers), PROXY, proxy_at);
+        pod::modify(
+            pod::containers_mut(pod, List::Containers),
+            PROXY_CONTAINER,
+            proxy_at,
+        );
     }
     if pod::containers(pod, List::InitContainers).is_empty() {
         return;
     }
-    let native = pod::has(pod, List::InitContainers, PROXY);
+    let native = pod::has(pod, List::InitContainers, PROXY_CONTAINER);
     let init = pod::containers_mut(pod, List::InitContainers);
     if native {
-        for name in [CORE_DUMP, PROXY, VALIDATION, INIT] {
+        for name in [
+            CORE_DUMP_CONTAINER,
+            PROXY_CONTAINER,
+            VALIDATION_CONTAINER,
+            INIT_CONTAINER,
+        ] {
             pod::modify(init, name, Move::First);
         }
     } else {
-        pod::modify(init, INIT, Move::Last);
-        pod::modify(init, VALIDATION, Move::First);
-        pod::modify(init, CORE_DUMP, Move::Last);
+        pod::modify(init, INIT_CONTAINER, Move::Last);
+        pod::modify(init, VALIDATION_CONTAINER, Move::First);
+        pod::modify(init, CORE_DUMP_CONTAINER, Move::Last);
     }
 }
 
@@ -798,11 +836,11 @@ mod tests {
         fn template_names(&self) -> Vec<String> {
             self.0.iter().map(|(n, _)| n.to_string()).collect()
         }
-        fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, String> {
+        fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             match self.0.iter().find(|(n, _)| *n == name) {
                 Some((_, Ok(text))) => Ok(text.to_string()),
-                Some((_, Err(e))) => Err(e.to_string()),
-                None => Err("no such template".into()),
+                Some((_, Err(e))) => Err(RenderError::Data(e.to_string())),
+                None => Err(RenderError::NoTemplate(name.to_string())),
             }
         }
         fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
@@ -870,7 +908,7 @@ mod tests {
         };
         let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
         let injected = json!({
-            "metadata": {"annotations": {status::STATUS: r#"{"containers":["istio-proxy"],"revision":"default"}"#}},
+            "metadata": {"annotations": {STATUS_ANNOTATION: r#"{"containers":["istio-proxy"],"revision":"default"}"#}},
             "spec": {"containers": [
                 {"name": "app"},
                 {"name": "istio-proxy", "env": [
@@ -962,8 +1000,8 @@ mod tests {
 
     #[test]
     fn native_annotation_overrides_global() {
-        let on = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "true"}}});
-        let off = json!({"metadata": {"annotations": {"sidecar.istio.io/nativeSidecar": "false"}}});
+        let on = json!({"metadata": {"annotations": {NATIVE_SIDECAR_ANNOTATION: "true"}}});
+        let off = json!({"metadata": {"annotations": {NATIVE_SIDECAR_ANNOTATION: "false"}}});
         let newest = Release::newest();
         assert!(native_sidecars(&on, false, newest));
         assert!(!native_sidecars(&off, true, newest));

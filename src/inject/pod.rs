@@ -3,10 +3,8 @@
 
 use serde_json::{Map, Value};
 
-pub const PROXY: &str = "istio-proxy";
-pub const INIT: &str = "istio-init";
-pub const VALIDATION: &str = "istio-validation";
-pub const CORE_DUMP: &str = "enable-core-dump";
+use crate::model::StringMap;
+use crate::model::istio::PROXY_CONTAINER;
 
 /// `containers` or `initContainers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,20 +180,21 @@ pub fn has(pod: &Value, list: List, name: &str) -> bool {
 
 /// Istio's `FindSidecar`: `istio-proxy` in containers, else in init containers.
 pub fn sidecar_mut(pod: &mut Value) -> Option<&mut Value> {
-    let list = if has(pod, List::Containers, PROXY) {
+    let list = if has(pod, List::Containers, PROXY_CONTAINER) {
         List::Containers
-    } else if has(pod, List::InitContainers, PROXY) {
+    } else if has(pod, List::InitContainers, PROXY_CONTAINER) {
         List::InitContainers
     } else {
         return None;
     };
     containers_mut(pod, list)
         .iter_mut()
-        .find(|c| name_of(c) == PROXY)
+        .find(|c| name_of(c) == PROXY_CONTAINER)
 }
 
 pub fn sidecar(pod: &Value) -> Option<&Value> {
-    find(pod, List::Containers, PROXY).or_else(|| find(pod, List::InitContainers, PROXY))
+    find(pod, List::Containers, PROXY_CONTAINER)
+        .or_else(|| find(pod, List::InitContainers, PROXY_CONTAINER))
 }
 
 /// Where to move a container (Istio's `modifyContainers`).
@@ -246,6 +245,18 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// A labels or annotations map as Go's `map[string]string` reads it here: entries that are
+/// not strings are left out; anything but an object is empty.
+pub fn string_map(v: Option<&Value>) -> StringMap {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,7 +286,7 @@ mod tests {
     fn writers_create_missing_maps() {
         let mut pod = json!({});
         set_annotation(&mut pod, "a", "b");
-        containers_mut(&mut pod, List::Containers).push(json!({"name": PROXY}));
+        containers_mut(&mut pod, List::Containers).push(json!({"name": PROXY_CONTAINER}));
         assert_eq!(annotation(&pod, "a"), Some("b"));
         assert!(sidecar(&pod).is_some());
         let mut pod = json!({"metadata": "junk", "spec": 3});

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::gotypes::{Ty, to_go_json};
-use super::pod::{self, List, PROXY};
+use super::pod::{self, List};
+use crate::model::istio::{PROXY_CONTAINER, REWRITE_PROBES_ANNOTATION, STATUS_PORT_ANNOTATION};
 
 pub const ENV: &str = "ISTIO_KUBE_APP_PROBERS";
-const REWRITE_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
 
 /// Whether to rewrite: the annotation when it parses as a bool, else the config default.
 pub fn should_rewrite(pod: &Value, default: bool) -> bool {
-    pod::annotation(pod, REWRITE_ANNOTATION)
+    pod::annotation(pod, REWRITE_PROBES_ANNOTATION)
         .and_then(pod::parse_bool)
         .unwrap_or(default)
 }
@@ -38,7 +38,7 @@ fn app_containers(pod: &Value) -> impl Iterator<Item = &Value> {
     pod::containers(pod, List::InitContainers)
         .iter()
         .chain(pod::containers(pod, List::Containers))
-        .filter(|c| pod::name_of(c) != PROXY)
+        .filter(|c| pod::name_of(c) != PROXY_CONTAINER)
 }
 
 /// One prober for the agent, in Go's `Prober` field order; `None` when the probe is not
@@ -169,7 +169,7 @@ fn rewrite_handler(h: &mut Value, url: &str, status_port: i64, grpc_too: bool, t
 /// Istio's `patchRewriteProbe`: rewrite every app container's probes and HTTP/TCP hooks.
 /// `status.sidecar.istio.io/port` on the pod overrides the mesh status port.
 pub fn rewrite_probes(pod: &mut Value, status_port: i64, tcp: bool) {
-    let port = pod::annotation(pod, "status.sidecar.istio.io/port")
+    let port = pod::annotation(pod, STATUS_PORT_ANNOTATION)
         .map(|p| p.trim().parse::<i64>().unwrap_or(0))
         .unwrap_or(status_port);
     for list in [List::InitContainers, List::Containers] {
@@ -178,7 +178,7 @@ pub fn rewrite_probes(pod: &mut Value, status_port: i64, tcp: bool) {
         }
         for c in pod::containers_mut(pod, list) {
             let name = pod::name_of(c).to_string();
-            if name == PROXY {
+            if name == PROXY_CONTAINER {
                 continue;
             }
             for (field, what) in PROBES {
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn annotation_turns_rewrite_off() {
         let mut p = pod();
-        p["metadata"] = json!({"annotations": {REWRITE_ANNOTATION: "false"}});
+        p["metadata"] = json!({"annotations": {REWRITE_PROBES_ANNOTATION: "false"}});
         let before = p.clone();
         apply_rewrite(&mut p, true, true, 15020, false);
         assert_eq!(p, before);

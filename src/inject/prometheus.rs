@@ -7,10 +7,8 @@ use serde_json::Value;
 
 use super::pod;
 use super::status::go_json;
+use crate::model::istio::{PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE};
 
-const SCRAPE: &str = "prometheus.io/scrape";
-const PORT: &str = "prometheus.io/port";
-const PATH: &str = "prometheus.io/path";
 const TARGETS: &str = "prometheus.istio.io/scrape-targets";
 const MERGE: &str = "prometheus.istio.io/merge-metrics";
 pub const ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
@@ -45,12 +43,12 @@ fn lookup<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
 
 /// The pod's Prometheus port annotation.
 pub fn port(pod: &Value) -> Option<&str> {
-    lookup(pod, PORT)
+    lookup(pod, PROMETHEUS_PORT)
 }
 
 /// Removes `prometheus.io/{scrape,port,path}` in every spelling.
 pub fn clear(pod: &mut Value) {
-    remove_variants(pod, &[SCRAPE, PORT, PATH]);
+    remove_variants(pod, &[PROMETHEUS_SCRAPE, PROMETHEUS_PORT, PROMETHEUS_PATH]);
 }
 
 fn remove_variants(pod: &mut Value, keys: &[&str]) {
@@ -88,7 +86,7 @@ pub fn apply_merge(
     mesh_enable: Option<bool>,
     status_port: i64,
 ) -> Result<(), String> {
-    if lookup(pod, SCRAPE) == Some("false") {
+    if lookup(pod, PROMETHEUS_SCRAPE) == Some("false") {
         return Ok(());
     }
     let enabled = match pod::annotation(pod, MERGE) {
@@ -104,9 +102,9 @@ pub fn apply_merge(
         return Ok(());
     }
     let mut cfg = ScrapeConfig {
-        scrape: lookup(pod, SCRAPE).unwrap_or("").to_string(),
-        path: lookup(pod, PATH).unwrap_or("").to_string(),
-        port: lookup(pod, PORT).unwrap_or("").to_string(),
+        scrape: lookup(pod, PROMETHEUS_SCRAPE).unwrap_or("").to_string(),
+        path: lookup(pod, PROMETHEUS_PATH).unwrap_or("").to_string(),
+        port: lookup(pod, PROMETHEUS_PORT).unwrap_or("").to_string(),
         targets: parse_targets(pod::annotation(pod, TARGETS).unwrap_or(""))?,
     };
     if let Some(first) = cfg.targets.first() {
@@ -117,16 +115,19 @@ pub fn apply_merge(
             cfg.path = first.path.clone();
         }
     }
-    check_reserved(PORT, &cfg.port)?;
+    check_reserved(PROMETHEUS_PORT, &cfg.port)?;
     if cfg != ScrapeConfig::default()
         && let Some(sidecar) = pod::sidecar_mut(pod)
     {
         pod::env_mut(sidecar).push(pod::env_var(ENV, &go_json(&cfg)));
     }
-    remove_variants(pod, &[SCRAPE, PORT, PATH, TARGETS]);
-    pod::set_annotation(pod, PORT, target);
-    pod::set_annotation(pod, PATH, "/stats/prometheus");
-    pod::set_annotation(pod, SCRAPE, "true");
+    remove_variants(
+        pod,
+        &[PROMETHEUS_SCRAPE, PROMETHEUS_PORT, PROMETHEUS_PATH, TARGETS],
+    );
+    pod::set_annotation(pod, PROMETHEUS_PORT, target);
+    pod::set_annotation(pod, PROMETHEUS_PATH, "/stats/prometheus");
+    pod::set_annotation(pod, PROMETHEUS_SCRAPE, "true");
     Ok(())
 }
 

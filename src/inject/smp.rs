@@ -24,6 +24,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::types::{Kind, Patch, Ty};
+
 const DIRECTIVE: &str = "$patch";
 const RETAIN_KEYS: &str = "$retainKeys";
 const SET_ELEMENT_ORDER: &str = "$setElementOrder/";
@@ -59,19 +61,7 @@ pub fn merge_pod(original: Value, patch: Value) -> Result<Value, SmpError> {
     let Value::Object(patch) = patch else {
         return Err(error("", "the patch is not an object"));
     };
-    merge_map(original, patch, Schema::Pod, "").map(Value::Object)
-}
-
-/// The Go types whose fields carry patch strategies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Schema {
-    Pod,
-    ObjectMeta,
-    PodSpec,
-    Container,
-    PodStatus,
-    /// Anything else: maps merge, lists are replaced.
-    Other,
+    merge_map(original, patch, Ty::Pod, "").map(Value::Object)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,42 +71,27 @@ enum ListStrategy {
     Merge(Option<&'static str>),
 }
 
-impl Schema {
-    /// The schema of a map-valued field.
-    fn field(self, key: &str) -> Schema {
-        match (self, key) {
-            (Schema::Pod, "metadata") => Schema::ObjectMeta,
-            (Schema::Pod, "spec") => Schema::PodSpec,
-            (Schema::Pod, "status") => Schema::PodStatus,
-            _ => Schema::Other,
-        }
-    }
+/// The schema of a map-valued field of `ty` (`Ty::Unknown`: maps merge, lists are
+/// replaced).
+fn field_type(ty: Ty, key: &str) -> Ty {
+    ty.field(key).map_or(Ty::Unknown, |f| match f.kind {
+        Kind::Struct(t) => t,
+        _ => Ty::Unknown,
+    })
+}
 
-    /// The element schema and strategy of a list-valued field (the k8s.io/api/core/v1
-    /// `patchStrategy` / `patchMergeKey` tags).
-    fn list(self, key: &str) -> (Schema, ListStrategy) {
-        use ListStrategy::{Merge, Replace};
-        match (self, key) {
-            (Schema::PodSpec, "containers" | "initContainers" | "ephemeralContainers") => {
-                (Schema::Container, Merge(Some("name")))
-            }
-            (
-                Schema::PodSpec,
-                "volumes" | "imagePullSecrets" | "resourceClaims" | "schedulingGates",
-            ) => (Schema::Other, Merge(Some("name"))),
-            (Schema::PodSpec, "hostAliases") => (Schema::Other, Merge(Some("ip"))),
-            (Schema::PodSpec, "topologySpreadConstraints") => {
-                (Schema::Other, Merge(Some("topologyKey")))
-            }
-            (Schema::Container, "env") => (Schema::Other, Merge(Some("name"))),
-            (Schema::Container, "ports") => (Schema::Other, Merge(Some("containerPort"))),
-            (Schema::Container, "volumeMounts") => (Schema::Other, Merge(Some("mountPath"))),
-            (Schema::Container, "volumeDevices") => (Schema::Other, Merge(Some("devicePath"))),
-            (Schema::ObjectMeta, "finalizers") => (Schema::Other, Merge(None)),
-            (Schema::ObjectMeta, "ownerReferences") => (Schema::Other, Merge(Some("uid"))),
-            (Schema::PodStatus, "conditions") => (Schema::Other, Merge(Some("type"))),
-            _ => (Schema::Other, Replace),
-        }
+/// The element schema and strategy of a list-valued field of `ty` (the k8s.io/api
+/// `patchStrategy` / `patchMergeKey` tags, from `model::types`).
+fn list_type(ty: Ty, key: &str) -> (Ty, ListStrategy) {
+    match ty.field(key) {
+        Some(f) => (
+            f.ty(),
+            match f.patch {
+                Patch::Replace => ListStrategy::Replace,
+                Patch::Merge(k) => ListStrategy::Merge(k),
+            },
+        ),
+        None => (Ty::Unknown, ListStrategy::Replace),
     }
 }
 
@@ -132,7 +107,7 @@ fn join(path: &str, key: &str) -> String {
 fn merge_map(
     mut original: Map<String, Value>,
     mut patch: Map<String, Value>,
-    schema: Schema,
+    schema: Ty,
     path: &str,
 ) -> Result<Map<String, Value>, SmpError> {
     if let Some(directive) = patch.get(DIRECTIVE) {
@@ -170,10 +145,10 @@ fn merge_map(
         };
         let merged = match (current, patch_value) {
             (Value::Object(o), Value::Object(p)) => {
-                Value::Object(merge_map(o, p, schema.field(&key), &at)?)
+                Value::Object(merge_map(o, p, field_type(schema, &key), &at)?)
             }
             (Value::Array(o), Value::Array(p)) => {
-                let (element, strategy) = schema.list(&key);
+                let (element, strategy) = list_type(schema, &key);
                 match strategy {
                     ListStrategy::Merge(merge_key) => {
                         Value::Array(merge_slice(o, p, element, merge_key, is_delete_list, &at)?)
@@ -241,7 +216,7 @@ fn apply_retain_keys(
 fn merge_set_element_order(
     original: &mut Map<String, Value>,
     patch: &mut Map<String, Value>,
-    schema: Schema,
+    schema: Ty,
     path: &str,
 ) -> Result<(), SmpError> {
     let directives: Vec<String> = patch
@@ -258,7 +233,7 @@ fn merge_set_element_order(
         };
         let key = directive.trim_start_matches(SET_ELEMENT_ORDER).to_string();
         let at = join(path, &key);
-        let (element, strategy) = schema.list(&key);
+        let (element, strategy) = list_type(schema, &key);
         let merge_key = match strategy {
             ListStrategy::Merge(k) => k,
             ListStrategy::Replace => None,
@@ -301,7 +276,7 @@ fn merge_set_element_order(
 fn merge_slice(
     original: Vec<Value>,
     patch: Vec<Value>,
-    element: Schema,
+    element: Ty,
     merge_key: Option<&'static str>,
     is_delete_list: bool,
     path: &str,

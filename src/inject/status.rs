@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::pod::{self, List, Move};
-
-pub const STATUS: &str = "sidecar.istio.io/status";
-pub const OVERRIDES: &str = "proxy.istio.io/overrides";
+use crate::model::istio::{
+    DEFAULT_CONTAINER_ANNOTATION, OVERRIDES_ANNOTATION, PROXY_CONTAINER, STATUS_ANNOTATION,
+};
 
 /// What a previous injection added, by name (Go's `SidecarInjectionStatus`). Empty lists
 /// marshal as `null`, as Go's nil slices do.
@@ -120,7 +120,7 @@ pub fn go_json<T: Serialize>(v: &T) -> String {
 
 /// The previous injection of a pod, if its status annotation parses.
 pub fn previous(pod: &Value) -> Option<InjectionStatus> {
-    pod::annotation(pod, STATUS).and_then(InjectionStatus::parse)
+    pod::annotation(pod, STATUS_ANNOTATION).and_then(InjectionStatus::parse)
 }
 
 /// Istio's `stripPod`: remove the containers a previous injection lists, clear the
@@ -153,7 +153,7 @@ pub fn strip(pod: &Value, status_port: &str) -> Result<Value, String> {
     if super::prometheus::port(&out) == Some(status_port) {
         super::prometheus::clear(&mut out);
     }
-    pod::remove_annotation(&mut out, STATUS);
+    pod::remove_annotation(&mut out, STATUS_ANNOTATION);
     Ok(out)
 }
 
@@ -177,7 +177,7 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
         for n in names {
             if present.iter().filter(|c| pod::name_of(c) == n).count() > 1 {
                 return Err(format!(
-                    "the {STATUS} record lists {what} {n:?}, and the pod has two of that name; \
+                    "the {STATUS_ANNOTATION} record lists {what} {n:?}, and the pod has two of that name; \
                      refusing to guess which one was injected"
                 ));
             }
@@ -189,21 +189,21 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
             && present
                 .iter()
                 .all(|c| names.iter().any(|n| n == pod::name_of(c)))
-            && present.iter().any(|c| pod::name_of(c) != super::pod::PROXY)
+            && present.iter().any(|c| pod::name_of(c) != PROXY_CONTAINER)
         {
             return Err(format!(
-                "the {STATUS} record lists every container of the pod ({}); removing them \
+                "the {STATUS_ANNOTATION} record lists every container of the pod ({}); removing them \
                  would leave the app without one, so the record cannot be the injector's",
                 names.join(", ")
             ));
         }
     }
-    if let Some(app) = pod::annotation(pod, "kubectl.kubernetes.io/default-container")
+    if let Some(app) = pod::annotation(pod, DEFAULT_CONTAINER_ANNOTATION)
         && record.containers.iter().any(|n| n == app)
-        && app != super::pod::PROXY
+        && app != PROXY_CONTAINER
     {
         return Err(format!(
-            "the {STATUS} record lists container {app:?}, which \
+            "the {STATUS_ANNOTATION} record lists container {app:?}, which \
              kubectl.kubernetes.io/default-container names as the app's own; refusing to remove it"
         ));
     }
@@ -225,7 +225,7 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
                 let v = pod::name_of(m);
                 if record.volumes.iter().any(|n| n == v) {
                     return Err(format!(
-                        "the {STATUS} record lists volume {v:?}, which container {name:?} \
+                        "the {STATUS_ANNOTATION} record lists volume {v:?}, which container {name:?} \
                          (not added by the injection) still mounts; refusing to remove it"
                     ));
                 }
@@ -248,10 +248,10 @@ pub struct Overrides {
 impl Overrides {
     /// The pod's overrides annotation; an annotation that is not JSON is an error, as in Istio.
     pub fn of(pod: &Value) -> Result<Overrides, String> {
-        match pod::annotation(pod, OVERRIDES) {
+        match pod::annotation(pod, OVERRIDES_ANNOTATION) {
             None => Ok(Overrides::default()),
             Some(s) => serde_json::from_str(s)
-                .map_err(|e| format!("annotation {OVERRIDES} is not valid JSON: {e}")),
+                .map_err(|e| format!("annotation {OVERRIDES_ANNOTATION} is not valid JSON: {e}")),
         }
     }
 }
@@ -309,7 +309,7 @@ mod tests {
     fn strip_removes_listed_containers_and_record() {
         let pod = json!({
             "metadata": {"annotations": {
-                STATUS: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"]}"#,
+                STATUS_ANNOTATION: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"]}"#,
                 "prometheus.io/port": "15020", "prometheus.io/scrape": "true", "keep": "x"}},
             "spec": {"initContainers": [{"name": "istio-init"}, {"name": "mine"}],
                      "containers": [{"name": "app"}, {"name": "istio-proxy"}]}
@@ -329,7 +329,7 @@ mod tests {
     fn records_naming_what_the_app_needs_are_refused() {
         let rec = |r: &str, spec: Value, ann: Value| {
             let mut a = ann;
-            a[STATUS] = Value::from(r);
+            a[STATUS_ANNOTATION] = Value::from(r);
             json!({"metadata": {"annotations": a}, "spec": spec})
         };
         // (case, pod, expected error substring or None when the strip is safe)
@@ -357,7 +357,7 @@ mod tests {
                 rec(
                     r#"{"containers":["istio-proxy","web"]}"#,
                     json!({"containers": [{"name": "web"}, {"name": "istio-proxy"}, {"name": "log"}]}),
-                    json!({"kubectl.kubernetes.io/default-container": "web"}),
+                    json!({DEFAULT_CONTAINER_ANNOTATION: "web"}),
                 ),
                 Some("default-container"),
             ),
@@ -397,7 +397,7 @@ mod tests {
                     json!({"initContainers": [{"name": "istio-init"}],
                            "containers": [{"name": "web"}, {"name": "istio-proxy", "volumeMounts": [{"name": "istio-envoy"}]}],
                            "volumes": [{"name": "istio-envoy"}]}),
-                    json!({"kubectl.kubernetes.io/default-container": "web"}),
+                    json!({DEFAULT_CONTAINER_ANNOTATION: "web"}),
                 ),
                 None,
             ),
@@ -414,12 +414,12 @@ mod tests {
     #[test]
     fn overrides_are_reinserted_when_missing() {
         let pod = json!({
-            "metadata": {"annotations": {OVERRIDES: r#"{"containers":[{"name":"istio-proxy","image":"x"}]}"#}},
+            "metadata": {"annotations": {OVERRIDES_ANNOTATION: r#"{"containers":[{"name":"istio-proxy","image":"x"}]}"#}},
             "spec": {"containers": [{"name": "app"}]}
         });
         let out = reinsert_overrides(pod).unwrap();
         assert_eq!(pod::containers(&out, List::Containers).len(), 2);
-        let bad = json!({"metadata": {"annotations": {OVERRIDES: "{"}}});
+        let bad = json!({"metadata": {"annotations": {OVERRIDES_ANNOTATION: "{"}}});
         assert!(reinsert_overrides(bad).is_err());
     }
 }

@@ -34,18 +34,16 @@
 use serde_json::{Map, Value, json};
 
 use super::gotypes;
-use super::pod::{self, CORE_DUMP, INIT, List, PROXY, VALIDATION};
-use super::status::{self, InjectionStatus, OVERRIDES, STATUS};
+use super::pod::{self, List};
+use super::status::{self, InjectionStatus};
 use crate::manifest::{DocRef, Document, WorkloadKind};
+use crate::model::istio::{
+    CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, CORE_DUMP_CONTAINER,
+    DEFAULT_CONTAINER_ANNOTATION, DEFAULT_LOGS_CONTAINER_ANNOTATION, INIT_CONTAINER,
+    OVERRIDES_ANNOTATION, PROXY_CONTAINER, REV_LABEL, STATUS_ANNOTATION, STATUS_PORT_ANNOTATION,
+    TLS_MODE_LABEL, TUNNEL_LABEL, VALIDATION_CONTAINER,
+};
 
-const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
-const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";
-const REV: &str = "istio.io/rev";
-const TLS_MODE: &str = "security.istio.io/tlsMode";
-const TUNNEL: &str = "networking.istio.io/tunnel";
-const CANONICAL_NAME: &str = "service.istio.io/canonical-name";
-const CANONICAL_REVISION: &str = "service.istio.io/canonical-revision";
-const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
 const DEFAULT_STATUS_PORT: &str = "15020";
 
 /// Why an object cannot be stripped.
@@ -166,7 +164,10 @@ fn strip_object(
         .into_iter()
         .find(|p| {
             object
-                .pointer(&format!("{p}/annotations/{}", STATUS.replace('/', "~1")))
+                .pointer(&format!(
+                    "{p}/annotations/{}",
+                    STATUS_ANNOTATION.replace('/', "~1")
+                ))
                 .is_some()
         })
         .unwrap_or(kind.inject_metadata_pointer());
@@ -209,28 +210,36 @@ pub fn strip_pod(
     workload_name: &str,
     report: &mut StripReport,
 ) -> Result<Option<Value>, String> {
-    let Some(raw) = pod::annotation(pod, STATUS) else {
+    let Some(raw) = pod::annotation(pod, STATUS_ANNOTATION) else {
         let found: Vec<&str> = [List::InitContainers, List::Containers]
             .into_iter()
             .flat_map(|l| pod::containers(pod, l))
             .map(pod::name_of)
-            .filter(|n| [PROXY, INIT, VALIDATION, CORE_DUMP].contains(n))
+            .filter(|n| {
+                [
+                    PROXY_CONTAINER,
+                    INIT_CONTAINER,
+                    VALIDATION_CONTAINER,
+                    CORE_DUMP_CONTAINER,
+                ]
+                .contains(n)
+            })
             .collect();
         if found.is_empty() {
             return Ok(None);
         }
         return Err(format!(
-            "has container {} but no {STATUS} record; refusing to guess what was injected \
+            "has container {} but no {STATUS_ANNOTATION} record; refusing to guess what was injected \
              (remove the sidecar by hand, or inject with a recent Istio to get a record)",
             found.join(", ")
         ));
     };
     let record = InjectionStatus::parse(raw).ok_or_else(|| {
-        format!("annotation {STATUS} is not a JSON object ({raw:?}); refusing to guess what was injected")
+        format!("annotation {STATUS_ANNOTATION} is not a JSON object ({raw:?}); refusing to guess what was injected")
     })?;
     if record.is_empty() {
         return Err(format!(
-            "annotation {STATUS} lists no container, init container, volume or pull secret \
+            "annotation {STATUS_ANNOTATION} lists no container, init container, volume or pull secret \
              ({raw:?}); refusing to report a strip that removes nothing of the sidecar"
         ));
     }
@@ -268,8 +277,8 @@ pub fn strip_pod(
     }
     // Then the user's own versions of Istio's containers come back.
     out = status::reinsert_overrides(out)?;
-    if pod::annotation(&out, OVERRIDES).is_some() {
-        pod::remove_annotation(&mut out, OVERRIDES);
+    if pod::annotation(&out, OVERRIDES_ANNOTATION).is_some() {
+        pod::remove_annotation(&mut out, OVERRIDES_ANNOTATION);
         for c in overrides
             .containers
             .iter()
@@ -292,36 +301,46 @@ pub fn strip_pod(
     if prometheus_rewritten {
         restore_prometheus(&mut out, prometheus.as_ref(), report);
     }
-    report.changes.push(format!("removed annotation {STATUS}"));
+    report
+        .changes
+        .push(format!("removed annotation {STATUS_ANNOTATION}"));
 
     let revision = if record.revision.is_empty() {
         "default"
     } else {
         &record.revision
     };
-    if pod::annotation(&out, REV) == Some(revision) {
-        pod::remove_annotation(&mut out, REV);
-        report.changes.push(format!("removed annotation {REV}"));
+    if pod::annotation(&out, REV_LABEL) == Some(revision) {
+        pod::remove_annotation(&mut out, REV_LABEL);
+        report
+            .changes
+            .push(format!("removed annotation {REV_LABEL}"));
     }
     let first_app = pod::containers(&out, List::Containers)
         .iter()
         .map(pod::name_of)
-        .find(|n| *n != PROXY)
+        .find(|n| *n != PROXY_CONTAINER)
         .map(str::to_string);
-    for key in [DEFAULT_CONTAINER, DEFAULT_LOGS_CONTAINER] {
+    for key in [
+        DEFAULT_CONTAINER_ANNOTATION,
+        DEFAULT_LOGS_CONTAINER_ANNOTATION,
+    ] {
         if first_app.is_some() && pod::annotation(&out, key) == first_app.as_deref() {
             pod::remove_annotation(&mut out, key);
             report.changes.push(format!("removed annotation {key}"));
         }
     }
     // The template keeps a user's own value (`tlsMode: disabled`): only its defaults go.
-    for (key, injected) in [(TLS_MODE, "istio"), (TUNNEL, "http")] {
+    for (key, injected) in [(TLS_MODE_LABEL, "istio"), (TUNNEL_LABEL, "http")] {
         if pod::label(&out, key) == Some(injected) && remove_label(&mut out, key) {
             report.changes.push(format!("removed label {key}"));
         }
     }
     let (name, rev) = canonical_defaults(&out, workload_name);
-    for (key, derived) in [(CANONICAL_NAME, name), (CANONICAL_REVISION, rev)] {
+    for (key, derived) in [
+        (CANONICAL_NAME_LABEL, name),
+        (CANONICAL_REVISION_LABEL, rev),
+    ] {
         if pod::label(&out, key) == Some(derived.as_str()) {
             remove_label(&mut out, key);
             report.changes.push(format!("removed label {key}"));
@@ -553,10 +572,10 @@ mod tests {
         json!({
             "metadata": {
                 "annotations": {
-                    STATUS: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"imagePullSecrets":["pull"],"revision":"default"}"#,
-                    REV: "default",
-                    DEFAULT_CONTAINER: "app",
-                    DEFAULT_LOGS_CONTAINER: "app",
+                    STATUS_ANNOTATION: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"imagePullSecrets":["pull"],"revision":"default"}"#,
+                    REV_LABEL: "default",
+                    DEFAULT_CONTAINER_ANNOTATION: "app",
+                    DEFAULT_LOGS_CONTAINER_ANNOTATION: "app",
                     "prometheus.io/port": "15020",
                     "prometheus.io/path": "/stats/prometheus",
                     "prometheus.io/scrape": "true",
@@ -564,9 +583,9 @@ mod tests {
                 },
                 "labels": {
                     "app": "web",
-                    TLS_MODE: "istio",
-                    CANONICAL_NAME: "web",
-                    CANONICAL_REVISION: "v2",
+                    TLS_MODE_LABEL: "istio",
+                    CANONICAL_NAME_LABEL: "web",
+                    CANONICAL_REVISION_LABEL: "v2",
                 },
             },
             "spec": {
@@ -599,7 +618,7 @@ mod tests {
                         "traffic.sidecar.istio.io/excludeInboundPorts": "9",
                     },
                     // v2 is not what the injector derives (latest): the user set it.
-                    "labels": {"app": "web", CANONICAL_REVISION: "v2"},
+                    "labels": {"app": "web", CANONICAL_REVISION_LABEL: "v2"},
                 },
                 "spec": {
                     "containers": [{"name": "app", "readinessProbe": {"tcpSocket": {"port": 8080}, "timeoutSeconds": 3}}],
@@ -626,28 +645,28 @@ mod tests {
             ),
             (
                 "malformed record is refused",
-                json!({"metadata": {"annotations": {STATUS: "nope"}}, "spec": {"containers": [{"name": "app"}]}}),
+                json!({"metadata": {"annotations": {STATUS_ANNOTATION: "nope"}}, "spec": {"containers": [{"name": "app"}]}}),
                 Err("not a JSON object"),
             ),
             (
                 "bad overrides are refused",
-                json!({"metadata": {"annotations": {STATUS: r#"{"containers":["istio-proxy"]}"#, OVERRIDES: "{"}},
+                json!({"metadata": {"annotations": {STATUS_ANNOTATION: r#"{"containers":["istio-proxy"]}"#, OVERRIDES_ANNOTATION: "{"}},
                        "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}}),
                 Err("not valid JSON"),
             ),
             (
                 "empty record is refused, not reported as stripped",
-                json!({"metadata": {"annotations": {STATUS: "{}"}}, "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}}),
+                json!({"metadata": {"annotations": {STATUS_ANNOTATION: "{}"}}, "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}}),
                 Err("lists no container"),
             ),
             (
                 "an array record is refused",
-                json!({"metadata": {"annotations": {STATUS: "[]"}}, "spec": {"containers": [{"name": "app"}]}}),
+                json!({"metadata": {"annotations": {STATUS_ANNOTATION: "[]"}}, "spec": {"containers": [{"name": "app"}]}}),
                 Err("not a JSON object"),
             ),
             (
                 "a record naming the app's only container is refused",
-                json!({"metadata": {"annotations": {STATUS: r#"{"containers":["app"]}"#}}, "spec": {"containers": [{"name": "app"}]}}),
+                json!({"metadata": {"annotations": {STATUS_ANNOTATION: r#"{"containers":["app"]}"#}}, "spec": {"containers": [{"name": "app"}]}}),
                 Err("every container"),
             ),
         ];
@@ -665,8 +684,8 @@ mod tests {
     fn overrides_come_back_as_the_users_container() {
         let pod = json!({
             "metadata": {"annotations": {
-                STATUS: r#"{"containers":["istio-proxy"]}"#,
-                OVERRIDES: r#"{"containers":[{"name":"istio-proxy","image":"mine"}]}"#}},
+                STATUS_ANNOTATION: r#"{"containers":["istio-proxy"]}"#,
+                OVERRIDES_ANNOTATION: r#"{"containers":[{"name":"istio-proxy","image":"mine"}]}"#}},
             "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy", "image": "injected"}]}
         });
         let out = strip_pod(&pod, "w", &mut report()).unwrap().unwrap();

@@ -7,6 +7,10 @@ use serde_json::Value;
 pub use super::gotypes::TypeError;
 use super::gotypes::{self, Ty};
 use crate::manifest::{Document, WorkloadKind};
+use crate::model::istio::{
+    INTERCEPTION_MODE_ANNOTATION, PROXY_CPU_ANNOTATION, PROXY_CPU_LIMIT_ANNOTATION,
+    STATUS_PORT_ANNOTATION,
+};
 
 /// An input object that Kubernetes' typed decoding would refuse, named by document and
 /// object: nothing is rendered or written for a run that has one.
@@ -233,13 +237,13 @@ pub fn validate_annotations<'a>(
 /// The rule for one annotation; `None` when Istio does not validate it.
 fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
     let r = match key {
-        "sidecar.istio.io/interceptionMode" => match value {
+        INTERCEPTION_MODE_ANNOTATION => match value {
             "REDIRECT" | "TPROXY" | "NONE" => Ok(()),
             _ => Err(format!(
                 "interceptionMode invalid, use REDIRECT,TPROXY,NONE: {value}"
             )),
         },
-        "status.sidecar.istio.io/port" => parse_port(value)
+        STATUS_PORT_ANNOTATION => parse_port(value)
             .map(|_| ())
             .map_err(|e| format!("excludeInboundPorts invalid: {e}")),
         "readiness.status.sidecar.istio.io/initialDelaySeconds"
@@ -274,9 +278,9 @@ fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
         "traffic.sidecar.istio.io/excludeInterfaces"
         | "traffic.sidecar.istio.io/kubevirtInterfaces"
         | "istio.io/reroute-virtual-interfaces" => interfaces(value),
-        "sidecar.istio.io/proxyCPU"
+        PROXY_CPU_ANNOTATION
         | "sidecar.istio.io/proxyMemory"
-        | "sidecar.istio.io/proxyCPULimit"
+        | PROXY_CPU_LIMIT_ANNOTATION
         | "sidecar.istio.io/proxyMemoryLimit" => {
             if value.chars().any(char::is_control) {
                 Err("contains control characters".into())

@@ -8,6 +8,7 @@ pub mod kind;
 pub mod labels;
 pub mod quantity;
 mod selector;
+pub mod types;
 pub mod webhook;
 
 pub use labels::{LabelError, parse_label_list};

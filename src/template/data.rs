@@ -21,7 +21,11 @@ use gotmpl::{MethodHook, Value};
 use super::go::{self, Numbers};
 use crate::config::release::{Change, Release};
 use crate::config::{MeshConfig, ProxyConfig};
+use crate::model::istio::{
+    PROXY_CPU_ANNOTATION, PROXY_CPU_LIMIT_ANNOTATION, PROXY_IMAGE_TYPE_ANNOTATION,
+};
 use crate::model::quantity::Quantity;
+use crate::model::types::{self, Field, Kind, Ty};
 
 /// `metav1.TypeMeta` of the workload.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -162,8 +166,8 @@ pub fn build_with(input: &TemplateInput, constants: &Constants) -> Value {
                 ("Annotations", str_map(&input.deployment_meta.annotations)),
             ]),
         ),
-        ("ObjectMeta", kube(input.object_meta, Some(&OBJECT_META))),
-        ("Spec", kube(input.spec, Some(&POD_SPEC))),
+        ("ObjectMeta", kube(input.object_meta, Ty::ObjectMeta)),
+        ("Spec", kube(input.spec, Ty::PodSpec)),
         ("ProxyConfig", constants.proxy_config(input.proxy_config)),
         ("MeshConfig", constants.mesh.clone()),
         ("Values", constants.values.clone()),
@@ -213,8 +217,8 @@ fn estimated_concurrency(
             milli.div_euclid(1000) + i64::from(milli.rem_euclid(1000) != 0)
         })
     };
-    let limit = annotations.get("sidecar.istio.io/proxyCPULimit");
-    let request = annotations.get("sidecar.istio.io/proxyCPU");
+    let limit = annotations.get(PROXY_CPU_LIMIT_ANNOTATION);
+    let request = annotations.get(PROXY_CPU_ANNOTATION);
     let found = match limit.or(request) {
         // An annotation that does not parse ends the search, as in Go.
         Some(q) => cores(q),
@@ -312,7 +316,7 @@ fn proxy_image(
             .unwrap_or_default()
             .to_string();
     }
-    if let Some(t) = annotations.get("sidecar.istio.io/proxyImageType") {
+    if let Some(t) = annotations.get(PROXY_IMAGE_TYPE_ANNOTATION) {
         image_type = t.clone();
     }
     let name = values_str(values, &["global", "proxy", "image"])
@@ -323,7 +327,7 @@ fn proxy_image(
 
 fn proxy_init_image(values: &serde_json::Value, annotations: &BTreeMap<String, String>) -> String {
     let mut image_type = values_str(values, &["global", "variant"]).unwrap_or_default();
-    if let Some(t) = annotations.get("sidecar.istio.io/proxyImageType") {
+    if let Some(t) = annotations.get(PROXY_IMAGE_TYPE_ANNOTATION) {
         image_type = t.clone();
     }
     let name = values_str(values, &["global", "proxy_init", "image"])
@@ -333,7 +337,17 @@ fn proxy_init_image(values: &serde_json::Value, annotations: &BTreeMap<String, S
 }
 
 // ---------------------------------------------------------------------------------------
-// Kubernetes objects with Go field names and zero values.
+// Kubernetes objects with Go field names and zero values, from `model::types`.
+
+/// The structs templates read whose absent fields they see as Go's zero values; the
+/// others (volumes, probes …) keep only their own fields.
+const ZERO_FILLED: &[Ty] = &[
+    Ty::ObjectMeta,
+    Ty::PodSpec,
+    Ty::Container,
+    Ty::ContainerPort,
+    Ty::ResourceRequirements,
+];
 
 /// The zero value of a struct field Go templates would see when the JSON omits it.
 #[derive(Clone, Copy)]
@@ -345,161 +359,52 @@ enum Zero {
     Map,
     /// A pointer, interface or a struct we do not model: nil.
     Nil,
-    Struct(&'static Schema),
+    Struct(Ty),
+}
+
+fn zero_of(f: &Field) -> Zero {
+    match f.kind {
+        _ if f.pointer => Zero::Nil,
+        Kind::Str => Zero::Str,
+        Kind::Int32 | Kind::Int64 => Zero::Int,
+        Kind::Bool => Zero::Bool,
+        Kind::StringMap | Kind::QuantityMap => Zero::Map,
+        Kind::StringList | Kind::List(_) | Kind::OpaqueList => Zero::List,
+        Kind::Struct(t) => Zero::Struct(t),
+        Kind::Time | Kind::IntOrString | Kind::Quantity | Kind::Opaque => Zero::Nil,
+    }
 }
 
 /// A Go struct's fields by Go name, as the template sees them.
 type GoStruct = BTreeMap<Arc<str>, Value>;
 
-struct Schema {
-    /// (json name, zero, element schema for lists of structs)
-    fields: &'static [(&'static str, Zero, Option<&'static Schema>)],
-}
-
-impl Schema {
-    /// The zero-filled struct with Go field names. Built once per thread: every object
-    /// converted for every pod starts from a copy (reference-counted values) instead of a
-    /// fresh build, and per thread so that the copies' reference counts are not shared
-    /// between the threads rendering pods side by side.
-    fn zeros(&'static self) -> GoStruct {
-        thread_local! {
-            static ZEROS: RefCell<Vec<(usize, GoStruct)>> =
-                const { RefCell::new(Vec::new()) };
-        }
-        let id = std::ptr::from_ref(self) as usize;
-        let cached = ZEROS.with(|z| {
-            z.borrow()
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map(|(_, m)| m.clone())
-        });
-        cached.unwrap_or_else(|| {
-            let built: GoStruct = self
-                .fields
-                .iter()
-                .map(|(name, zero, _)| (go_name(name), zero_value(*zero)))
-                .collect();
-            ZEROS.with(|z| z.borrow_mut().push((id, built.clone())));
-            built
-        })
+/// The zero-filled struct with Go field names. Built once per thread: every object
+/// converted for every pod starts from a copy (reference-counted values) instead of a
+/// fresh build, and per thread so that the copies' reference counts are not shared
+/// between the threads rendering pods side by side.
+fn zeros(ty: Ty) -> GoStruct {
+    thread_local! {
+        static ZEROS: RefCell<Vec<(Ty, GoStruct)>> = const { RefCell::new(Vec::new()) };
     }
+    let cached = ZEROS.with(|z| {
+        z.borrow()
+            .iter()
+            .find(|(k, _)| *k == ty)
+            .map(|(_, m)| m.clone())
+    });
+    cached.unwrap_or_else(|| {
+        let built: GoStruct = ty
+            .fields()
+            .iter()
+            .map(|f| (go_name(f.json), zero_value(zero_of(f))))
+            .collect();
+        ZEROS.with(|z| z.borrow_mut().push((ty, built.clone())));
+        built
+    })
 }
 
-use Zero::*;
-
-static CONTAINER_PORT: Schema = Schema {
-    fields: &[
-        ("name", Str, None),
-        ("hostPort", Int, None),
-        ("containerPort", Int, None),
-        ("protocol", Str, None),
-        ("hostIP", Str, None),
-    ],
-};
-
-static RESOURCES: Schema = Schema {
-    fields: &[
-        ("limits", Map, None),
-        ("requests", Map, None),
-        ("claims", List, None),
-    ],
-};
-
-static CONTAINER: Schema = Schema {
-    fields: &[
-        ("name", Str, None),
-        ("image", Str, None),
-        ("command", List, None),
-        ("args", List, None),
-        ("workingDir", Str, None),
-        ("ports", List, Some(&CONTAINER_PORT)),
-        ("envFrom", List, None),
-        ("env", List, None),
-        ("resources", Struct(&RESOURCES), None),
-        ("resizePolicy", List, None),
-        ("restartPolicy", Nil, None),
-        ("volumeMounts", List, None),
-        ("volumeDevices", List, None),
-        ("livenessProbe", Nil, None),
-        ("readinessProbe", Nil, None),
-        ("startupProbe", Nil, None),
-        ("lifecycle", Nil, None),
-        ("terminationMessagePath", Str, None),
-        ("terminationMessagePolicy", Str, None),
-        ("imagePullPolicy", Str, None),
-        ("securityContext", Nil, None),
-        ("stdin", Bool, None),
-        ("stdinOnce", Bool, None),
-        ("tty", Bool, None),
-    ],
-};
-
-static POD_SPEC: Schema = Schema {
-    fields: &[
-        ("volumes", List, None),
-        ("initContainers", List, Some(&CONTAINER)),
-        ("containers", List, Some(&CONTAINER)),
-        ("ephemeralContainers", List, None),
-        ("restartPolicy", Str, None),
-        ("terminationGracePeriodSeconds", Nil, None),
-        ("activeDeadlineSeconds", Nil, None),
-        ("dnsPolicy", Str, None),
-        ("nodeSelector", Map, None),
-        ("serviceAccountName", Str, None),
-        ("serviceAccount", Str, None),
-        ("automountServiceAccountToken", Nil, None),
-        ("nodeName", Str, None),
-        ("hostNetwork", Bool, None),
-        ("hostPID", Bool, None),
-        ("hostIPC", Bool, None),
-        ("shareProcessNamespace", Nil, None),
-        ("securityContext", Nil, None),
-        ("imagePullSecrets", List, None),
-        ("hostname", Str, None),
-        ("subdomain", Str, None),
-        ("affinity", Nil, None),
-        ("schedulerName", Str, None),
-        ("tolerations", List, None),
-        ("hostAliases", List, None),
-        ("priorityClassName", Str, None),
-        ("priority", Nil, None),
-        ("dnsConfig", Nil, None),
-        ("readinessGates", List, None),
-        ("runtimeClassName", Nil, None),
-        ("enableServiceLinks", Nil, None),
-        ("preemptionPolicy", Nil, None),
-        ("overhead", Map, None),
-        ("topologySpreadConstraints", List, None),
-        ("setHostnameAsFQDN", Nil, None),
-        ("os", Nil, None),
-        ("hostUsers", Nil, None),
-        ("schedulingGates", List, None),
-        ("resourceClaims", List, None),
-        ("resources", Nil, None),
-    ],
-};
-
-static OBJECT_META: Schema = Schema {
-    fields: &[
-        ("name", Str, None),
-        ("generateName", Str, None),
-        ("namespace", Str, None),
-        ("selfLink", Str, None),
-        ("uid", Str, None),
-        ("resourceVersion", Str, None),
-        ("generation", Int, None),
-        ("creationTimestamp", Nil, None),
-        ("deletionTimestamp", Nil, None),
-        ("deletionGracePeriodSeconds", Nil, None),
-        ("labels", Map, None),
-        ("annotations", Map, None),
-        ("ownerReferences", List, None),
-        ("finalizers", List, None),
-        ("managedFields", List, None),
-    ],
-};
-
-/// JSON fields that are Go maps: their keys are data, not field names.
+/// Outside the table's types (a pod's `affinity`, `securityContext` …), a field by one of
+/// these names is taken for a Go map: its keys are data, not field names.
 const MAP_FIELDS: &[&str] = &[
     "labels",
     "annotations",
@@ -514,9 +419,8 @@ const MAP_FIELDS: &[&str] = &[
     "capacity",
 ];
 
-/// The Go field name of a Kubernetes JSON field.
-/// [`go_field_name`] as a shared string, from a per-thread cache: the same few hundred
-/// field names come back for every pod.
+/// [`model::types::go_name`] as a shared string, from a per-thread cache: the same few
+/// hundred field names come back for every pod.
 fn go_name(json: &str) -> Arc<str> {
     /// Bounds the cache: field names come from input documents.
     const MAX_NAMES: usize = 4096;
@@ -527,56 +431,13 @@ fn go_name(json: &str) -> Arc<str> {
         if let Some(n) = names.borrow().get(json) {
             return Arc::clone(n);
         }
-        let n: Arc<str> = Arc::from(go_field_name(json));
+        let n: Arc<str> = Arc::from(types::go_name(json));
         let mut names = names.borrow_mut();
         if names.len() < MAX_NAMES {
             names.insert(json.to_string(), Arc::clone(&n));
         }
         n
     })
-}
-
-fn go_field_name(json: &str) -> String {
-    const EXCEPTIONS: &[(&str, &str)] = &[
-        ("httpGet", "HTTPGet"),
-        ("tcpSocket", "TCPSocket"),
-        ("grpc", "GRPC"),
-        ("dnsConfig", "DNSConfig"),
-        ("dnsPolicy", "DNSPolicy"),
-        ("fsGroup", "FSGroup"),
-        ("fsGroupChangePolicy", "FSGroupChangePolicy"),
-        ("seLinuxOptions", "SELinuxOptions"),
-        ("seLinuxChangePolicy", "SELinuxChangePolicy"),
-        ("serviceAccount", "DeprecatedServiceAccount"),
-        ("uid", "UID"),
-        ("tty", "TTY"),
-        ("os", "OS"),
-        ("ip", "IP"),
-        ("iscsi", "ISCSI"),
-        ("nfs", "NFS"),
-        ("rbd", "RBD"),
-        ("cephfs", "CephFS"),
-        ("fc", "FC"),
-        ("csi", "CSI"),
-        ("gcePersistentDisk", "GCEPersistentDisk"),
-        ("awsElasticBlockStore", "AWSElasticBlockStore"),
-        ("apiVersion", "APIVersion"),
-        ("gmsaCredentialSpec", "GMSACredentialSpec"),
-        ("gmsaCredentialSpecName", "GMSACredentialSpecName"),
-        ("storageos", "StorageOS"),
-        ("targetWWNs", "TargetWWNs"),
-        ("wwids", "WWIDs"),
-        ("iqn", "IQN"),
-        ("fsType", "FSType"),
-        ("volumeID", "VolumeID"),
-        ("pdID", "PDID"),
-        ("podIP", "PodIP"),
-        ("hostIP", "HostIP"),
-    ];
-    if let Some((_, g)) = EXCEPTIONS.iter().find(|(j, _)| *j == json) {
-        return (*g).to_string();
-    }
-    upper_first(json)
 }
 
 fn upper_first(x: &str) -> String {
@@ -595,22 +456,25 @@ fn lower_first(x: &str) -> String {
     }
 }
 
-/// A Kubernetes JSON value with Go field names, zero-filled where `schema` knows the type.
-fn kube(v: &serde_json::Value, schema: Option<&'static Schema>) -> Value {
-    kube_with(v, schema, None)
+/// A Kubernetes JSON value read as a `ty` (`Ty::Unknown`: undescribed), with Go field
+/// names, zero-filled where `ty` is one of [`ZERO_FILLED`].
+fn kube(v: &serde_json::Value, ty: Ty) -> Value {
+    kube_with(v, ty, Ty::Unknown)
 }
 
-fn kube_with(
-    v: &serde_json::Value,
-    schema: Option<&'static Schema>,
-    elem: Option<&'static Schema>,
-) -> Value {
+/// [`kube`], the elements of a list read as `elem`.
+fn kube_with(v: &serde_json::Value, ty: Ty, elem: Ty) -> Value {
     match v {
         serde_json::Value::Object(o) => {
-            let mut out = schema.map_or_else(BTreeMap::new, Schema::zeros);
+            let mut out = if ZERO_FILLED.contains(&ty) {
+                zeros(ty)
+            } else {
+                BTreeMap::new()
+            };
             for (k, x) in o {
-                let field = schema.and_then(|sc| sc.fields.iter().find(|(n, _, _)| n == k));
-                let value = if MAP_FIELDS.contains(&k.as_str()) {
+                let field = ty.field(k);
+                let is_map = field.map_or_else(|| MAP_FIELDS.contains(&k.as_str()), Field::is_map);
+                let value = if is_map {
                     match x {
                         serde_json::Value::Object(m) => Value::Map(Arc::new(
                             m.iter()
@@ -622,13 +486,13 @@ fn kube_with(
                                 })
                                 .collect(),
                         )),
-                        other => kube(other, None),
+                        other => kube(other, Ty::Unknown),
                     }
                 } else {
-                    match field {
-                        Some((_, Struct(sub), _)) => kube(x, Some(sub)),
-                        Some((_, _, Some(el))) => kube_with(x, None, Some(el)),
-                        _ => kube(x, None),
+                    match field.map(|f| f.kind) {
+                        Some(Kind::Struct(t)) => kube(x, t),
+                        Some(Kind::List(t)) => kube_with(x, Ty::Unknown, t),
+                        _ => kube(x, Ty::Unknown),
                     }
                 };
                 out.insert(go_name(k), value);
@@ -642,13 +506,13 @@ fn kube_with(
 
 fn zero_value(z: Zero) -> Value {
     match z {
-        Str => s(""),
-        Int => Value::Int(0),
-        Bool => Value::Bool(false),
-        List => Value::List(Arc::from(Vec::new())),
-        Map => Value::Map(Arc::new(BTreeMap::new())),
-        Nil => Value::Nil,
-        Struct(sc) => kube(&serde_json::Value::Object(serde_json::Map::new()), Some(sc)),
+        Zero::Str => s(""),
+        Zero::Int => Value::Int(0),
+        Zero::Bool => Value::Bool(false),
+        Zero::List => Value::List(Arc::from(Vec::new())),
+        Zero::Map => Value::Map(Arc::new(BTreeMap::new())),
+        Zero::Nil => Value::Nil,
+        Zero::Struct(ty) => kube(&serde_json::Value::Object(serde_json::Map::new()), ty),
     }
 }
 
@@ -660,15 +524,12 @@ pub fn struct_to_json(v: &Value) -> String {
         Value::Map(m) if m.contains_key("ContainerPort") => {
             let mut out = String::from("{");
             let mut first = true;
-            for (json, zero, _) in CONTAINER_PORT.fields {
-                let Some(x) = m.get(go_field_name(json).as_str()) else {
+            for f in Ty::ContainerPort.fields() {
+                let Some(x) = m.get(f.go_name().as_str()) else {
                     continue;
                 };
-                let omit = *json != "containerPort"
-                    && match zero {
-                        Str | Int => go::is_empty(x),
-                        _ => false,
-                    };
+                let omit =
+                    f.omitempty && matches!(zero_of(f), Zero::Str | Zero::Int) && go::is_empty(x);
                 if omit {
                     continue;
                 }
@@ -676,7 +537,7 @@ pub fn struct_to_json(v: &Value) -> String {
                     out.push(',');
                 }
                 first = false;
-                go::json_string(&mut out, json);
+                go::json_string(&mut out, f.json);
                 out.push(':');
                 out.push_str(&go::to_json(x).unwrap_or_default());
             }
@@ -1224,7 +1085,7 @@ mod tests {
     fn struct_to_json_uses_go_field_order_and_omitempty() {
         let port = kube(
             &serde_json::json!({"containerPort": 80, "name": "http", "protocol": "TCP"}),
-            Some(&CONTAINER_PORT),
+            Ty::ContainerPort,
         );
         assert_eq!(
             struct_to_json(&port),

@@ -132,7 +132,7 @@ pub mod run_budget {
 }
 
 /// A template that failed to parse or to execute, with where.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     #[error("template {name}: line {line}, column {column}: {message}{excerpt}")]
     Parse {

@@ -342,7 +342,10 @@ fn container_ports(containers: &Value, skip_proxy: bool) -> String {
     let mut parts = Vec::new();
     if let Value::List(cs) = containers {
         for c in cs.iter() {
-            if skip_proxy && c.field("Name").and_then(Value::as_str) == Some("istio-proxy") {
+            if skip_proxy
+                && c.field("Name").and_then(Value::as_str)
+                    == Some(crate::model::istio::PROXY_CONTAINER)
+            {
                 continue;
             }
             if let Some(Value::List(ports)) = c.field("Ports") {

@@ -791,28 +791,15 @@ fn cast_float(v: &Value) -> f64 {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// `base64.StdEncoding.EncodeToString`.
 fn b64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// `base64.StdEncoding.DecodeString`; the error text is Go's (sprig returns it as the
-/// result). Go ignores `\r` and `\n` in the input.
+/// result), with Go's byte offsets, which the base64 crate's errors do not give: hence
+/// by hand. Go ignores `\r` and `\n` in the input.
 fn b64_decode(x: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut acc: u32 = 0;
