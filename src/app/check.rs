@@ -56,13 +56,16 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
-    // A table, names or SARIF print no step of the trace, and nothing can sort on one:
-    // each decision keeps only what they print (the trace is most of its size).
+    // A table, names or SARIF print no step of the trace and no annotation, and nothing
+    // can sort on them: each decision keeps only what they print (the trace is most of its
+    // size; annotations can be large, `last-applied-configuration`). Labels stay for -L,
+    // --show-labels and -l.
     let rows_only = args.table.sort_by.is_none()
         && matches!(
             format,
             OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name | OutputFormat::Sarif
         );
+    let keep_labels = selector.is_some() || !args.label_columns.is_empty() || args.show_labels;
     let mut items: Vec<Evaluated> = g
         .subjects
         .into_iter()
@@ -70,6 +73,10 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
             let mut e = decider.engine.evaluate(&g.facts, s);
             if rows_only {
                 e.decision.steps = Vec::new();
+                e.subject.pod.annotations = StringMap::new();
+                if !keep_labels {
+                    e.subject.pod.labels = StringMap::new();
+                }
             }
             e
         })
