@@ -5,6 +5,11 @@
 //! from `../shared/`, renamed `<name>-<i>`), injected with the stock sidecar template
 //! (`rendered/default`); without `../shared/` it uses the sample app and the embedded default.
 //! Targets: under 1 s, within 3× the parse-and-emit time, under 50 MB.
+//!
+//! `cargo bench --bench inject -- --scaling` measures instead how the binary scales: inject
+//! of 1,000 and 10,000 Deployments and of a 50 MiB manifest, `check -f` of 10,000 and
+//! 100,000 small pods; wall time and peak RSS of each, beside `BASELINE_BIN=path` (another
+//! build of the binary) in the same run when given. See `scaling` for its targets.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -58,15 +63,7 @@ fn sources() -> (Vec<serde_json::Value>, Option<PathBuf>) {
 }
 
 fn manifest(deployments: &[serde_json::Value]) -> String {
-    let mut out = String::new();
-    for i in 0..COUNT {
-        let mut d = deployments[i % deployments.len()].clone();
-        let name = d["metadata"]["name"].as_str().unwrap_or("app").to_string();
-        d["metadata"]["name"] = format!("{name}-{i}").into();
-        out.push_str(&kubectl_inject::yaml::to_string(&d));
-        out.push_str("---\n");
-    }
-    out
+    manifest_of(deployments, Some(COUNT), 0)
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
@@ -139,6 +136,10 @@ fn setup(config: &Option<PathBuf>) -> Setup {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "--scaling") {
+        scaling();
+        return;
+    }
     let (deployments, config) = sources();
     let text = manifest(&deployments);
     let dir = tempfile::tempdir().unwrap();
@@ -275,4 +276,197 @@ fn main() {
         ok(ratio <= 3.0),
         ok(mb < 50.0)
     );
+}
+
+/// `cargo bench --bench inject -- --scaling`: the release binary (and `BASELINE_BIN`, when
+/// given, in the same run) on 1,000 and 10,000 Deployments and a 50 MiB manifest, and
+/// `check -f` on 10,000 and 100,000 small pods: wall time and peak RSS per size.
+/// Targets: inject of 50 MiB under 64 MiB peak RSS and within 1.1x the baseline's time;
+/// check -f on 100,000 pods under 64 MiB.
+fn scaling() {
+    let (deployments, config) = sources();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-inject"));
+    let baseline = std::env::var_os("BASELINE_BIN").map(PathBuf::from);
+    let gnu_time = Path::new("/usr/bin/time").is_file();
+    println!(
+        "inject scaling: config {}; peak RSS {}",
+        config
+            .as_ref()
+            .map_or("embedded default".into(), |c| c.display().to_string()),
+        if gnu_time {
+            "from /usr/bin/time (the kernel's maxrss)"
+        } else {
+            "sampled from /proc/<pid>/status VmHWM"
+        }
+    );
+    let mut header = format!(
+        "  {:<30}{:>10}{:>12}{:>12}",
+        "work", "input", "wall", "peak RSS"
+    );
+    if baseline.is_some() {
+        header.push_str(&format!(
+            "{:>14}{:>14}{:>8}",
+            "base wall", "base RSS", "time"
+        ));
+    }
+    println!("{header}");
+
+    let mut cases: Vec<(String, PathBuf, Vec<String>)> = Vec::new();
+    for (label, count) in [
+        ("inject 1,000 Deployments", Some(1_000)),
+        ("inject 10,000 Deployments", Some(10_000)),
+        ("inject 50 MiB", None),
+    ] {
+        let text = manifest_of(&deployments, count, 50 << 20);
+        let file = dir.path().join(format!("inject-{}.yaml", cases.len()));
+        std::fs::write(&file, &text).unwrap();
+        let n = text.matches("\nkind: Deployment\n").count()
+            + usize::from(text.starts_with("kind: Deployment\n"));
+        let label = if count.is_none() {
+            format!("{label} ({n} Deploys)")
+        } else {
+            label.to_string()
+        };
+        let mut args = vec![
+            "inject".to_string(),
+            "-f".into(),
+            file.display().to_string(),
+        ];
+        args.extend(config_args(&config));
+        cases.push((label, file, args));
+    }
+    for count in [10_000, 100_000] {
+        let file = dir.path().join(format!("pods-{count}.yaml"));
+        std::fs::write(&file, pods(count)).unwrap();
+        let args = vec![
+            "check".to_string(),
+            "-f".into(),
+            file.display().to_string(),
+            "--offline".into(),
+        ];
+        cases.push((format!("check -f {count} pods"), file, args));
+    }
+
+    let mut results = Vec::new();
+    for (label, file, args) in &cases {
+        let size = std::fs::metadata(file).unwrap().len() as f64 / (1024.0 * 1024.0);
+        // Small inputs: the best of three runs; large ones once (seconds each).
+        let runs = if size < 8.0 { 3 } else { 1 };
+        let this = measure(&bin, args, runs, gnu_time);
+        let mut line = format!(
+            "  {label:<30}{size:>6.1} MiB{:>9.0} ms{:>8.1} MiB",
+            this.0.as_secs_f64() * 1e3,
+            mib(this.1)
+        );
+        let base = baseline.as_ref().map(|b| measure(b, args, runs, gnu_time));
+        if let Some(base) = base {
+            line.push_str(&format!(
+                "{:>11.0} ms{:>10.1} MiB{:>7.2}x",
+                base.0.as_secs_f64() * 1e3,
+                mib(base.1),
+                this.0.as_secs_f64() / base.0.as_secs_f64()
+            ));
+        }
+        println!("{line}");
+        results.push((label.clone(), this, base));
+    }
+    let ok = |b: bool| if b { "met" } else { "MISSED" };
+    let inject_50 = &results[2];
+    let check_100k = &results[4];
+    let mut targets = format!(
+        "  targets: inject 50 MiB under 64 MiB {}, check -f 100,000 pods under 64 MiB {}",
+        ok(mib(inject_50.1.1) < 64.0),
+        ok(mib(check_100k.1.1) < 64.0)
+    );
+    match inject_50.2 {
+        Some(base) => targets.push_str(&format!(
+            ", inject 50 MiB within 1.1x the baseline's time {}",
+            ok(inject_50.1.0.as_secs_f64() <= 1.1 * base.0.as_secs_f64())
+        )),
+        None => targets.push_str(" (BASELINE_BIN=path compares the time)"),
+    }
+    println!("{targets}");
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Deployments cycled from `deployments`, `count` of them, or (`None`) until the text
+/// holds `bytes`.
+fn manifest_of(deployments: &[serde_json::Value], count: Option<usize>, bytes: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while count.map_or(out.len() < bytes, |c| i < c) {
+        let mut d = deployments[i % deployments.len()].clone();
+        let name = d["metadata"]["name"].as_str().unwrap_or("app").to_string();
+        d["metadata"]["name"] = format!("{name}-{i}").into();
+        out.push_str(&kubectl_inject::yaml::to_string(&d));
+        out.push_str("---\n");
+        i += 1;
+    }
+    out
+}
+
+/// `count` small pods (about 200 bytes each) in ten namespaces.
+fn pods(count: usize) -> String {
+    let mut out = String::with_capacity(count * 220);
+    for i in 0..count {
+        out.push_str(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  namespace: ns-{}\n  labels:\n    app: web-{}\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n---\n",
+            i % 10,
+            i % 100
+        ));
+    }
+    out
+}
+
+/// The best wall time of `runs` runs of `bin args` (stdout to /dev/null), and the peak RSS
+/// of the last.
+fn measure(bin: &Path, args: &[String], runs: usize, gnu_time: bool) -> (Duration, u64) {
+    let mut best = (Duration::MAX, 0);
+    for _ in 0..runs {
+        let run = if gnu_time {
+            timed(bin, args)
+        } else {
+            let mut c = Command::new(bin);
+            c.args(args);
+            run_sampled(&mut c)
+        };
+        best = (best.0.min(run.0), run.1);
+    }
+    best
+}
+
+/// One run under GNU time: (wall time, maximum resident set size).
+fn timed(bin: &Path, args: &[String]) -> (Duration, u64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("binary runs");
+    let wall = t.elapsed();
+    // check exits 1 when an answer is "no"; 2 is an error.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{} {args:?}: {}",
+        bin.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kb: u64 = std::fs::read_to_string(report.path())
+        .unwrap()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("GNU time's %M");
+    (wall, kb * 1024)
 }

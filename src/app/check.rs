@@ -56,10 +56,30 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
+    // A table, names or SARIF print no step of the trace and no annotation, and nothing
+    // can sort on them: each decision keeps only what they print (the trace is most of its
+    // size; annotations can be large, `last-applied-configuration`). Labels stay for -L,
+    // --show-labels and -l.
+    let rows_only = args.table.sort_by.is_none()
+        && matches!(
+            format,
+            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name | OutputFormat::Sarif
+        );
+    let keep_labels = selector.is_some() || !args.label_columns.is_empty() || args.show_labels;
     let mut items: Vec<Evaluated> = g
         .subjects
         .into_iter()
-        .map(|s| decider.engine.evaluate(&g.facts, s))
+        .map(|s| {
+            let mut e = decider.engine.evaluate(&g.facts, s);
+            if rows_only {
+                e.decision.steps = Vec::new();
+                e.subject.pod.annotations = StringMap::new();
+                if !keep_labels {
+                    e.subject.pod.labels = StringMap::new();
+                }
+            }
+            e
+        })
         .collect();
     codes::suppress(&mut items, &suppress);
     if !targets.is_empty() {
@@ -72,11 +92,14 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         items.retain(|e| e.decision.revision.as_deref() == Some(rev.as_str()));
     }
     if let Some(by) = &args.table.sort_by {
-        let order = output::sort_order(&object_reports(&items, &decider, args.policy.mode), by)?;
+        let order = output::sort_order(
+            &object_reports(&items, &decider, args.policy.mode, true),
+            by,
+        )?;
         output::permute(&mut items, &order);
     }
     let report = CheckReport {
-        items: object_reports(&items, &decider, args.policy.mode),
+        items: object_reports(&items, &decider, args.policy.mode, !rows_only),
     };
     let headers = !args.table.no_headers;
     let out = match &format {
@@ -124,15 +147,23 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The report of each decision, in order.
+/// The report of each decision, in order; without the facts each stood on unless `facts`
+/// (only JSON, YAML and queries over them print those).
 fn object_reports<'a>(
     items: &'a [Evaluated],
     decider: &Decider,
     mode: Mode,
+    facts: bool,
 ) -> Vec<ObjectReport<'a>> {
     items
         .iter()
-        .map(|e| ObjectReport::new(e, &decider.webhooks, mode))
+        .map(|e| {
+            let mut r = ObjectReport::new(e, &decider.webhooks, mode);
+            if !facts {
+                r.facts = Vec::new();
+            }
+            r
+        })
         .collect()
 }
 

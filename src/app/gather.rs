@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::read_inputs;
+use super::docstream::{DocReader, ReadError};
 use crate::cli::{InputArgs, KubeArgs, PolicyArgs};
 use crate::cluster::{Cluster, ClusterError, Kind, Scope};
 use crate::config::InjectorConfig;
@@ -71,35 +71,109 @@ pub(super) fn cluster_source(cluster: &Cluster) -> Source {
 
 /// `-f` input: the objects, the input's context, the flags, then (unless `--offline`) the
 /// cluster's facts.
+///
+/// The input is read and parsed one document at a time, each gathered (into a subject, a
+/// fact, or a skipped object) and dropped: memory holds the subjects, not every parsed
+/// document. Errors keep the order of reading everything first: an input that cannot be
+/// read, then a bad separator or YAML (the first input with one), then a document Kubernetes
+/// would refuse, then `--bundle`, then what gathering found wrong.
 pub(super) fn from_files(
     input: &InputArgs,
     policy: &PolicyArgs,
     kube: &KubeArgs,
     istio_namespace: &str,
 ) -> Result<Gathered> {
-    let mut docs: Vec<Document> = Vec::new();
-    for src in read_inputs(input)? {
-        docs.extend(parse_documents(&src.name, &src.text)?);
+    let sources = super::input::walk_streaming(input)?;
+    let mut unparsed: Option<anyhow::Error> = None;
+    let mut invalid: Option<anyhow::Error> = None;
+    let mut ungathered: Option<anyhow::Error> = None;
+    let mut in_input = Vec::new();
+    let mut documents = Vec::new();
+    let mut facts = Facts::new();
+    let mut webhooks = Vec::new();
+    let mut g = crate::policy::Gathered::default();
+    for src in &sources {
+        let mut reader = DocReader::open(src)?;
+        // This input's first bad document; a bad separator anywhere in it comes first (the
+        // whole input is split before any document is parsed).
+        let mut bad: Option<anyhow::Error> = None;
+        while let Some(next) = reader.next() {
+            let raw = match next {
+                Ok(raw) => raw,
+                Err(ReadError::Read(e)) => return Err(e),
+                Err(ReadError::Split(error)) => {
+                    reader.drain()?;
+                    bad = Some(
+                        crate::manifest::ManifestError::Split {
+                            source_name: src.name.clone(),
+                            error,
+                        }
+                        .into(),
+                    );
+                    break;
+                }
+            };
+            if bad.is_some() || unparsed.is_some() {
+                continue; // read on, for an input that cannot be read
+            }
+            let mut doc = match crate::manifest::parse_document(&src.name, raw.index, raw.raw) {
+                Ok(d) => d,
+                Err(e) => {
+                    bad = Some(e.into());
+                    continue;
+                }
+            };
+            doc.at.line = raw.line;
+            // Typed as Kubernetes decodes them, as inject does: one answer for one file.
+            if let Err(e) = crate::inject::validate::document(&doc) {
+                invalid.get_or_insert(e.into());
+            }
+            if invalid.is_some() {
+                continue;
+            }
+            // Bundles: `--bundle`, then any inside the input. They stand in for the cluster.
+            if super::capture::is_bundle(&doc.value) {
+                in_input.push(super::capture::Bundle {
+                    file: doc.at.to_string(),
+                    value: doc.value,
+                });
+                continue;
+            }
+            documents.push(content_start(&doc));
+            if ungathered.is_some() {
+                continue;
+            }
+            // The default namespace is known only once the bundles and the cluster are: a
+            // placeholder stands for it until then (see `DEFAULT_NS`).
+            let source = Source::Input {
+                at: doc.at.to_string(),
+            };
+            match crate::policy::gather(
+                std::slice::from_ref(&doc),
+                DEFAULT_NS,
+                &mut facts,
+                &mut webhooks,
+                &|_| source.clone(),
+            ) {
+                Ok(one) => {
+                    g.subjects.extend(one.subjects);
+                    g.skipped.extend(one.skipped);
+                }
+                Err(e) => ungathered = Some(e.into()),
+            }
+        }
+        if let Some(e) = bad {
+            unparsed.get_or_insert(e);
+        }
     }
-    // Typed as Kubernetes decodes them, as inject does: one answer for one file.
-    for d in &docs {
-        crate::inject::validate::document(d)?;
+    if let Some(e) = unparsed.or(invalid) {
+        return Err(e);
     }
-    // Bundles: `--bundle`, then any inside the input. They stand in for the cluster.
     let mut bundles = Vec::new();
     if let Some(path) = &policy.bundle {
         bundles.push(super::capture::read_bundle(path)?);
     }
-    docs.retain(|d| {
-        let bundle = super::capture::is_bundle(&d.value);
-        if bundle {
-            bundles.push(super::capture::Bundle {
-                file: d.at.to_string(),
-                value: d.value.clone(),
-            });
-        }
-        !bundle
-    });
+    bundles.extend(in_input);
     let mut warnings = Vec::new();
     // Connect first: objects without a namespace are in the context's, as for kubectl.
     let cluster = if policy.offline || !bundles.is_empty() || !kubeconfig_configured(kube) {
@@ -132,13 +206,18 @@ pub(super) fn from_files(
         })
         .unwrap_or_else(|| "default".into());
 
-    let mut facts = Facts::new();
-    let mut webhooks = Vec::new();
-    let g = crate::policy::gather(&docs, &default_ns, &mut facts, &mut webhooks, &|d| {
-        Source::Input {
-            at: d.at.to_string(),
+    if let Some(e) = ungathered {
+        return Err(e);
+    }
+    for subject in &mut g.subjects {
+        if subject.namespace == DEFAULT_NS {
+            subject.namespace.clone_from(&default_ns);
         }
-    })?;
+        subject.at = subject.at.replace(DEFAULT_NS, &default_ns);
+    }
+    for skipped in &mut g.skipped {
+        skipped.at = skipped.at.replace(DEFAULT_NS, &default_ns);
+    }
     flag_facts(policy, &mut facts, &mut webhooks)?;
     let source = if policy.webhooks.is_empty() {
         Source::Input {
@@ -169,9 +248,14 @@ pub(super) fn from_files(
         subjects: g.subjects,
         skipped: g.skipped,
         warnings,
-        documents: docs.iter().map(content_start).collect(),
+        documents,
     })
 }
+
+/// The namespace of objects that name none, while it is not known yet: a string no input
+/// holds (YAML cannot write a NUL character raw, and no namespace name has one), replaced
+/// in each subject once the default namespace is known.
+const DEFAULT_NS: &str = "\u{0}default namespace\u{0}";
 
 /// A document's place, at the first line that is neither blank nor a comment.
 fn content_start(doc: &Document) -> DocRef {

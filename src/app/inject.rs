@@ -1,20 +1,30 @@
 //! `inject`: gather (inputs, configuration) → inject every document (pure) → print or
 //! rewrite files, all or nothing; the skip report and warnings go to stderr.
+//!
+//! Printed output is bounded by the largest document, not the input: files are read
+//! document by document (`docstream`), injected a window at a time
+//! ([`Injector::inject_stream`]), and each document's output goes to a [`report::Spill`],
+//! in memory up to [`report::SPILL_BYTES`] and then in an anonymous temporary file, copied
+//! to stdout once every document succeeded. On an error nothing is printed and the file
+//! goes with the process. `--in-place` keeps its own path (`inplace`: each file whole, a
+//! temporary file beside it).
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::Outcome;
 use super::capture::Bundle;
-use super::input::read_inputs_to_rewrite;
-use super::{Outcome, read_inputs};
+use super::docstream;
+use super::inject_screen::mentions_context;
+use super::input::{read_inputs_to_rewrite, walk_streaming};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::config::release::Change;
 use crate::facts::Facts;
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, DocResult, Injector, ManifestsError, admission};
+use crate::manifest::ManifestError;
 use crate::report::{self, Hint};
 
 /// `--native-sidecars` when not given: on, as istiod ≥ 1.27 on Kubernetes ≥ 1.33.
@@ -34,27 +44,24 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
                 .hint("pass manifests with -f FILE, -f DIR (-R) or -f - for stdin")
         );
     }
+    // Files to print from are read as they are injected; those to rewrite, whole.
     let inputs = if args.in_place {
         read_inputs_to_rewrite(&args.input)?
     } else {
-        read_inputs(&args.input)?
+        walk_streaming(&args.input)?
     };
-    let mut texts: Vec<(&str, &str)> = inputs
+    // A first pass reads every input to its end: the input's own context, and any bundle
+    // inside it (left out of the output).
+    let scanned = inputs
         .iter()
-        .map(|i| (i.name.as_str(), i.text.as_str()))
-        .collect();
-    // The input's own context, and any bundle inside it (left out of the output).
-    let context = super::inject_screen::input_context(&texts)?;
-    if args.in_place && !context.rewritten.is_empty() {
+        .map(|i| docstream::scan(i, mentions_context))
+        .collect::<Result<Vec<_>>>()?;
+    let context = super::inject_screen::input_context(&scanned)?;
+    if args.in_place && !context.bundle_docs.is_empty() {
         bail!(
             anyhow::anyhow!("--in-place would drop the bundle from its file")
                 .hint("give the bundle with --bundle, apart from the manifests")
         );
-    }
-    for (i, text) in &context.rewritten {
-        if let Some(t) = texts.get_mut(*i) {
-            t.1 = text.as_str();
-        }
     }
     let (setup, revision, below) = load_setup(args, context.bundles)?;
     let native = announce(args, &setup);
@@ -102,40 +109,118 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         ),
     };
     let injector = Injector::new(&setup, params, setup.is_legacy()).with_screen(&screen);
-    // Keep only the text of each document for YAML output: holding every parsed object
-    // until the end costs several times the output's size.
-    let as_text = args.output == ManifestFormat::Yaml || args.in_place;
-    let results = match injector.inject_all(&texts, None, as_text) {
-        Ok(r) => r,
-        Err(ManifestsError::Manifest(e)) => return Err(e.into()),
-        Err(ManifestsError::Inject(e)) => bail!(anyhow::Error::new(e).hint(
-            "nothing was written; fix the input or the injector configuration and run again"
-        )),
-    };
-
-    if args.in_place {
-        super::inplace::write_in_place(&inputs, &results)?;
-    } else {
-        match args.output {
-            // Each document is text already: written piece by piece rather than joined into
-            // a second copy of the whole output (7 MB for the 1,000-Deployment bench).
-            ManifestFormat::Yaml => {
-                let texts: Vec<Cow<'_, str>> = results
-                    .iter()
-                    .map(|(_, r)| match &r.output {
-                        DocOutput::Raw(text) => Cow::Borrowed(text.as_str()),
-                        DocOutput::Object(v) => Cow::Owned(crate::yaml::to_string(v)),
-                    })
-                    .collect();
-                report::stdout_parts(texts.iter().flat_map(|t| [t.as_ref(), "---\n"]))?;
-            }
-            ManifestFormat::Json => {
-                report::stdout(&render_json(results.iter().map(|(_, r)| r))?)?;
-            }
+    // Every input is split before anything is injected: a bad separator in an input the
+    // first pass did not split is met here, in input order.
+    for input in &scanned {
+        if let Err(error) = &input.docs {
+            bail!(ManifestError::Split {
+                source_name: input.name.clone(),
+                error: error.clone(),
+            });
         }
     }
-    report::stderr(&summary(results.iter().map(|(_, r)| r)));
+
+    if args.in_place {
+        let texts: Vec<(&str, &str)> = inputs
+            .iter()
+            .map(|i| (i.name.as_str(), i.text.as_str()))
+            .collect();
+        // Only the text of each document is kept: holding every parsed object until the
+        // end costs several times the output's size.
+        let results = injector
+            .inject_all(&texts, None, true)
+            .map_err(manifests_error)?;
+        super::inplace::write_in_place(&inputs, &results)?;
+        report::stderr(&summary(results.iter().map(|(_, r)| r)));
+        return Ok(Outcome::Success);
+    }
+
+    let mut out = report::Spill::new(spill_threshold()?);
+    let mut list = report::JsonList::default();
+    let json = args.output == ManifestFormat::Json;
+    if json {
+        list.start(&mut out)?;
+    }
+    // Skip lines and warnings, said after the output (as istioctl prints its warnings).
+    let mut notes = String::new();
+    let docs =
+        docstream::documents(&inputs, &context.bundle_docs).map(|d| d.map_err(Failure::Other));
+    // YAML output keeps only each document's text: a parsed object is several times larger.
+    injector
+        .inject_stream(docs, None, !json, |_, r| {
+            notes.push_str(&summary(std::iter::once(&r)));
+            if json {
+                for item in json_values(std::iter::once(&r))? {
+                    list.item(&mut out, &item)?;
+                }
+            } else {
+                match &r.output {
+                    DocOutput::Raw(text) => out.write(text)?,
+                    DocOutput::Object(v) => out.write(&crate::yaml::to_string(v))?,
+                }
+                out.write("---\n")?;
+            }
+            Ok(())
+        })
+        .map_err(Failure::into_error)?;
+    if json {
+        list.end(&mut out)?;
+    }
+    out.finish()?;
+    report::stderr(&notes);
     Ok(Outcome::Success)
+}
+
+/// The environment variable that sets the spill threshold in bytes (default
+/// [`report::SPILL_BYTES`]): hidden, for tests that want a small input to spill.
+pub const SPILL_ENV: &str = "KUBECTL_INJECT_SPILL_BYTES";
+
+fn spill_threshold() -> Result<usize> {
+    match std::env::var(SPILL_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(report::SPILL_BYTES),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{SPILL_ENV}={v:?}: not a number of bytes")),
+        Err(e) => Err(anyhow::Error::new(e).context(SPILL_ENV)),
+    }
+}
+
+/// Why the streamed injection stopped: a document (said as `inject` has always said it) or
+/// anything else (reading the input, writing the output).
+enum Failure {
+    Manifests(ManifestsError),
+    Other(anyhow::Error),
+}
+
+impl From<ManifestsError> for Failure {
+    fn from(e: ManifestsError) -> Failure {
+        Failure::Manifests(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl Failure {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Failure::Manifests(e) => manifests_error(e),
+            Failure::Other(e) => e,
+        }
+    }
+}
+
+/// A document that does not parse, or cannot be injected (with what to do).
+fn manifests_error(e: ManifestsError) -> anyhow::Error {
+    match e {
+        ManifestsError::Manifest(e) => e.into(),
+        ManifestsError::Inject(e) => anyhow::Error::new(e)
+            .hint("nothing was written; fix the input or the injector configuration and run again"),
+    }
 }
 
 /// Says on stderr which configuration and release are used (and when native sidecars are on

@@ -11,7 +11,7 @@ use super::capture::{Bundle, is_bundle};
 use crate::facts::{Fact, Facts, NativeSidecars, Source};
 use crate::findings::{Coded, Suppressions, code};
 use crate::inject::{Screen, Screened};
-use crate::manifest::{DocRef, WorkloadKind, split_documents_at};
+use crate::manifest::{DocRef, WorkloadKind};
 use crate::model::webhook::INJECT_KEY;
 use crate::policy::{Engine, FindingCode, Namespace, RuleId, pod_of, run_to_completion};
 
@@ -23,47 +23,59 @@ const CONTEXT_WORDS: [&str; 4] = [
     "List",
 ];
 
+/// Whether `text` names a kind that can carry context (the documents worth parsing for it).
+pub(super) fn mentions_context(text: &str) -> bool {
+    CONTEXT_WORDS.iter().any(|w| text.contains(w))
+}
+
+/// One input as the context pass needs it (see `app/docstream.rs`, which reads it): whether
+/// any of its text names a context kind, and its documents that do (1-based index, text) —
+/// or the bad separator that keeps it from being split.
+pub(super) struct ContextDocs {
+    pub name: String,
+    pub mentions: bool,
+    pub docs: Result<Vec<(usize, String)>, crate::manifest::SplitError>,
+}
+
 /// The input's context (namespaces, webhook configurations, injector ConfigMaps) and the
-/// bundles inside it, with each input's text without those bundles (they configure the run;
-/// they are not manifests to print).
+/// bundles inside it, with the documents that held them (they configure the run; they are
+/// not manifests to print).
 pub(super) struct InputContext {
     pub facts: Facts,
     pub bundles: Vec<Bundle>,
-    /// `(input index, text without its bundle documents)` for inputs that held one.
-    pub rewritten: Vec<(usize, String)>,
+    /// `(input index, document index)` of each bundle document.
+    pub bundle_docs: Vec<(usize, usize)>,
 }
 
-pub(super) fn input_context(inputs: &[(&str, &str)]) -> anyhow::Result<InputContext> {
+pub(super) fn input_context(inputs: &[ContextDocs]) -> anyhow::Result<InputContext> {
     let mut facts = Facts::new();
     let mut webhooks = Vec::new();
     let mut bundles = Vec::new();
-    let mut rewritten = Vec::new();
-    for (i, (name, text)) in inputs.iter().enumerate() {
-        if !CONTEXT_WORDS.iter().any(|w| text.contains(w)) {
+    let mut bundle_docs = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        // An input that names no context kind is not split here: its bad separator, if
+        // any, is met with its documents.
+        if !input.mentions {
             continue;
         }
-        let docs =
-            split_documents_at(text).map_err(|error| crate::manifest::ManifestError::Split {
+        let name = input.name.as_str();
+        let docs = input
+            .docs
+            .as_ref()
+            .map_err(|error| crate::manifest::ManifestError::Split {
                 source_name: name.to_string(),
-                error,
+                error: error.clone(),
             })?;
-        let mut kept = Vec::new();
-        let mut had_bundle = false;
-        for (n, (_, raw)) in docs.iter().enumerate() {
-            if !CONTEXT_WORDS.iter().any(|w| raw.contains(w)) {
-                kept.push(raw.as_str());
-                continue;
-            }
-            let doc = crate::manifest::parse_document(name, n + 1, raw.clone())?;
+        for (n, raw) in docs {
+            let doc = crate::manifest::parse_document(name, *n, raw.clone())?;
             if is_bundle(&doc.value) {
-                had_bundle = true;
+                bundle_docs.push((i, *n));
                 bundles.push(Bundle {
                     file: doc.at.to_string(),
                     value: doc.value,
                 });
                 continue;
             }
-            kept.push(raw.as_str());
             let at = doc.at.to_string();
             facts.take_context(
                 &at,
@@ -71,9 +83,6 @@ pub(super) fn input_context(inputs: &[(&str, &str)]) -> anyhow::Result<InputCont
                 &Source::Input { at: at.clone() },
                 &mut webhooks,
             )?;
-        }
-        if had_bundle {
-            rewritten.push((i, kept.join("---\n")));
         }
     }
     facts.add_webhooks(
@@ -85,7 +94,7 @@ pub(super) fn input_context(inputs: &[(&str, &str)]) -> anyhow::Result<InputCont
     Ok(InputContext {
         facts,
         bundles,
-        rewritten,
+        bundle_docs,
     })
 }
 

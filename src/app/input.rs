@@ -34,6 +34,9 @@ pub struct InputSource {
     /// The file's path, for `--in-place` rewrites; `None` for stdin.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Not read yet: `text` is empty, and the regular file at `path` is read as it is used
+    /// ([`walk_streaming`]; `app/docstream.rs` reads it, holding the same limits).
+    pub streamed: bool,
 }
 
 /// What the walk found: each file once, and the names that reached a file already read.
@@ -83,7 +86,32 @@ pub fn read_inputs_to_rewrite(args: &InputArgs) -> Result<Vec<InputSource>> {
 
 /// Walks every `-f` argument in order.
 pub fn walk(args: &InputArgs) -> Result<Walk> {
-    let mut w = Walker::default();
+    walk_with(args, Walker::default())
+}
+
+/// [`walk`] without reading regular files: each is checked (kind, duplicates, size limits)
+/// and left `streamed`, to be read document by document (`app/docstream.rs`). Stdin and
+/// pipes are read here, as they can be read only once. Duplicates are warned about on
+/// stderr, as [`read_inputs`] does.
+pub fn walk_streaming(args: &InputArgs) -> Result<Vec<InputSource>> {
+    let walk = walk_with(
+        args,
+        Walker {
+            streaming: true,
+            ..Walker::default()
+        },
+    )?;
+    for (again, first) in &walk.duplicates {
+        report::stderr(&format!(
+            "warning: {} is the same file as {}: read once\n",
+            report::escape(again),
+            report::escape(first)
+        ));
+    }
+    Ok(walk.sources)
+}
+
+fn walk_with(args: &InputArgs, mut w: Walker) -> Result<Walk> {
     for f in &args.filenames {
         if f.as_os_str() == "-" {
             let text = w.read_limited("<stdin>", std::io::stdin().lock())?;
@@ -91,6 +119,7 @@ pub fn walk(args: &InputArgs) -> Result<Walk> {
                 name: "<stdin>".into(),
                 path: None,
                 text,
+                streamed: false,
             });
             continue;
         }
@@ -112,6 +141,8 @@ struct Walker {
     /// Directories entered, by (device, inode).
     dirs: HashSet<(u64, u64)>,
     total: u64,
+    /// Regular files are left unread ([`walk_streaming`]).
+    streaming: bool,
 }
 
 impl Walker {
@@ -142,13 +173,21 @@ impl Walker {
         if ft.is_file() && meta.len() > MAX_FILE_BYTES {
             bail!(too_large(&name, MAX_FILE_BYTES));
         }
-        let file = fs_err::File::open(path)?;
-        let text = self.read_limited(&name, file)?;
+        let streamed = self.streaming && ft.is_file();
+        let text = if streamed {
+            // Counted at its present size; the reader holds the per-file limit as it reads.
+            self.account(&name, meta.len())?;
+            String::new()
+        } else {
+            let file = fs_err::File::open(path)?;
+            self.read_limited(&name, file)?
+        };
         self.files.insert(id, name.clone());
         self.out.sources.push(InputSource {
             name,
             path: Some(path.to_path_buf()),
             text,
+            streamed,
         });
         Ok(())
     }
@@ -200,6 +239,13 @@ impl Walker {
             .read_to_end(&mut bytes)
             .with_context(|| format!("reading {}", report::escape(name)))?;
         let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        self.account(name, len)?;
+        String::from_utf8(bytes).map_err(|e| not_utf8(name, e.utf8_error().valid_up_to()))
+    }
+
+    /// Counts `len` bytes of input `name` against the per-file limit and the total.
+    fn account(&mut self, name: &str, len: u64) -> Result<()> {
+        let limit = MAX_FILE_BYTES.min(MAX_TOTAL_BYTES.saturating_sub(self.total));
         if len > limit {
             if limit < MAX_FILE_BYTES {
                 bail!(
@@ -214,18 +260,20 @@ impl Walker {
             bail!(too_large(name, MAX_FILE_BYTES));
         }
         self.total += len;
-        String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            anyhow::anyhow!(
-                "{}: not UTF-8 text (invalid byte at offset {at})",
-                report::escape(name)
-            )
-            .hint("manifests are UTF-8 YAML or JSON; convert the file (e.g. with iconv)")
-        })
+        Ok(())
     }
 }
 
-fn too_large(name: &str, limit: u64) -> anyhow::Error {
+/// Input `name` is not UTF-8: its first invalid byte is at `offset`.
+pub(super) fn not_utf8(name: &str, offset: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: not UTF-8 text (invalid byte at offset {offset})",
+        report::escape(name)
+    )
+    .hint("manifests are UTF-8 YAML or JSON; convert the file (e.g. with iconv)")
+}
+
+pub(super) fn too_large(name: &str, limit: u64) -> anyhow::Error {
     anyhow::anyhow!(
         "{}: larger than {} MiB, the input size limit",
         report::escape(name),

@@ -5,6 +5,7 @@ mod check;
 mod cleanup;
 mod codes;
 mod complete;
+mod docstream;
 mod explain;
 mod gather;
 mod gather_live;

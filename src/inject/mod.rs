@@ -26,7 +26,7 @@ pub mod uninject;
 pub mod validate;
 
 pub use object::{
-    DocOutput, DocResult, InjectError, Injector, ManifestsError, ObjectReport, Outcome, Screen,
-    Screened,
+    DocOutput, DocResult, InjectError, Injector, ManifestsError, ObjectReport, Outcome, Pending,
+    Screen, Screened,
 };
 pub use pipeline::{Engine, Owner, Params, PipelineError, RenderInput, Settings};

@@ -164,6 +164,28 @@ impl Placing {
 const BATCH: usize = 16;
 /// A batch ends early past this much text, so large documents are not held parsed together.
 const BATCH_BYTES: usize = 256 << 10;
+/// Documents per thread in a window of [`Injector::inject_stream`]: enough batches that the
+/// threads finish a window together, few enough that its outputs stay small.
+const WINDOW_DOCS: usize = 4 * BATCH;
+/// A window ends early past this much input text (its output is about ten times more).
+const WINDOW_BYTES: usize = 1 << 20;
+
+/// One document to inject, as split: the index of its input, the input's name, its 1-based
+/// position there and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending<'a> {
+    pub input: usize,
+    pub source: &'a str,
+    pub index: usize,
+    pub raw: String,
+}
+
+/// `threads` (`None`: one per core), at least one.
+fn thread_count(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
 
 /// The caller's say over each workload object before it is injected: `inject
 /// --respect-policy` skips what the webhook would skip, and `inject`'s report notes where
@@ -258,26 +280,77 @@ impl<'a> Injector<'a> {
         let mut work = Vec::new();
         for (i, (name, text)) in inputs.iter().enumerate() {
             for (d, raw) in manifest::split(name, text)?.into_iter().enumerate() {
-                work.push((i, *name, d + 1, raw));
+                work.push(Pending {
+                    input: i,
+                    source: name,
+                    index: d + 1,
+                    raw,
+                });
             }
         }
+        self.inject_work(&work, thread_count(threads), as_text)
+    }
+
+    /// [`Injector::inject_all`] over documents as they come, a window at a time, each
+    /// result handed to `sink` in input order as soon as its window is done: memory holds
+    /// one window, not the input or the output. The first error in input order (from `docs`,
+    /// an injection or `sink`) ends it; nothing of its window or later is handed on.
+    pub fn inject_stream<'d, E>(
+        &self,
+        docs: impl IntoIterator<Item = Result<Pending<'d>, E>>,
+        threads: Option<usize>,
+        as_text: bool,
+        mut sink: impl FnMut(usize, DocResult) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<ManifestsError>,
+    {
+        let threads = thread_count(threads);
+        let mut docs = docs.into_iter();
+        let mut window = Vec::new();
+        let mut bytes = 0;
+        loop {
+            let next = docs.next().transpose()?;
+            let end = next.is_none();
+            if let Some(doc) = next {
+                bytes += doc.raw.len();
+                window.push(doc);
+            }
+            let full = window.len() >= threads * WINDOW_DOCS || bytes >= WINDOW_BYTES;
+            if !window.is_empty() && (end || full) {
+                for (i, r) in self.inject_work(&window, threads, as_text)? {
+                    sink(i, r)?;
+                }
+                window.clear();
+                bytes = 0;
+            }
+            if end {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Injects `work` on `threads` threads, in order (see [`Injector::inject_all`]).
+    fn inject_work(
+        &self,
+        work: &[Pending<'_>],
+        threads: usize,
+        as_text: bool,
+    ) -> Result<Vec<(usize, DocResult)>, ManifestsError> {
         // Documents go to the threads in batches, each parsed in full before any is injected:
         // the YAML reader then runs with its code and tables still in the caches, as it
         // does when reading a file alone, instead of after each pod's injection evicted them.
         // The template engine likewise renders a batch's pods in a row.
         // Batches shrink towards the end so that the threads run out of work together.
-        let threads = threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1);
         let mut batches = Vec::new();
         let (mut start, mut bytes) = (0, 0);
-        for (n, (.., raw)) in work.iter().enumerate() {
+        for (n, doc) in work.iter().enumerate() {
             let size = ((work.len() - start) / (2 * threads)).clamp(1, BATCH);
             if n - start == size || bytes > BATCH_BYTES {
                 batches.push(&work[start..n]);
                 (start, bytes) = (n, 0);
             }
-            bytes += raw.len();
+            bytes += doc.raw.len();
         }
         if start < work.len() {
             batches.push(&work[start..]);
@@ -285,7 +358,7 @@ impl<'a> Injector<'a> {
         let done = crate::par::try_map(&batches, Some(threads), |batch| {
             let parsed: Vec<_> = batch
                 .iter()
-                .map(|(_, name, d, raw)| manifest::parse_document(name, *d, raw.clone()))
+                .map(|d| manifest::parse_document(d.source, d.index, d.raw.clone()))
                 .collect();
             // The same for the templates: all are rendered before any pod is merged. Errors
             // wait for their turn, so the first one in input order is the one returned.
@@ -296,7 +369,7 @@ impl<'a> Injector<'a> {
             // And their outputs are read in a row, by the YAML reader alone.
             started.iter_mut().flatten().for_each(Started::read);
             let mut out = Vec::with_capacity(batch.len());
-            for ((i, ..), started) in batch.iter().zip(started) {
+            for (doc, started) in batch.iter().zip(started) {
                 let mut r = self.finish_document(started?)?;
                 if as_text && let DocOutput::Object(v) = &r.output {
                     let text = DocOutput::Raw(crate::yaml::to_string(v));
@@ -304,7 +377,7 @@ impl<'a> Injector<'a> {
                         crate::yaml::pool::recycle(v);
                     }
                 }
-                out.push((*i, r));
+                out.push((doc.input, r));
             }
             Ok::<_, ManifestsError>(out)
         })?;
@@ -656,6 +729,69 @@ mod tests {
             Ok(_) => "no error".into(),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn streamed_windows_give_what_one_run_gives() {
+        let setup = Setup::load(ConfigSource::default()).unwrap();
+        let injector = Injector::new(&setup, setup.params(true, None, false), setup.is_legacy());
+        // More documents than three windows of two threads hold.
+        let docs: Vec<String> = (0..6 * WINDOW_DOCS + 7)
+            .map(|i| deployment(&format!("d{i}")))
+            .collect();
+        let text = docs.join("---\n");
+        let whole = injector
+            .inject_all(&[("in.yaml", &text)], Some(2), true)
+            .unwrap();
+        let pending = || {
+            docs.iter().enumerate().map(|(n, raw)| {
+                Ok::<_, ManifestsError>(Pending {
+                    input: 0,
+                    source: "in.yaml",
+                    index: n + 1,
+                    raw: raw.clone(),
+                })
+            })
+        };
+        let mut streamed = Vec::new();
+        injector
+            .inject_stream(pending(), Some(2), true, |i, r| {
+                streamed.push((i, r));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(streamed.len(), whole.len());
+        for ((_, a), (_, b)) in whole.iter().zip(&streamed) {
+            assert_eq!((&a.at, &a.output), (&b.at, &b.output));
+        }
+        // An error in the last window: earlier windows were handed on, in order, and
+        // nothing from the error on.
+        let last = docs.len() - 3;
+        let mut seen = Vec::new();
+        let err = injector
+            .inject_stream(
+                pending().map(|d| {
+                    d.map(|mut d| {
+                        if d.index == last {
+                            d.raw = "kind: [\n".into();
+                        }
+                        d
+                    })
+                }),
+                Some(2),
+                true,
+                |_, r| {
+                    seen.push(r.at.index);
+                    Ok(())
+                },
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("document {last}")),
+            "{err}"
+        );
+        assert!(!seen.is_empty() && seen.len() < last, "{}", seen.len());
+        assert_eq!(seen, (1..=seen.len()).collect::<Vec<_>>());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 mod split;
 mod workload;
 
-pub use split::{SplitError, split_documents, split_documents_at};
+pub use split::{SplitError, Splitter, split_documents, split_documents_at};
 pub use workload::{
     ResourceType, Target, TypeNameError, UNSUPPORTED_KIND_HINT, WorkloadKind, parse_targets,
     parse_type_name,

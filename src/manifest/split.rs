@@ -48,23 +48,57 @@ fn is_separator(line: &str, n: usize) -> Result<bool, SplitError> {
 /// The split line by line, each line re-terminated.
 fn split_lines(text: &str) -> Result<Vec<(usize, String)>, SplitError> {
     let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (n, line) in text.lines().enumerate() {
-        if is_separator(line, n)? {
-            if !current.is_empty() {
-                docs.push((start, std::mem::take(&mut current)));
-            }
-            start = n + 2;
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
+    let mut splitter = Splitter::default();
+    for line in text.lines() {
+        docs.extend(splitter.push_line(line)?);
     }
-    if !current.is_empty() {
-        docs.push((start, current));
-    }
+    docs.extend(splitter.finish());
     Ok(docs)
+}
+
+/// The same split fed one line at a time, for a stream read as it comes (a document is
+/// complete when the separator after it, or the end, is seen): the documents and their first
+/// lines are those [`split_documents_at`] gives for the whole text.
+#[derive(Debug)]
+pub struct Splitter {
+    current: String,
+    /// The line (1-based) the current document starts on.
+    start: usize,
+    /// Lines seen so far.
+    lines: usize,
+}
+
+impl Default for Splitter {
+    fn default() -> Splitter {
+        Splitter {
+            current: String::new(),
+            start: 1,
+            lines: 0,
+        }
+    }
+}
+
+impl Splitter {
+    /// Takes the next line, without its line end: a `\n`, or `\r\n` as [`str::lines`]
+    /// strips it. Returns the document this line completes, if it is a separator after one.
+    pub fn push_line(&mut self, line: &str) -> Result<Option<(usize, String)>, SplitError> {
+        let n = self.lines;
+        self.lines += 1;
+        if is_separator(line, n)? {
+            let done =
+                (!self.current.is_empty()).then(|| (self.start, std::mem::take(&mut self.current)));
+            self.start = n + 2;
+            return Ok(done);
+        }
+        self.current.push_str(line);
+        self.current.push('\n');
+        Ok(None)
+    }
+
+    /// The last document, at the end of the text.
+    pub fn finish(self) -> Option<(usize, String)> {
+        (!self.current.is_empty()).then_some((self.start, self.current))
+    }
 }
 
 /// The same split for text without CR, copying each document at once: with `\n` line ends

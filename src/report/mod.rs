@@ -17,12 +17,14 @@ pub mod output;
 mod printer;
 pub mod progress;
 pub mod sarif;
+mod spill;
 pub mod table;
 
 pub use error::{Hint, Hinted, exit_for_error, render_error};
 pub use escape::{cell, escape, escape_lines, pad};
 pub use output::{Machine, machine};
-pub use printer::{BrokenPipe, stderr, stdout, stdout_parts};
+pub use printer::{BrokenPipe, stderr, stdout, stdout_copy, stdout_parts};
+pub use spill::{JsonList, SPILL_BYTES, Spill};
 
 /// Warnings on stderr, one `warning:` line each.
 pub fn warnings(list: &[String]) {

@@ -31,6 +31,29 @@ pub fn stdout_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> anyhow::Res
     }
 }
 
+/// Copies everything `reader` holds to stdout: output complete in a temporary file
+/// ([`super::Spill`]).
+pub fn stdout_copy(reader: &mut impl std::io::Read) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context("reading the output back")),
+        };
+        match out.write_all(buf.get(..n).unwrap_or_default()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Err(BrokenPipe.into()),
+            other => other?,
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        other => Ok(other?),
+    }
+}
+
 /// Writes `text` to stderr; failures to write diagnostics are ignored (nowhere to report them).
 pub fn stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());

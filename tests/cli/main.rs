@@ -30,6 +30,7 @@ mod help;
 mod inject;
 mod input;
 mod kubectl;
+mod memory;
 mod output;
 mod suite;
 mod template;

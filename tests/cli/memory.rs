@@ -1,0 +1,206 @@
+//! `inject`'s output past the spill threshold (`KUBECTL_INJECT_SPILL_BYTES`, set low here):
+//! still all or nothing, byte for byte what the in-memory path prints, and no temporary
+//! file left behind. The memory figures themselves are in `cargo bench --bench inject --
+//! --scaling`.
+
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures
+
+use std::path::Path;
+
+use crate::util;
+
+/// The hidden threshold (bytes of output held in memory before a temporary file is used).
+const SPILL_ENV: &str = "KUBECTL_INJECT_SPILL_BYTES";
+
+fn deployment(i: usize) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n"
+    )
+}
+
+/// Many documents of every sort inject handles: workloads, one skipped (host network), a
+/// pass-through Service with a comment, a comment-only document, a List, CRLF line ends.
+fn large_input() -> String {
+    let mut text = String::new();
+    for i in 0..150 {
+        text.push_str(&deployment(i));
+        text.push_str("---\n");
+        if i % 50 == 0 {
+            text.push_str("kind: Service\napiVersion: v1\nmetadata:\n  name: web   # kept as is\n---\n# only a comment\n---\n");
+            text.push_str(
+                &deployment(1000 + i)
+                    .replace("    spec:\n", "    spec:\n      hostNetwork: true\n"),
+            );
+            text.push_str("---\r\napiVersion: v1\r\nkind: List\r\nitems:\r\n");
+            for line in deployment(2000 + i).lines() {
+                let indent = if line.starts_with("apiVersion") {
+                    "- "
+                } else {
+                    "  "
+                };
+                text.push_str(&format!("{indent}{line}\r\n"));
+            }
+            text.push_str("---\n");
+        }
+    }
+    text
+}
+
+/// `inject -f file` with the spill threshold, in a fresh TMPDIR: (exit code, stdout,
+/// stderr, what is left in TMPDIR).
+fn inject(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>, String, usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = util::bin()
+        .args(["inject", "--ignore-cluster", "-f"])
+        .arg(file)
+        .args(args)
+        .env(SPILL_ENV, threshold.to_string())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    let left = std::fs::read_dir(tmp.path()).unwrap().count();
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8(out.stderr).unwrap(),
+        left,
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn spilled_output_is_what_the_in_memory_path_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "large.yaml", &large_input());
+    for args in [&[][..], &["-o", "json"][..]] {
+        let (code, in_memory, err_memory, _) = inject(&file, 1 << 30, args);
+        assert_eq!(code, Some(0), "{args:?}: {err_memory}");
+        // Far past the threshold: most of the output goes through the temporary file.
+        assert!(
+            in_memory.len() > 100 * 4096,
+            "{args:?}: {}",
+            in_memory.len()
+        );
+        for threshold in [0, 4096] {
+            let (code, spilled, err, left) = inject(&file, threshold, args);
+            assert_eq!(code, Some(0), "{args:?} {threshold}: {err}");
+            assert!(spilled == in_memory, "{args:?} {threshold}: output differs");
+            // The skip line and the rest of stderr are the same too.
+            assert_eq!(err, err_memory, "{args:?} {threshold}");
+            assert_eq!(left, 0, "{args:?} {threshold}: temporary files left");
+        }
+        assert!(
+            err_memory.contains("skipped: host networking enabled"),
+            "{err_memory}"
+        );
+    }
+}
+
+#[test]
+fn an_error_in_the_last_document_prints_nothing_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let large = large_input();
+    let documents = large.matches("\n---").count();
+    let cases = [
+        // Cannot be injected: a Deployment asking for a template the injector lacks.
+        (
+            "unknown-template.yaml",
+            format!(
+                "{large}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: broken\nspec:\n  template:\n    metadata:\n      annotations:\n        inject.istio.io/templates: nope\n    spec:\n      containers:\n      - name: a\n"
+            ),
+            "cannot inject",
+        ),
+        // Does not parse.
+        (
+            "bad-yaml.yaml",
+            format!("{large}kind: Deployment\nmetadata: [\n"),
+            "invalid YAML",
+        ),
+    ];
+    for (name, text, why) in cases {
+        let file = write(dir.path(), name, &text);
+        for args in [&[][..], &["-o", "json"][..]] {
+            let (code, stdout, err, left) = inject(&file, 4096, args);
+            assert_eq!(code, Some(2), "{name} {args:?}: {err}");
+            assert!(stdout.is_empty(), "{name} {args:?}: stdout not empty");
+            assert!(err.contains(why), "{name} {args:?}: {err}");
+            // The last document is the one named.
+            assert!(
+                err.contains(&format!("document {}", documents + 1)),
+                "{name} {args:?}: {err}"
+            );
+            assert_eq!(left, 0, "{name} {args:?}: temporary files left");
+        }
+    }
+}
+
+#[test]
+fn output_past_the_threshold_goes_through_a_temporary_file() {
+    // TMPDIR names no directory: the small threshold makes inject need it, the default
+    // one does not (the output stays in memory).
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "large.yaml", &large_input());
+    let missing = dir.path().join("no-such-dir");
+    let run = |threshold: usize| {
+        util::bin()
+            .args(["inject", "--ignore-cluster", "-f"])
+            .arg(&file)
+            .env(SPILL_ENV, threshold.to_string())
+            .env("TMPDIR", &missing)
+            .output()
+            .unwrap()
+    };
+    let out = run(4096);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("cannot create a temporary file for the output"),
+        "{err}"
+    );
+    let out = run(1 << 30);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!out.stdout.is_empty());
+}
+
+#[test]
+fn stdin_and_several_files_stream_as_one_input() {
+    // Two files and stdin, injected together: the same bytes as the files joined in one.
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.yaml",
+        &(deployment(1) + "---\n" + &deployment(2)),
+    );
+    let b = write(dir.path(), "b.yaml", &deployment(3));
+    let together = write(
+        dir.path(),
+        "all.yaml",
+        &format!(
+            "{}---\n{}---\n{}---\n{}",
+            deployment(1),
+            deployment(2),
+            deployment(3),
+            deployment(4)
+        ),
+    );
+    let split = util::bin()
+        .args(["inject", "--ignore-cluster", "-f"])
+        .arg(&a)
+        .arg("-f")
+        .arg(&b)
+        .args(["-f", "-"])
+        .write_stdin(deployment(4))
+        .env(SPILL_ENV, "0")
+        .output()
+        .unwrap();
+    assert_eq!(split.status.code(), Some(0));
+    let (code, whole, err, _) = inject(&together, 0, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(split.stdout == whole, "several inputs differ from one");
+}
