@@ -54,7 +54,7 @@ awk -F'\t' -v skiplog="$KUBECTL_INJECT_SKIP_LOG" '
         name = $0; sub(/^test /, "", name); why = name
         sub(/ \.\.\. ignored.*$/, "", name)
         sub(/^.* \.\.\. ignored(, )?/, "", why)
-        ignored[name] = (why == "" ? "#[ignore]" : why)
+        ignored[name] = (why == "" ? "" : ": " why)
     }
     /^test result: / {
         line = $0
@@ -66,7 +66,7 @@ awk -F'\t' -v skiplog="$KUBECTL_INJECT_SKIP_LOG" '
     END {
         skipped = 0
         for (n in whole) if (n in ok) { skipped++; passed--; printf "skipped: %s: %s\n", n, whole[n] | "sort" }
-        for (n in ignored) printf "skipped: %s: ignored: %s\n", n, ignored[n] | "sort"
+        for (n in ignored) printf "skipped: %s: ignored (#[ignore], or an `ignore` doc example)%s\n", n, ignored[n] | "sort"
         close("sort")
         for (n in part) if (!(n in whole)) printf "partly skipped (the rest ran and passed or failed): %s: %s\n", n, part[n] | "sort"
         close("sort")

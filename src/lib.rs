@@ -8,6 +8,11 @@
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
 //! and benchmarked without a process or a cluster.
 
+// `--features mimalloc` (PERFORMANCE.md): the allocator the bench compares with the system's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod app;
 pub mod cli;
 pub mod cluster;

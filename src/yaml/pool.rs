@@ -10,6 +10,10 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+/// Off under `--features mimalloc`, whose allocator has no such slow path (PERFORMANCE.md):
+/// [`string`] allocates and [`recycle`] drops, as if there were no pool.
+const POOLING: bool = !cfg!(feature = "mimalloc");
+
 /// Bucket `k` holds strings whose capacity is in `[2^k, 2^(k+1))`: up to 127 bytes.
 const BUCKETS: usize = 7;
 /// Enough strings for a few injected pods; past it they are freed as usual.
@@ -36,7 +40,7 @@ pub fn buffer(capacity: usize) -> String {
 /// Gives a buffer from [`buffer`] back, for the next one.
 pub fn give_back(mut buf: String) {
     // An unusually large one is not worth holding on to.
-    if buf.capacity() > MAX_BUFFER {
+    if !POOLING || buf.capacity() > MAX_BUFFER {
         return;
     }
     buf.clear();
@@ -52,7 +56,7 @@ pub fn give_back(mut buf: String) {
 pub fn string(s: &str) -> String {
     // The smallest bucket whose every string can hold `s`.
     let k = s.len().next_power_of_two().trailing_zeros() as usize;
-    if s.is_empty() || k >= BUCKETS {
+    if !POOLING || s.is_empty() || k >= BUCKETS {
         return s.to_owned();
     }
     let reused = POOL.with(|p| p.borrow_mut().get_mut(k).and_then(Vec::pop));
@@ -68,6 +72,9 @@ pub fn string(s: &str) -> String {
 
 /// Drops `v`, keeping its keys and strings for [`string`].
 pub fn recycle(v: Value) {
+    if !POOLING {
+        return;
+    }
     POOL.with(|p| keep(&mut p.borrow_mut(), v));
 }
 
@@ -98,7 +105,7 @@ fn put(pool: &mut [Vec<String>; BUCKETS], s: String) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(feature = "mimalloc")))] // the pool is off under mimalloc
 mod tests {
     use super::*;
     use serde_json::json;
