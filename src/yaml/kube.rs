@@ -608,7 +608,7 @@ fn resolve_plain(text: &str) -> Resolved {
 }
 
 /// The Go standard library functions go-yaml's resolution calls, to the letter.
-mod go {
+pub(super) mod go {
     /// `strconv.ParseInt(s, 0, 64)`: optional sign, then `0x`/`0o`/`0b` prefixes, a
     /// leading `0` for octal, underscores only between digits after a prefix or digit.
     pub fn parse_int(s: &str) -> Option<i64> {

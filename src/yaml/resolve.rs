@@ -129,7 +129,7 @@ fn parses_as_other(hint: char, s: &str) -> bool {
             if go_parse_int_base0(&plain).is_some() {
                 return true;
             }
-            if is_yaml_style_float(&plain) && go_parse_float(&plain).is_some() {
+            if super::kube::go::yaml_style_float(&plain) && go_parse_float(&plain).is_some() {
                 return true;
             }
             if let Some(bits) = plain.strip_prefix("0b") {
@@ -191,43 +191,6 @@ fn parse_radix_u64(digits: &str, radix: u32) -> Option<u64> {
         return None;
     }
     u64::from_str_radix(digits, radix).ok()
-}
-
-/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` succeeds on decimal text: optional sign, digits with
