@@ -36,8 +36,8 @@ fn steps(e: &Engine, ns: &Namespace, pod: &Pod, t: &mut Trace) -> Flow {
             ),
         );
     }
-    host_network(pod, t)?;
-    ignored_namespace(ns, t)?;
+    host_network(pod, t, false)?;
+    ignored_namespace(ns, t, false)?;
     let parsed = explicit(e, rules, pod, t)?;
     let use_default = !matches!(parsed, Some(InjectValue::Yes | InjectValue::No));
     if use_default {
@@ -186,14 +186,23 @@ fn pod_revision_ignored(
 }
 
 /// 2. hostNetwork: never injected, whatever else says.
-fn host_network(pod: &Pod, t: &mut Trace) -> Flow {
+///
+/// `managed`: said of the managed mesh, whose conditions sit in front of the same injector.
+pub(super) fn host_network(pod: &Pod, t: &mut Trace, managed: bool) -> Flow {
     let field = Some(pod.path("spec.hostNetwork"));
     if pod.host_network {
         return t.decide(
             RuleId::HostNetwork,
             true,
             false,
-            "the pod uses hostNetwork: true, which the injector never injects".into(),
+            format!(
+                "the pod uses hostNetwork: true, which the injector never injects{}",
+                if managed {
+                    " (also behind the managed mesh's conditions)"
+                } else {
+                    ""
+                }
+            ),
             field,
         );
     }
@@ -206,7 +215,7 @@ fn host_network(pod: &Pod, t: &mut Trace) -> Flow {
 }
 
 /// 3. The namespaces the injector always ignores.
-fn ignored_namespace(ns: &Namespace, t: &mut Trace) -> Flow {
+pub(super) fn ignored_namespace(ns: &Namespace, t: &mut Trace, managed: bool) -> Flow {
     let field = Some("metadata.namespace".to_string());
     if IGNORED_NAMESPACES.contains(&ns.name.as_str()) {
         return t.decide(
@@ -214,9 +223,14 @@ fn ignored_namespace(ns: &Namespace, t: &mut Trace) -> Flow {
             true,
             false,
             format!(
-                "namespace {} is one the injector always ignores ({})",
+                "namespace {} is one the injector always ignores ({}){}",
                 ns.name,
-                IGNORED_NAMESPACES.join(", ")
+                IGNORED_NAMESPACES.join(", "),
+                if managed {
+                    ", also behind the managed mesh's conditions"
+                } else {
+                    ""
+                }
             ),
             field,
         );

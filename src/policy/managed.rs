@@ -18,7 +18,7 @@ use super::{
     parse_inject_value,
 };
 use crate::facts::normalise_revision;
-use crate::model::webhook::{IGNORED_NAMESPACES, INJECT_KEY, INJECTION_LABEL};
+use crate::model::webhook::{INJECT_KEY, INJECTION_LABEL};
 
 const PROTECTED: &str = "kube-system";
 
@@ -35,8 +35,8 @@ pub(super) fn decide(e: &Engine, ns: &Namespace, pod: &Pod) -> Decision {
 fn steps(e: &Engine, rules: &Rules, ns: &Namespace, pod: &Pod, t: &mut Trace) -> Flow {
     protected(ns, t)?;
     namespace_condition(e, ns, t)?;
-    host_network(pod, t)?;
-    ignored_namespace(ns, t)?;
+    super::istio::host_network(pod, t, true)?;
+    super::istio::ignored_namespace(ns, t, true)?;
     pod_condition(e, rules, pod, t)
 }
 
@@ -94,50 +94,6 @@ fn namespace_condition(e: &Engine, ns: &Namespace, t: &mut Trace) -> Flow {
         return t.decide(RuleId::NamespaceCondition, false, false, why, field);
     }
     t.pass(RuleId::NamespaceCondition, true, why, field)
-}
-
-/// The injector behind the managed conditions never injects host-network pods.
-fn host_network(pod: &Pod, t: &mut Trace) -> Flow {
-    let field = Some(pod.path("spec.hostNetwork"));
-    if pod.host_network {
-        return t.decide(
-            RuleId::HostNetwork,
-            true,
-            false,
-            "the pod uses hostNetwork: true, which the injector never injects (also behind the managed mesh's conditions)".into(),
-            field,
-        );
-    }
-    t.pass(
-        RuleId::HostNetwork,
-        false,
-        "hostNetwork is not set".into(),
-        field,
-    )
-}
-
-/// Nor the namespaces Istio's injector always ignores.
-fn ignored_namespace(ns: &Namespace, t: &mut Trace) -> Flow {
-    let field = Some("metadata.namespace".to_string());
-    if IGNORED_NAMESPACES.contains(&ns.name.as_str()) {
-        return t.decide(
-            RuleId::IgnoredNamespace,
-            true,
-            false,
-            format!(
-                "namespace {} is one the injector always ignores ({}), also behind the managed mesh's conditions",
-                ns.name,
-                IGNORED_NAMESPACES.join(", ")
-            ),
-            field,
-        );
-    }
-    t.pass(
-        RuleId::IgnoredNamespace,
-        false,
-        format!("namespace {} is not an ignored namespace", ns.name),
-        field,
-    )
 }
 
 fn pod_condition(e: &Engine, rules: &Rules, pod: &Pod, t: &mut Trace) -> Flow {
