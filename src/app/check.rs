@@ -23,10 +23,11 @@ use crate::model::StringMap;
 use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
 use crate::report::check::{
     CheckReport, LiveCheckReport, LiveItem, NamespaceSummary, drift_advice, live_table,
-    namespace_table, table,
+    namespace_table, table, table_headers, table_row,
 };
 use crate::report::decision::ObjectReport;
 use crate::report::output;
+use crate::report::table::Table;
 use crate::report::{self, Hint};
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
@@ -50,101 +51,261 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     let selector = args.selector.as_deref().map(Selector::parse).transpose()?;
     let format = super::resolve_output(&args.output)?;
     let targets = gather::targets(&args.targets)?;
-    let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
+    let mut g = gather::from_files(
+        &args.input,
+        &args.policy,
+        &args.kube,
+        &args.istio_namespace,
+        format == OutputFormat::Sarif,
+    )?;
     if targets.is_empty() {
         gather::namespace_matches(&g, &args.kube)?;
     }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
-    // A table, names or SARIF print no step of the trace and no annotation, and nothing
-    // can sort on them: each decision keeps only what they print (the trace is most of its
-    // size; annotations can be large, `last-applied-configuration`). Labels stay for -L,
-    // --show-labels and -l.
-    let rows_only = args.table.sort_by.is_none()
-        && matches!(
-            format,
-            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name | OutputFormat::Sarif
-        );
-    let keep_labels = selector.is_some() || !args.label_columns.is_empty() || args.show_labels;
-    let mut items: Vec<Evaluated> = g
-        .subjects
-        .into_iter()
-        .map(|s| {
-            let mut e = decider.engine.evaluate(&g.facts, s);
-            if rows_only {
-                e.decision.steps = Vec::new();
-                e.subject.pod.annotations = StringMap::new();
-                if !keep_labels {
-                    e.subject.pod.labels = StringMap::new();
-                }
-            }
-            e
-        })
-        .collect();
-    codes::suppress(&mut items, &suppress);
-    if !targets.is_empty() {
-        items = gather::select(items, &targets, args.kube.namespace.as_deref())?;
-    }
-    if let Some(sel) = &selector {
-        items.retain(|e| sel.matches(&e.subject.pod.labels));
-    }
-    if let Some(rev) = &decider.narrow {
-        items.retain(|e| e.decision.revision.as_deref() == Some(rev.as_str()));
-    }
-    if let Some(by) = &args.table.sort_by {
-        let order = output::sort_order(
-            &object_reports(&items, &decider, args.policy.mode, true),
-            by,
-        )?;
-        output::permute(&mut items, &order);
-    }
-    let report = CheckReport {
-        items: object_reports(&items, &decider, args.policy.mode, !rows_only),
-    };
-    let headers = !args.table.no_headers;
-    let out = match &format {
-        OutputFormat::Sarif => {
-            crate::report::sarif::render(&codes::sarif_results(&items, &g.documents))?
+    let mut out = Sink::new(&format, &args, &g)?;
+    let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
+    let mut expected = args.expect.map(Expectation::new);
+    let mut warnings = Vec::new();
+    let mut selection = gather::Selection::new(&targets, args.kube.namespace.as_deref());
+    let mut count = 0usize;
+    // One subject at a time: decided, filtered, and kept only as what the output needs.
+    for subject in g.subjects.iter()? {
+        let subject = subject?;
+        if !selection.keeps(&subject) {
+            continue;
         }
-        // kubectl prints no header for nothing (and says so on stderr).
-        OutputFormat::Table | OutputFormat::Wide if report.items.is_empty() => String::new(),
-        OutputFormat::Table | OutputFormat::Wide => {
-            let mut t = table(&report.items, format == OutputFormat::Wide);
-            let labels: Vec<&StringMap> = items.iter().map(|e| &e.subject.pod.labels).collect();
-            t.label_columns(&labels, &args.label_columns, args.show_labels);
-            t.render(headers)
+        if selector
+            .as_ref()
+            .is_some_and(|sel| !sel.matches(&subject.pod.labels))
+        {
+            continue;
         }
-        OutputFormat::Name => items
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}\n",
-                    gather::kubectl_name(e.subject.kind, &e.subject.name)
-                )
-            })
-            .collect(),
-        other => super::report_output(other, &report, &report.items, headers)?.unwrap_or_default(),
-    };
+        let mut e = decider.engine.evaluate(&g.facts, subject);
+        if decider
+            .narrow
+            .as_ref()
+            .is_some_and(|rev| e.decision.revision.as_deref() != Some(rev.as_str()))
+        {
+            continue;
+        }
+        codes::suppress(std::slice::from_mut(&mut e), &suppress);
+        if human {
+            warnings.extend(codes::warning_lines(std::slice::from_ref(&e)));
+        }
+        if let Some(x) = &mut expected {
+            x.add(&e);
+        }
+        out.add(e, &decider, args.policy.mode)?;
+        count += 1;
+    }
+    selection.finish(|| g.subjects.iter()?.collect())?;
+    let text = out.finish(&decider, &args)?;
 
     let mut diagnostics = String::new();
-    let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
-    if items.is_empty() && format.is_table() {
+    if count == 0 && format.is_table() {
         diagnostics.push_str("No resources found.\n");
     }
     if human {
-        report::warnings(&codes::warning_lines(&items));
+        report::warnings(&warnings);
     }
     let mut outcome = Outcome::Success;
-    if let Some(expect) = args.expect {
-        let (text, met) = expectation(expect, items.iter());
+    if let Some(x) = expected {
+        let (text, met) = x.finish();
         diagnostics.push_str(&text);
         if !met {
             outcome = Outcome::No;
         }
     }
-    report::stdout(&out)?;
+    text.finish()?;
     report::stderr(&diagnostics);
     Ok(outcome)
+}
+
+/// Where `check -f`'s decisions go as they are made: the table's compact rows, names, SARIF
+/// results, JSON or YAML items written out one at a time — or, for what needs the whole list
+/// (`--sort-by`, a query, custom columns), every decision.
+enum Sink {
+    Table {
+        table: Table,
+        wide: bool,
+        labels: (Vec<String>, bool),
+    },
+    Names(report::Spill),
+    Sarif {
+        results: Vec<crate::report::sarif::SarifResult>,
+        documents: codes::Documents,
+    },
+    Json(report::Spill, report::JsonList),
+    Yaml(report::Spill, report::YamlList),
+    Whole {
+        items: Vec<Evaluated>,
+        documents: codes::Documents,
+    },
+}
+
+impl Sink {
+    fn new(format: &OutputFormat, args: &CheckArgs, g: &gather::Gathered) -> Result<Sink> {
+        let spill = || super::spill_threshold().map(report::Spill::new);
+        let whole = || Sink::Whole {
+            items: Vec::new(),
+            documents: codes::Documents::new(g.documents.clone()),
+        };
+        if args.table.sort_by.is_some() {
+            return Ok(whole());
+        }
+        Ok(match format {
+            OutputFormat::Table | OutputFormat::Wide => {
+                let wide = *format == OutputFormat::Wide;
+                let mut headers: Vec<String> = table_headers(wide)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                headers.extend(Table::label_headers(&args.label_columns, args.show_labels));
+                Sink::Table {
+                    table: Table::new(headers),
+                    wide,
+                    labels: (args.label_columns.clone(), args.show_labels),
+                }
+            }
+            OutputFormat::Name => Sink::Names(spill()?),
+            OutputFormat::Sarif => Sink::Sarif {
+                results: Vec::new(),
+                documents: codes::Documents::new(g.documents.clone()),
+            },
+            OutputFormat::Json => {
+                let mut out = spill()?;
+                let mut list = report::JsonList::items();
+                list.start(&mut out)?;
+                Sink::Json(out, list)
+            }
+            OutputFormat::Yaml => Sink::Yaml(spill()?, report::YamlList::default()),
+            _ => whole(),
+        })
+    }
+
+    fn add(&mut self, mut e: Evaluated, decider: &Decider, mode: Mode) -> Result<()> {
+        match self {
+            Sink::Table {
+                table,
+                wide,
+                labels,
+            } => {
+                let r = ObjectReport::new(&e, &decider.webhooks, mode);
+                let mut row = table_row(&r, *wide);
+                row.extend(Table::label_cells(
+                    &e.subject.pod.labels,
+                    &labels.0,
+                    labels.1,
+                ));
+                table.row(row);
+            }
+            Sink::Names(out) => {
+                out.write(&gather::kubectl_name(e.subject.kind, &e.subject.name))?;
+                out.write("\n")?;
+            }
+            Sink::Sarif { results, documents } => {
+                results.extend(codes::sarif_results(std::slice::from_ref(&e), documents));
+            }
+            Sink::Json(out, list) => {
+                list.item(out, &ObjectReport::new(&e, &decider.webhooks, mode))?;
+            }
+            Sink::Yaml(out, list) => {
+                list.item(out, &ObjectReport::new(&e, &decider.webhooks, mode))?;
+            }
+            Sink::Whole { items, .. } => {
+                // Nothing prints or sorts on the pod's annotations: they can be large
+                // (`last-applied-configuration`).
+                e.subject.pod.annotations = StringMap::new();
+                items.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The output, whole.
+    fn finish(self, decider: &Decider, args: &CheckArgs) -> Result<Output> {
+        let headers = !args.table.no_headers;
+        Ok(match self {
+            Sink::Table { table, .. } if table.is_empty() => Output::Text(String::new()),
+            Sink::Table { mut table, .. } => {
+                let mut out = super::spill_threshold().map(report::Spill::new)?;
+                table.render_into(headers, &mut out)?;
+                Output::Spill(out)
+            }
+            Sink::Names(out) => Output::Spill(out),
+            Sink::Sarif { results, .. } => Output::Text(crate::report::sarif::render(&results)?),
+            Sink::Json(mut out, list) => {
+                list.end(&mut out)?;
+                Output::Spill(out)
+            }
+            Sink::Yaml(mut out, list) => {
+                list.end(&mut out)?;
+                Output::Spill(out)
+            }
+            Sink::Whole {
+                mut items,
+                documents,
+            } => {
+                let format = super::resolve_output(&args.output)?;
+                if let Some(by) = &args.table.sort_by {
+                    let order = output::sort_order(
+                        &object_reports(&items, decider, args.policy.mode, true),
+                        by,
+                    )?;
+                    output::permute(&mut items, &order);
+                }
+                let rows_only = matches!(
+                    format,
+                    OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name
+                );
+                let report = CheckReport {
+                    items: object_reports(&items, decider, args.policy.mode, !rows_only),
+                };
+                Output::Text(match &format {
+                    OutputFormat::Sarif => {
+                        crate::report::sarif::render(&codes::sarif_results(&items, &documents))?
+                    }
+                    OutputFormat::Table | OutputFormat::Wide if report.items.is_empty() => {
+                        String::new()
+                    }
+                    OutputFormat::Table | OutputFormat::Wide => {
+                        let mut t = table(&report.items, format == OutputFormat::Wide);
+                        let labels: Vec<&StringMap> =
+                            items.iter().map(|e| &e.subject.pod.labels).collect();
+                        t.label_columns(&labels, &args.label_columns, args.show_labels);
+                        t.render(headers)?
+                    }
+                    OutputFormat::Name => items
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "{}\n",
+                                gather::kubectl_name(e.subject.kind, &e.subject.name)
+                            )
+                        })
+                        .collect(),
+                    other => super::report_output(other, &report, &report.items, headers)?
+                        .unwrap_or_default(),
+                })
+            }
+        })
+    }
+}
+
+/// Output made whole: text, or a spill copied out at the end.
+enum Output {
+    Text(String),
+    Spill(report::Spill),
+}
+
+impl Output {
+    fn finish(self) -> Result<()> {
+        match self {
+            Output::Text(t) => report::stdout(&t),
+            Output::Spill(s) => s.finish(),
+        }
+    }
 }
 
 /// The report of each decision, in order; without the facts each stood on unless `facts`
@@ -176,26 +337,38 @@ fn live_items<'a>(rows: &'a [Row], decider: &Decider, mode: Mode) -> Vec<LiveIte
 
 /// Whether every object got the expected answer, and the lines that say which did not.
 fn expectation<'a>(expect: Expect, items: impl Iterator<Item = &'a Evaluated>) -> (String, bool) {
-    let want = expect == Expect::Inject;
-    let word = if want { "inject" } else { "skip" };
-    let items: Vec<&Evaluated> = items.collect();
-    if items.is_empty() {
-        return (
-            format!("expected {word}, but there is no pod or workload to check\n"),
-            false,
-        );
+    let mut x = Expectation::new(expect);
+    for e in items {
+        x.add(e);
     }
-    let wrong: Vec<&&Evaluated> = items.iter().filter(|e| e.decision.inject != want).collect();
-    if wrong.is_empty() {
-        return (String::new(), true);
+    x.finish()
+}
+
+/// `--expect`, object by object: how many were checked, and a line for each that differs.
+struct Expectation {
+    want: bool,
+    checked: usize,
+    wrong: usize,
+    lines: String,
+}
+
+impl Expectation {
+    fn new(expect: Expect) -> Expectation {
+        Expectation {
+            want: expect == Expect::Inject,
+            checked: 0,
+            wrong: 0,
+            lines: String::new(),
+        }
     }
-    let mut s = format!(
-        "expected {word}: {} of {} objects differ\n",
-        wrong.len(),
-        items.len()
-    );
-    for e in wrong {
-        s.push_str(&format!(
+
+    fn add(&mut self, e: &Evaluated) {
+        self.checked += 1;
+        if e.decision.inject == self.want {
+            return;
+        }
+        self.wrong += 1;
+        self.lines.push_str(&format!(
             "  {} {}/{}: {} by {}: {}\n",
             e.subject.kind,
             report::escape(&e.subject.namespace),
@@ -209,7 +382,27 @@ fn expectation<'a>(expect: Expect, items: impl Iterator<Item = &'a Evaluated>) -
             report::escape(&e.decision.reason)
         ));
     }
-    (s, false)
+
+    /// The text to print, and whether the expectation was met.
+    fn finish(self) -> (String, bool) {
+        let word = if self.want { "inject" } else { "skip" };
+        if self.checked == 0 {
+            return (
+                format!("expected {word}, but there is no pod or workload to check\n"),
+                false,
+            );
+        }
+        if self.wrong == 0 {
+            return (String::new(), true);
+        }
+        (
+            format!(
+                "expected {word}: {} of {} objects differ\n{}",
+                self.wrong, self.checked, self.lines
+            ),
+            false,
+        )
+    }
 }
 
 /// One workload (or bare pod) of the live report and the states of its pods.
@@ -389,7 +582,7 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
     let drifted = items.iter().any(|i| i.drift.is_some());
     if format == OutputFormat::Sarif {
         let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
-        let mut results = codes::sarif_results(&evaluated, &[]);
+        let mut results = codes::sarif_results(&evaluated, &codes::Documents::default());
         results.extend(live_drift_results(&items));
         report::warnings(&warnings);
         report::stdout(&crate::report::sarif::render(&results)?)?;
@@ -429,9 +622,9 @@ fn live(args: &CheckArgs, suppress: &Suppressions) -> Result<Outcome> {
                 .collect();
             let ns_labels: Vec<&StringMap> = ns_labels.iter().collect();
             n.label_columns(&ns_labels, &args.label_columns, args.show_labels);
-            let mut s = t.render(headers);
+            let mut s = t.render(headers)?;
             s.push('\n');
-            s.push_str(&n.render(headers));
+            s.push_str(&n.render(headers)?);
             report::warnings(&warnings);
             let evaluated: Vec<Evaluated> = rows.iter().map(|r| r.eval.clone()).collect();
             report::warnings(&codes::warning_lines(&evaluated));

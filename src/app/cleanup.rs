@@ -215,7 +215,7 @@ fn live(args: &CleanupArgs) -> Result<Outcome> {
             .iter()
             .map(|c| format!("{}/{}\n", c.kind.to_ascii_lowercase(), c.name))
             .collect(),
-        OutputFormat::Table => change_table(&report.changes).render(headers),
+        OutputFormat::Table => change_table(&report.changes).render(headers)?,
         other => {
             super::report_output(other, &report, &report.changes, headers)?.unwrap_or_default()
         }

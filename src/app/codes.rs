@@ -2,6 +2,8 @@
 //! decisions, the warning lines `check` prints beside its table, and SARIF results located
 //! at the file and line of each object's document.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 
 use crate::findings::{Coded, Severity, Suppressions, info};
@@ -45,24 +47,47 @@ pub(super) fn warning_lines(items: &[Evaluated]) -> Vec<String> {
     out
 }
 
-/// The document an object came from, by its `at` (`app.yaml: document 2 (Deployment …)` or
-/// `…, items[0] (…)`): the longest document whose name starts it.
-pub(super) fn document_of<'d>(at: &str, documents: &'d [DocRef]) -> Option<&'d DocRef> {
-    documents
-        .iter()
-        .filter(|d| {
-            let name = d.to_string();
-            at.strip_prefix(name.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ',']))
-        })
-        .max_by_key(|d| d.to_string().len())
+/// The input's documents by name (`app.yaml: document 2`), to find the one an object came
+/// from.
+#[derive(Debug, Default)]
+pub(super) struct Documents {
+    by_name: HashMap<String, DocRef>,
+}
+
+impl Documents {
+    pub fn new(documents: Vec<DocRef>) -> Documents {
+        Documents {
+            by_name: documents.into_iter().map(|d| (d.to_string(), d)).collect(),
+        }
+    }
+
+    /// The document an object came from, by its `at` (`app.yaml: document 2 (Deployment …)`
+    /// or `…, items[0] (…)`): the longest document name that starts it, followed by its end,
+    /// a space or a comma. One lookup per such boundary, not a scan of every document.
+    pub fn of(&self, at: &str) -> Option<&DocRef> {
+        if self.by_name.is_empty() {
+            return None;
+        }
+        let ends = at
+            .char_indices()
+            .filter(|(_, c)| matches!(c, ' ' | ','))
+            .map(|(i, _)| i)
+            .chain([at.len()]);
+        let mut found = None;
+        for end in ends {
+            if let Some(d) = self.by_name.get(&at[..end]) {
+                found = Some(d);
+            }
+        }
+        found
+    }
 }
 
 /// A SARIF result per finding, at its object's file and line when it came from a file.
-pub(super) fn sarif_results(items: &[Evaluated], documents: &[DocRef]) -> Vec<SarifResult> {
+pub(super) fn sarif_results(items: &[Evaluated], documents: &Documents) -> Vec<SarifResult> {
     let mut out = Vec::new();
     for e in items {
-        let doc = document_of(&e.subject.at, documents);
+        let doc = documents.of(&e.subject.at);
         for f in &e.decision.findings {
             out.push(SarifResult {
                 code: info(Coded::Finding(f.code)),
@@ -95,15 +120,19 @@ mod tests {
             index: i,
             line,
         };
-        let docs = [d(1, 1), d(12, 40)];
+        let docs = Documents::new(vec![d(1, 1), d(12, 40)]);
         assert_eq!(
-            document_of("app.yaml: document 1 (Deployment web/x)", &docs).map(|d| d.line),
+            docs.of("app.yaml: document 1 (Deployment web/x)")
+                .map(|d| d.line),
             Some(1)
         );
         assert_eq!(
-            document_of("app.yaml: document 12, items[0] (Pod web/y)", &docs).map(|d| d.line),
+            docs.of("app.yaml: document 12, items[0] (Pod web/y)")
+                .map(|d| d.line),
             Some(40)
         );
-        assert_eq!(document_of("other.yaml: document 1 (Pod a/b)", &docs), None);
+        assert_eq!(docs.of("app.yaml: document 12").map(|d| d.line), Some(40));
+        assert_eq!(docs.of("app.yaml: document 123 (Pod a/b)"), None);
+        assert_eq!(docs.of("other.yaml: document 1 (Pod a/b)"), None);
     }
 }

@@ -52,7 +52,13 @@ pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest (`kubectl inject explain -f deploy.yaml`) or an object of the cluster (`kubectl inject explain deploy/web -n shop`)"));
     }
-    let g = gather::from_files(&args.input, &args.policy, &args.kube, &args.istio_namespace)?;
+    let g = gather::from_files(
+        &args.input,
+        &args.policy,
+        &args.kube,
+        &args.istio_namespace,
+        false,
+    )?;
     if targets.is_empty() {
         gather::namespace_matches(&g, &args.kube)?;
     }
@@ -60,6 +66,7 @@ pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
     let decider = gather::decider(&g.facts, &args.policy)?;
     let mut items: Vec<Evaluated> = g
         .subjects
+        .into_vec()?
         .into_iter()
         .map(|s| decider.engine.evaluate(&g.facts, s))
         .collect();

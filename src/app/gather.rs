@@ -9,7 +9,7 @@
 //! run goes on with what it has. A bundle (`--bundle`, or one inside the input; see
 //! `capture`) stands in for the cluster, which is then not read.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -31,12 +31,85 @@ use crate::report::Hint;
 /// What a command decides on, and with.
 pub(super) struct Gathered {
     pub facts: Facts,
-    pub subjects: Vec<Subject>,
+    pub subjects: Subjects,
     pub skipped: Vec<Skipped>,
     /// Said once on stderr: what could not be read and what was assumed instead.
     pub warnings: Vec<String>,
-    /// The input's documents, each at the line its content starts on (for SARIF).
+    /// The input's documents, each at the line its content starts on (for SARIF: only when
+    /// asked for, one per document).
     pub documents: Vec<DocRef>,
+}
+
+/// The input's subjects, in order, waiting (in memory, past a threshold in a temporary
+/// file) until the facts they are decided on are complete: a subject may come before the
+/// Namespace or configuration it depends on, and 100,000 pods must not be held at once.
+pub(super) struct Subjects {
+    records: crate::report::Records<Subject>,
+    /// The namespace of objects that name none, put in place as each is read back.
+    default_ns: String,
+    /// Each namespace of a subject, with the first subject in it (its number and place).
+    namespaces: BTreeMap<String, (usize, String)>,
+}
+
+impl Subjects {
+    fn new(threshold: usize) -> Subjects {
+        Subjects {
+            records: crate::report::Records::new(threshold),
+            default_ns: DEFAULT_NS.to_string(),
+            namespaces: BTreeMap::new(),
+        }
+    }
+
+    fn push(&mut self, subject: &Subject) -> Result<()> {
+        if !self.namespaces.contains_key(&subject.namespace) {
+            self.namespaces.insert(
+                subject.namespace.clone(),
+                (self.records.len(), subject.at.clone()),
+            );
+        }
+        self.records.push(subject)
+    }
+
+    /// Puts the default namespace in place of the placeholder, in every subject read back.
+    fn set_default_namespace(&mut self, ns: &str) {
+        self.default_ns = ns.to_string();
+        if let Some(first) = self.namespaces.remove(DEFAULT_NS) {
+            let at = first.1.replace(DEFAULT_NS, ns);
+            match self.namespaces.get_mut(ns) {
+                Some(have) if have.0 < first.0 => {}
+                Some(have) => *have = (first.0, at),
+                None => {
+                    self.namespaces.insert(ns.to_string(), (first.0, at));
+                }
+            }
+        }
+    }
+
+    /// The namespaces the subjects are in.
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.namespaces.keys().map(String::as_str)
+    }
+
+    /// Every subject, in input order.
+    pub fn iter(&mut self) -> Result<impl Iterator<Item = Result<Subject>> + '_> {
+        let ns = self.default_ns.as_str();
+        Ok(self.records.iter()?.map(move |s| {
+            s.map(|mut s| {
+                if s.namespace == DEFAULT_NS {
+                    s.namespace = ns.to_string();
+                }
+                if s.at.contains(DEFAULT_NS) {
+                    s.at = s.at.replace(DEFAULT_NS, ns);
+                }
+                s
+            })
+        }))
+    }
+
+    /// Every subject at once (for the few objects a command explains).
+    pub fn into_vec(mut self) -> Result<Vec<Subject>> {
+        self.iter()?.collect()
+    }
 }
 
 /// The engine for the gathered facts and the options the flags give, with the webhook
@@ -82,6 +155,7 @@ pub(super) fn from_files(
     policy: &PolicyArgs,
     kube: &KubeArgs,
     istio_namespace: &str,
+    keep_documents: bool,
 ) -> Result<Gathered> {
     let sources = super::input::walk_streaming(input)?;
     let mut unparsed: Option<anyhow::Error> = None;
@@ -91,7 +165,8 @@ pub(super) fn from_files(
     let mut documents = Vec::new();
     let mut facts = Facts::new();
     let mut webhooks = Vec::new();
-    let mut g = crate::policy::Gathered::default();
+    let mut subjects = Subjects::new(super::spill_threshold()?);
+    let mut skipped = Vec::new();
     for src in &sources {
         let mut reader = DocReader::open(src)?;
         // This input's first bad document; a bad separator anywhere in it comes first (the
@@ -139,7 +214,9 @@ pub(super) fn from_files(
                 });
                 continue;
             }
-            documents.push(content_start(&doc));
+            if keep_documents {
+                documents.push(content_start(&doc));
+            }
             if ungathered.is_some() {
                 continue;
             }
@@ -156,8 +233,10 @@ pub(super) fn from_files(
                 &|_| source.clone(),
             ) {
                 Ok(one) => {
-                    g.subjects.extend(one.subjects);
-                    g.skipped.extend(one.skipped);
+                    for subject in &one.subjects {
+                        subjects.push(subject)?;
+                    }
+                    skipped.extend(one.skipped);
                 }
                 Err(e) => ungathered = Some(e.into()),
             }
@@ -209,13 +288,8 @@ pub(super) fn from_files(
     if let Some(e) = ungathered {
         return Err(e);
     }
-    for subject in &mut g.subjects {
-        if subject.namespace == DEFAULT_NS {
-            subject.namespace.clone_from(&default_ns);
-        }
-        subject.at = subject.at.replace(DEFAULT_NS, &default_ns);
-    }
-    for skipped in &mut g.skipped {
+    subjects.set_default_namespace(&default_ns);
+    for skipped in &mut skipped {
         skipped.at = skipped.at.replace(DEFAULT_NS, &default_ns);
     }
     flag_facts(policy, &mut facts, &mut webhooks)?;
@@ -231,11 +305,11 @@ pub(super) fn from_files(
         b.take(&mut facts)?;
     }
     if let Some(b) = bundles.first().filter(|b| b.all_namespaces()) {
-        warnings.extend(missing_namespaces(&facts, policy, &g.subjects, b));
+        warnings.extend(missing_namespaces(&facts, policy, &subjects, b));
     }
 
     if let Some(cluster) = &cluster {
-        let needed: BTreeSet<String> = g.subjects.iter().map(|s| s.namespace.clone()).collect();
+        let needed: BTreeSet<String> = subjects.namespaces().map(str::to_string).collect();
         match cluster_facts(cluster, &mut facts, istio_namespace, Some(&needed)) {
             Ok(w) => warnings.extend(w),
             Err(e) => warnings.push(format!(
@@ -245,8 +319,8 @@ pub(super) fn from_files(
     }
     Ok(Gathered {
         facts,
-        subjects: g.subjects,
-        skipped: g.skipped,
+        subjects,
+        skipped,
         warnings,
         documents,
     })
@@ -275,14 +349,14 @@ fn content_start(doc: &Document) -> DocRef {
 fn missing_namespaces(
     facts: &Facts,
     policy: &PolicyArgs,
-    subjects: &[crate::policy::Subject],
+    subjects: &Subjects,
     bundle: &super::capture::Bundle,
 ) -> Vec<String> {
     if policy.namespace_labels.is_some() {
         return Vec::new();
     }
     let known: BTreeSet<&str> = facts.known_namespaces().map(|(n, _)| n).collect();
-    let wanted: BTreeSet<&str> = subjects.iter().map(|s| s.namespace.as_str()).collect();
+    let wanted: BTreeSet<&str> = subjects.namespaces().collect();
     wanted
         .difference(&known)
         .map(|ns| {
@@ -298,8 +372,15 @@ fn missing_namespaces(
 /// `-n` is the namespace of the named objects), over every subject of `g`.
 pub(super) fn namespace_matches(g: &Gathered, kube: &KubeArgs) -> Result<()> {
     if let Some(flag) = &kube.namespace {
-        for s in &g.subjects {
-            check_namespace(&s.namespace, flag, &s.at)?;
+        // The first object, in input order, in another namespace.
+        let first = g
+            .subjects
+            .namespaces
+            .iter()
+            .filter(|(ns, _)| *ns != flag)
+            .min_by_key(|(_, (n, _))| *n);
+        if let Some((ns, (_, at))) = first {
+            check_namespace(ns, flag, at)?;
         }
     }
     Ok(())
@@ -531,48 +612,89 @@ pub(super) fn select(
     targets: &[Target],
     namespace: Option<&str>,
 ) -> Result<Vec<Evaluated>> {
-    let hit = |e: &Evaluated, t: &Target| {
-        namespace.is_none_or(|ns| ns == e.subject.namespace)
-            && match t.ty {
-                ResourceType::Namespace => {
-                    t.name.as_ref().is_none_or(|n| *n == e.subject.namespace)
-                }
-                ResourceType::Workload(kind) => {
-                    e.subject.kind == kind && t.name.as_ref().is_none_or(|n| *n == e.subject.name)
-                }
-            }
-    };
-    for t in targets {
-        if t.name.is_some() && !items.iter().any(|e| hit(e, t)) {
-            let shown = match (&t.ty, &t.name) {
-                (ResourceType::Namespace, Some(n)) => format!("namespace {n}"),
-                (ResourceType::Workload(k), Some(n)) => {
-                    format!("{}/{n}", k.as_str().to_ascii_lowercase())
-                }
-                _ => String::new(),
-            };
-            let found: Vec<String> = items
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}/{}",
-                        e.subject.kind.as_str().to_ascii_lowercase(),
-                        e.subject.name
-                    )
-                })
-                .collect();
-            let hint = if found.is_empty() {
-                "the input holds no pod or workload".to_string()
-            } else {
-                format!("the input holds: {}", found.join(", "))
-            };
-            return Err(anyhow::anyhow!("{shown} is not in the input").hint(hint));
-        }
-    }
+    let mut selection = Selection::new(targets, namespace);
+    let kept: Vec<bool> = items.iter().map(|e| selection.keeps(&e.subject)).collect();
+    selection.finish(|| Ok(items.iter().map(|e| e.subject.clone()).collect()))?;
     Ok(items
         .into_iter()
-        .filter(|e| targets.iter().any(|t| hit(e, t)))
+        .zip(kept)
+        .filter_map(|(e, keep)| keep.then_some(e))
         .collect())
+}
+
+/// Resource arguments applied to objects one at a time: which to keep, and at the end
+/// whether each named one was met.
+pub(super) struct Selection<'t> {
+    targets: &'t [Target],
+    namespace: Option<&'t str>,
+    met: Vec<bool>,
+}
+
+impl<'t> Selection<'t> {
+    /// Keeps everything when there are no targets.
+    pub fn new(targets: &'t [Target], namespace: Option<&'t str>) -> Selection<'t> {
+        Selection {
+            targets,
+            namespace,
+            met: vec![false; targets.len()],
+        }
+    }
+
+    fn hit(&self, s: &Subject, t: &Target) -> bool {
+        self.namespace.is_none_or(|ns| ns == s.namespace)
+            && match t.ty {
+                ResourceType::Namespace => t.name.as_ref().is_none_or(|n| *n == s.namespace),
+                ResourceType::Workload(kind) => {
+                    s.kind == kind && t.name.as_ref().is_none_or(|n| *n == s.name)
+                }
+            }
+    }
+
+    /// Whether a target names `s` (every object without targets).
+    pub fn keeps(&mut self, s: &Subject) -> bool {
+        if self.targets.is_empty() {
+            return true;
+        }
+        let mut keep = false;
+        for (i, t) in self.targets.iter().enumerate() {
+            if self.hit(s, t) {
+                self.met[i] = true;
+                keep = true;
+            }
+        }
+        keep
+    }
+
+    /// The error for the first named target no object met, listing the input's objects
+    /// (`all`, only read then).
+    pub fn finish(&self, all: impl FnOnce() -> Result<Vec<Subject>>) -> Result<()> {
+        let Some(t) = self
+            .targets
+            .iter()
+            .zip(&self.met)
+            .find(|(t, met)| t.name.is_some() && !**met)
+            .map(|(t, _)| t)
+        else {
+            return Ok(());
+        };
+        let shown = match (&t.ty, &t.name) {
+            (ResourceType::Namespace, Some(n)) => format!("namespace {n}"),
+            (ResourceType::Workload(k), Some(n)) => {
+                format!("{}/{n}", k.as_str().to_ascii_lowercase())
+            }
+            _ => String::new(),
+        };
+        let found: Vec<String> = all()?
+            .iter()
+            .map(|s| format!("{}/{}", s.kind.as_str().to_ascii_lowercase(), s.name))
+            .collect();
+        let hint = if found.is_empty() {
+            "the input holds no pod or workload".to_string()
+        } else {
+            format!("the input holds: {}", found.join(", "))
+        };
+        Err(anyhow::anyhow!("{shown} is not in the input").hint(hint))
+    }
 }
 
 /// The engine for these facts, and `-r` resolved against what the facts describe: a

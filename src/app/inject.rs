@@ -135,8 +135,8 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let mut out = report::Spill::new(spill_threshold()?);
-    let mut list = report::JsonList::default();
+    let mut out = report::Spill::new(super::spill_threshold()?);
+    let mut list = report::JsonList::v1_list();
     let json = args.output == ManifestFormat::Json;
     if json {
         list.start(&mut out)?;
@@ -169,21 +169,6 @@ pub fn run(args: &InjectArgs) -> Result<Outcome> {
     out.finish()?;
     report::stderr(&notes);
     Ok(Outcome::Success)
-}
-
-/// The environment variable that sets the spill threshold in bytes (default
-/// [`report::SPILL_BYTES`]): hidden, for tests that want a small input to spill.
-pub const SPILL_ENV: &str = "KUBECTL_INJECT_SPILL_BYTES";
-
-fn spill_threshold() -> Result<usize> {
-    match std::env::var(SPILL_ENV) {
-        Err(std::env::VarError::NotPresent) => Ok(report::SPILL_BYTES),
-        Ok(v) => v
-            .trim()
-            .parse()
-            .with_context(|| format!("{SPILL_ENV}={v:?}: not a number of bytes")),
-        Err(e) => Err(anyhow::Error::new(e).context(SPILL_ENV)),
-    }
 }
 
 /// Why the streamed injection stopped: a document (said as `inject` has always said it) or

@@ -105,7 +105,7 @@ pub(crate) fn report_output<R: Serialize + ?Sized, T: Serialize>(
         OutputFormat::Yaml => machine(report, Machine::Yaml)?,
         OutputFormat::JsonPath(t) => output::jsonpath(report, t)?,
         OutputFormat::CustomColumns(_) if rows.is_empty() => String::new(),
-        OutputFormat::CustomColumns(c) => c.table(rows)?.render(headers),
+        OutputFormat::CustomColumns(c) => c.table(rows)?.render(headers)?,
         OutputFormat::JsonPathFile(_) | OutputFormat::CustomColumnsFile(_) => {
             return report_output(&resolve_output(format)?, report, rows, headers);
         }
@@ -114,4 +114,20 @@ pub(crate) fn report_output<R: Serialize + ?Sized, T: Serialize>(
             return Ok(None);
         }
     }))
+}
+
+/// The environment variable that sets the spill threshold in bytes (default
+/// [`crate::report::SPILL_BYTES`]) of inject's output and check's subjects and output:
+/// hidden, for tests that want a small input to spill.
+pub const SPILL_ENV: &str = "KUBECTL_INJECT_SPILL_BYTES";
+
+pub(crate) fn spill_threshold() -> Result<usize> {
+    match std::env::var(SPILL_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(crate::report::SPILL_BYTES),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{SPILL_ENV}={v:?}: not a number of bytes")),
+        Err(e) => Err(anyhow::Error::new(e).context(SPILL_ENV)),
+    }
 }

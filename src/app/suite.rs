@@ -31,7 +31,7 @@ use crate::facts::{Fact, Facts, NativeSidecars, Source};
 use crate::findings::{Suppressions, lookup};
 use crate::inject::engine::{ConfigSource, Setup};
 use crate::inject::{DocOutput, Injector};
-use crate::manifest::{DocRef, Document, WorkloadKind, parse_documents};
+use crate::manifest::{Document, WorkloadKind, parse_documents};
 use crate::model::StringMap;
 use crate::policy::{Choice, Compat, Evaluated, Mode, NamespaceCondition, PodCondition, RuleId};
 use crate::report::junit;
@@ -198,7 +198,7 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
         failed,
     };
     let out = match args.output {
-        TestOutput::Table => render_table(&report),
+        TestOutput::Table => render_table(&report)?,
         TestOutput::Json => report::machine(&report, report::Machine::Json)?,
         TestOutput::Yaml => report::machine(&report, report::Machine::Yaml)?,
         TestOutput::Junit => junit::render(&junit_suites(&report)),
@@ -748,8 +748,9 @@ impl<'a> Renderer<'a> {
 /// The object `e` was decided from, as a document of its own (an item of a List is taken out
 /// of it).
 fn object_document(e: &Evaluated, docs: &[Document]) -> Result<Document> {
-    let refs: Vec<DocRef> = docs.iter().map(|d| d.at.clone()).collect();
-    let at = super::codes::document_of(&e.subject.at, &refs)
+    let refs = super::codes::Documents::new(docs.iter().map(|d| d.at.clone()).collect());
+    let at = refs
+        .of(&e.subject.at)
         .ok_or_else(|| anyhow::anyhow!("{}: its document is not in the input", e.subject.at))?;
     let doc = docs
         .iter()
@@ -776,7 +777,7 @@ fn object_document(e: &Evaluated, docs: &[Document]) -> Result<Document> {
     })
 }
 
-fn render_table(r: &TestReport) -> String {
+fn render_table(r: &TestReport) -> Result<String> {
     let mut t = Table::new(["SUITE", "TEST", "RESULT", "REASON"]);
     let mut diffs = String::new();
     for s in &r.suites {
@@ -797,12 +798,12 @@ fn render_table(r: &TestReport) -> String {
             }
         }
     }
-    format!(
+    Ok(format!(
         "{}{diffs}\nSummary: {} passed, {} failed\n",
-        t.render(true),
+        t.render(true)?,
         r.passed,
         r.failed
-    )
+    ))
 }
 
 fn junit_suites(r: &TestReport) -> Vec<junit::Suite> {

@@ -159,7 +159,7 @@ pub fn run(args: &UninstallArgs) -> Result<Outcome> {
                 )
             })
             .collect(),
-        OutputFormat::Table => table(&report.actions).render(!args.table.no_headers),
+        OutputFormat::Table => table(&report.actions).render(!args.table.no_headers)?,
         other => super::report_output(other, &report, &report.actions, !args.table.no_headers)?
             .unwrap_or_default(),
     };

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// The kinds kube-inject registers (Istio's scheme), plus Namespace for `check ns/x`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum WorkloadKind {
     Pod,
     Deployment,

@@ -14,8 +14,9 @@ use crate::manifest::{Document, WorkloadKind};
 use crate::model::webhook::INJECT_KEY;
 use crate::model::{StringMap, WebhookConfiguration};
 
-/// One pod to decide on: a Pod, or the pod template of a workload.
-#[derive(Debug, Clone)]
+/// One pod to decide on: a Pod, or the pod template of a workload. Serializable so that a
+/// large input's subjects can wait in a temporary file until the facts are complete.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Subject {
     /// `app.yaml: document 2 (Deployment web/productpage)`.
     pub at: String,

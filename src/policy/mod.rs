@@ -279,7 +279,7 @@ impl From<crate::facts::NamespaceFacts> for Namespace {
 }
 
 /// `sidecar.istio.io/inject` (or another key) written where the webhook never looks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Misplaced {
     /// `metadata.labels`, `spec.jobTemplate.metadata.annotations`.
     pub path: String,
@@ -287,7 +287,7 @@ pub struct Misplaced {
 }
 
 /// The pod as the webhook sees it (a workload's pod template).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pod {
     pub labels: StringMap,
     pub annotations: StringMap,

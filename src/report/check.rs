@@ -58,25 +58,35 @@ fn verdict(inject: bool) -> Cell {
 
 /// The offline table: NAMESPACE, KIND, NAME, INJECT, RULE (REASON with `-o wide`).
 pub fn table(items: &[ObjectReport<'_>], wide: bool) -> Table {
+    let mut t = Table::new(table_headers(wide));
+    for r in items {
+        t.row(table_row(r, wide));
+    }
+    t
+}
+
+/// The offline table's headers.
+pub fn table_headers(wide: bool) -> Vec<&'static str> {
     let mut headers = vec!["NAMESPACE", "KIND", "NAME", "INJECT", "RULE"];
     if wide {
         headers.push("REASON");
     }
-    let mut t = Table::new(headers);
-    for r in items {
-        let mut row = vec![
-            Cell::from(r.namespace),
-            Cell::from(r.kind),
-            Cell::from(r.name),
-            verdict(r.decision.inject),
-            Cell::from(r.decision.decided_by.as_str()),
-        ];
-        if wide {
-            row.push(Cell::from(r.decision.reason.as_str()));
-        }
-        t.row(row);
+    headers
+}
+
+/// One decision's row of the offline table.
+pub fn table_row(r: &ObjectReport<'_>, wide: bool) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::from(r.namespace),
+        Cell::from(r.kind),
+        Cell::from(r.name),
+        verdict(r.decision.inject),
+        Cell::from(r.decision.decided_by.as_str()),
+    ];
+    if wide {
+        row.push(Cell::from(r.decision.reason.as_str()));
     }
-    t
+    row
 }
 
 /// The live table of workloads: …, PODS (injected/all), DRIFT (REVISION and REASON with

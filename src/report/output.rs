@@ -193,12 +193,12 @@ mod tests {
         let rows = rows.as_array().unwrap();
         let c = Columns::parse("NAME:.name,INJECT:{.inject},RULES:.steps[*].rule,X:x").unwrap();
         assert_eq!(
-            c.table(rows).unwrap().render_with(true, false),
+            c.table(rows).unwrap().render_with(true, false).unwrap(),
             "NAME   INJECT   RULES    X\nweb    true     a,b      <none>\ndb     false    <none>   <none>\n"
         );
         let f = Columns::parse_file("cols.txt", "NAME   INJECT\n.name  .inject\n").unwrap();
         assert_eq!(
-            f.table(rows).unwrap().render_with(false, false),
+            f.table(rows).unwrap().render_with(false, false).unwrap(),
             "web   true\ndb    false\n"
         );
         assert_eq!(

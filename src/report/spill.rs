@@ -7,7 +7,11 @@
 //! `O_TMPFILE` that never has a name, elsewhere a file unlinked at once, so nothing is left
 //! behind even when the process is killed.
 
-use std::io::{Seek, Write};
+use std::io::{BufRead, Seek, Write};
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Output held in memory before it moves to a temporary file: far above what a usual
 /// manifest renders to (1,000 Deployments inject to 7 MB), so small runs never touch the
@@ -57,6 +61,24 @@ impl Spill {
         Ok(())
     }
 
+    /// Every line written so far (without its `\n`), from the first; writing may go on
+    /// afterwards.
+    pub fn lines(&mut self) -> anyhow::Result<Lines<'_>> {
+        let reader: Box<dyn BufRead + '_> = match &mut self.file {
+            None => Box::new(self.memory.as_slice()),
+            Some(file) => {
+                file.flush().map_err(spill_error)?;
+                let file = file.get_mut();
+                file.rewind().map_err(spill_error)?;
+                Box::new(std::io::BufReader::with_capacity(1 << 16, &*file))
+            }
+        };
+        Ok(Lines {
+            reader,
+            line: String::new(),
+        })
+    }
+
     /// Writes everything to stdout, in one go when it is in memory.
     pub fn finish(self) -> anyhow::Result<()> {
         match self.file {
@@ -74,12 +96,95 @@ impl Spill {
     }
 }
 
-/// `-o json`'s `v1/List` written item by item, byte for byte what
-/// `serde_json::to_string_pretty` prints for the whole list (keys in order: `apiVersion`,
-/// `items`, `kind`), and a final newline.
-#[derive(Debug, Default)]
+/// The lines of a [`Spill`], in order.
+pub struct Lines<'a> {
+    reader: Box<dyn BufRead + 'a>,
+    line: String,
+}
+
+impl Lines<'_> {
+    /// The next line, borrowed until the next call; `None` at the end.
+    pub fn next_line(&mut self) -> Option<anyhow::Result<&str>> {
+        self.line.clear();
+        match self.reader.read_line(&mut self.line) {
+            Ok(0) => None,
+            Ok(_) => Some(Ok(self.line.strip_suffix('\n').unwrap_or(&self.line))),
+            Err(e) => Some(Err(spill_error(e))),
+        }
+    }
+}
+
+/// Records kept in order without being held whole: each one a JSON line in a [`Spill`]
+/// (memory up to its threshold, then a temporary file), read back in order as often as
+/// needed. What waits for a second pass (a large input's subjects, until the facts they are
+/// decided on are complete; a table's rows, until the column widths are known).
+pub struct Records<T> {
+    spill: Spill,
+    len: usize,
+    _of: PhantomData<T>,
+}
+
+impl<T: Serialize + DeserializeOwned> Records<T> {
+    /// No records yet; they move to a temporary file past `threshold` bytes.
+    pub fn new(threshold: usize) -> Records<T> {
+        Records {
+            spill: Spill::new(threshold),
+            len: 0,
+            _of: PhantomData,
+        }
+    }
+
+    /// Appends one record.
+    pub fn push(&mut self, record: &T) -> anyhow::Result<()> {
+        // JSON text has no raw newline: one line per record.
+        self.spill.write(&serde_json::to_string(record)?)?;
+        self.spill.write("\n")?;
+        self.len += 1;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every record, in the order pushed, from the first.
+    pub fn iter(&mut self) -> anyhow::Result<RecordIter<'_, T>> {
+        Ok(RecordIter {
+            lines: self.spill.lines()?,
+            _of: PhantomData,
+        })
+    }
+}
+
+/// The records of a [`Records`], in order.
+pub struct RecordIter<'a, T> {
+    lines: Lines<'a>,
+    _of: PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> Iterator for RecordIter<'_, T> {
+    type Item = anyhow::Result<T>;
+
+    fn next(&mut self) -> Option<anyhow::Result<T>> {
+        Some(self.lines.next_line()?.and_then(|line| {
+            serde_json::from_str(line)
+                .map_err(|e| anyhow::anyhow!("internal error: a record read back: {e}"))
+        }))
+    }
+}
+
+/// A JSON list written item by item, byte for byte what `serde_json::to_string_pretty`
+/// prints for the whole object, and a final newline: `-o json`'s `v1/List` (keys in order:
+/// `apiVersion`, `items`, `kind`) or a report's `{"items": [...]}`.
+#[derive(Debug)]
 pub struct JsonList {
     items: usize,
+    /// `v1/List`'s `apiVersion` and `kind` around the items.
+    kubectl: bool,
 }
 
 /// The list's items are two levels in: each line of an item's own pretty text moves right
@@ -88,13 +193,33 @@ pub struct JsonList {
 const ITEM_INDENT: &str = "\n    ";
 
 impl JsonList {
+    /// kubectl's `{"apiVersion": "v1", "items": [...], "kind": "List"}`.
+    pub fn v1_list() -> JsonList {
+        JsonList {
+            items: 0,
+            kubectl: true,
+        }
+    }
+
+    /// A report's `{"items": [...]}`.
+    pub fn items() -> JsonList {
+        JsonList {
+            items: 0,
+            kubectl: false,
+        }
+    }
+
     /// Writes the list's head.
     pub fn start(&mut self, out: &mut Spill) -> anyhow::Result<()> {
-        out.write("{\n  \"apiVersion\": \"v1\",\n  \"items\": [")
+        out.write(if self.kubectl {
+            "{\n  \"apiVersion\": \"v1\",\n  \"items\": ["
+        } else {
+            "{\n  \"items\": ["
+        })
     }
 
     /// Writes one item.
-    pub fn item(&mut self, out: &mut Spill, item: &serde_json::Value) -> anyhow::Result<()> {
+    pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(item)?;
         out.write(if self.items == 0 { "" } else { "," })?;
         out.write(ITEM_INDENT)?;
@@ -113,7 +238,48 @@ impl JsonList {
         if self.items > 0 {
             out.write("\n  ")?;
         }
-        out.write("],\n  \"kind\": \"List\"\n}\n")
+        out.write(if self.kubectl {
+            "],\n  \"kind\": \"List\"\n}\n"
+        } else {
+            "]\n}\n"
+        })
+    }
+}
+
+/// `-o yaml`'s `items:` list of a report written item by item, byte for byte what the YAML
+/// emitter prints for the whole `{"items": [...]}`: each item's own text moved under a `- `.
+#[derive(Debug, Default)]
+pub struct YamlList {
+    items: usize,
+}
+
+impl YamlList {
+    /// Writes one item.
+    pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
+        if self.items == 0 {
+            out.write("items:\n")?;
+        }
+        let text = crate::yaml::to_string(&serde_json::to_value(item)?);
+        for (n, line) in text.lines().enumerate() {
+            // A blank line (inside a block scalar) stays blank, as the emitter writes it.
+            out.write(match (n, line.is_empty()) {
+                (0, _) => "- ",
+                (_, true) => "",
+                _ => "  ",
+            })?;
+            out.write(line)?;
+            out.write("\n")?;
+        }
+        self.items += 1;
+        Ok(())
+    }
+
+    /// Writes the list's end (`items: []` for none).
+    pub fn end(self, out: &mut Spill) -> anyhow::Result<()> {
+        if self.items == 0 {
+            out.write("items: []\n")?;
+        }
+        Ok(())
     }
 }
 
@@ -151,19 +317,70 @@ mod tests {
         ];
         for n in 0..=items.len() {
             for threshold in [0, 1 << 20] {
+                for kubectl in [true, false] {
+                    let mut out = Spill::new(threshold);
+                    let mut list = if kubectl {
+                        JsonList::v1_list()
+                    } else {
+                        JsonList::items()
+                    };
+                    list.start(&mut out).unwrap();
+                    for item in &items[..n] {
+                        list.item(&mut out, item).unwrap();
+                    }
+                    list.end(&mut out).unwrap();
+                    let whole = if kubectl {
+                        serde_json::json!({
+                            "apiVersion": "v1", "kind": "List", "items": items[..n].to_vec()
+                        })
+                    } else {
+                        serde_json::json!({"items": items[..n].to_vec()})
+                    };
+                    let mut want = serde_json::to_string_pretty(&whole).unwrap();
+                    want.push('\n');
+                    assert_eq!(contents(out), want, "{n} items, kubectl {kubectl}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn yaml_list_is_the_whole_list() {
+        let items = [
+            serde_json::json!({"kind": "Pod", "spec": {"a": [1, 2, {}], "b": [], "c": {}}}),
+            serde_json::json!({"reason": "two\nlines\n\nand a blank one\n", "n": null}),
+            serde_json::json!({"list": [[1], {"k": ["v"]}], "s": "- not a list"}),
+            serde_json::json!({}),
+            serde_json::json!("text"),
+            serde_json::json!([]),
+        ];
+        for n in 0..=items.len() {
+            for threshold in [0, 1 << 20] {
                 let mut out = Spill::new(threshold);
-                let mut list = JsonList::default();
-                list.start(&mut out).unwrap();
+                let mut list = YamlList::default();
                 for item in &items[..n] {
                     list.item(&mut out, item).unwrap();
                 }
                 list.end(&mut out).unwrap();
-                let whole = serde_json::json!({
-                    "apiVersion": "v1", "kind": "List", "items": items[..n].to_vec()
-                });
-                let mut want = serde_json::to_string_pretty(&whole).unwrap();
-                want.push('\n');
+                let want =
+                    crate::yaml::to_string(&serde_json::json!({"items": items[..n].to_vec()}));
                 assert_eq!(contents(out), want, "{n} items");
+            }
+        }
+    }
+
+    #[test]
+    fn records_come_back_in_order_from_memory_or_file() {
+        for threshold in [0, 40, 1 << 20] {
+            let mut r: Records<(u32, String)> = Records::new(threshold);
+            for i in 0..50 {
+                r.push(&(i, format!("line\n{i}"))).unwrap();
+            }
+            assert_eq!(r.len(), 50);
+            for _ in 0..2 {
+                let back: Vec<(u32, String)> = r.iter().unwrap().map(Result::unwrap).collect();
+                assert_eq!(back.len(), 50, "threshold {threshold}");
+                assert_eq!(back[49], (49, "line\n49".to_string()));
             }
         }
     }

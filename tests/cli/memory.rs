@@ -204,3 +204,113 @@ fn stdin_and_several_files_stream_as_one_input() {
     assert_eq!(code, Some(0), "{err}");
     assert!(split.stdout == whole, "several inputs differ from one");
 }
+
+/// `check -f` input whose context comes after the objects it decides: pods in two
+/// namespaces, a CronJob (a finding), a List, and the Namespace that enables injection last.
+fn check_input() -> String {
+    let mut text = String::new();
+    for i in 0..120 {
+        let ns = if i % 2 == 0 { "shop" } else { "lab" };
+        text.push_str(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  namespace: {ns}\n  labels: {{app: web-{}}}\nspec:\n  containers:\n  - name: app\n    image: nginx\n---\n",
+            i % 3
+        ));
+    }
+    text.push_str("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\n  namespace: shop\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: r\n            image: busybox\n---\n");
+    text.push_str("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: listed, namespace: lab}\n  spec:\n    containers: [{name: a, image: b}]\n---\n");
+    text.push_str("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n");
+    text
+}
+
+fn check(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>, String, usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = util::bin()
+        .args(["check", "--offline", "-f"])
+        .arg(file)
+        .args(args)
+        .env(SPILL_ENV, threshold.to_string())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    let left = std::fs::read_dir(tmp.path()).unwrap().count();
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8(out.stderr).unwrap(),
+        left,
+    )
+}
+
+#[test]
+fn check_decides_every_object_on_the_complete_facts_spilled_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "pods.yaml", &check_input());
+    for args in [
+        &[][..],
+        &["-o", "wide"],
+        &["-o", "json"],
+        &["-o", "yaml"],
+        &["-o", "name"],
+        &["-o", "sarif"],
+        &["-L", "app", "--show-labels"],
+        &["--sort-by", ".name"],
+        &["-o", "jsonpath={.items[*].name}"],
+        &["--expect", "inject"],
+        &["-l", "app=web-1", "pod/pod-1", "pod/pod-4"],
+    ] {
+        let held = check(&file, 1 << 30, args);
+        let spilled = check(&file, 0, args);
+        assert!(!held.1.is_empty(), "{args:?}: no output; {}", held.2);
+        assert_eq!(held.0, spilled.0, "{args:?}: exit codes");
+        assert_eq!(
+            String::from_utf8_lossy(&held.1),
+            String::from_utf8_lossy(&spilled.1),
+            "{args:?}: stdout"
+        );
+        assert_eq!(held.2, spilled.2, "{args:?}: stderr");
+        assert_eq!(spilled.3, 0, "{args:?}: a temporary file was left");
+    }
+    // The Namespace at the end decided the pods before it.
+    let (code, out, _, _) = check(&file, 0, &[]);
+    assert_eq!(code, Some(0));
+    let out = String::from_utf8(out).unwrap();
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {out}"))
+            .split_whitespace()
+            .nth(3)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(line("pod-0"), "yes");
+    assert_eq!(line("pod-1"), "no");
+    assert_eq!(line("listed"), "no");
+    assert_eq!(out.lines().count(), 1 + 120 + 2);
+    // JSON and YAML written item by item are the whole report.
+    let (_, json, _, _) = check(&file, 0, &["-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 122);
+    let (_, yaml, _, _) = check(&file, 0, &["-o", "yaml"]);
+    let y: serde_json::Value = serde_yaml::from_slice(&yaml).unwrap();
+    assert_eq!(y, v);
+}
+
+#[test]
+fn check_with_a_bad_last_document_prints_nothing_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = check_input();
+    text.push_str("---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\nspec:\n  containers: {name: x}\n");
+    let file = write(dir.path(), "pods.yaml", &text);
+    for args in [&[][..], &["-o", "json"], &["-o", "name"]] {
+        let (code, out, err, left) = check(&file, 0, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            out.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out)
+        );
+        assert!(err.contains("document 124"), "{args:?}: {err}");
+        assert_eq!(left, 0, "{args:?}");
+    }
+}
