@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::pod;
-use super::status::go_json;
+use crate::go::json::marshal as go_json;
 use crate::model::istio::{PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE};
 
 const TARGETS: &str = "prometheus.istio.io/scrape-targets";

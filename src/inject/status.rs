@@ -68,17 +68,13 @@ impl InjectionStatus {
         fn opt(v: &[String]) -> Option<&[String]> {
             if v.is_empty() { None } else { Some(v) }
         }
-        // The five names were written by us; only a name that is not valid UTF-8 could fail,
-        // and a String cannot hold one.
-        let s = serde_json::to_string(&StatusOut {
+        crate::go::json::marshal(&StatusOut {
             init_containers: opt(&self.init_containers),
             containers: opt(&self.containers),
             volumes: opt(&self.volumes),
             image_pull_secrets: opt(&self.image_pull_secrets),
             revision: &self.revision,
         })
-        .unwrap_or_default();
-        go_json_escape(&s)
     }
 
     /// Parses the annotation as Istio does: any JSON object; anything else is no status.
@@ -98,24 +94,6 @@ impl InjectionStatus {
             && self.volumes.is_empty()
             && self.image_pull_secrets.is_empty()
     }
-}
-
-/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; those
-/// characters only ever appear inside strings in JSON text, so a plain replace is exact.
-pub fn go_json_escape(s: &str) -> String {
-    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return s.to_string();
-    }
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
-/// Go's `json.Marshal` of a serializable value.
-pub fn go_json<T: Serialize>(v: &T) -> String {
-    go_json_escape(&serde_json::to_string(v).unwrap_or_default())
 }
 
 /// The previous injection of a pod, if its status annotation parses.
@@ -298,11 +276,6 @@ mod tests {
         assert!(InjectionStatus::parse("[]").is_none());
         assert!(InjectionStatus::parse(r#"["istio-proxy"]"#).is_none());
         assert!(InjectionStatus::parse("{}").unwrap().is_empty());
-    }
-
-    #[test]
-    fn go_escapes_html_characters() {
-        assert_eq!(go_json(&"a<b>&"), r#""a\u003cb\u003e\u0026""#);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use gotmpl::{FuncMap, Value};
 
 use super::{Args, FResult, Fail, reg, s, str_map_value};
 
+use crate::go::strconv;
 use crate::template::go;
 
 /// Bound on strings built by `repeat` and friends, so a template cannot ask for gigabytes.
@@ -150,7 +151,7 @@ pub(super) fn register(m: &mut FuncMap) {
             .args
             .iter()
             .filter(|v| !matches!(v, Value::Nil))
-            .map(|v| go::quote(&go::sprint(v)))
+            .map(|v| strconv::quote(&go::sprint(v)))
             .collect::<Vec<_>>()
             .join(" ")))
     });
@@ -541,7 +542,7 @@ fn compile(re: &str) -> Result<regex::Regex, Fail> {
     regex::RegexBuilder::new(re)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| Fail::Call(format!("regexp: Compile({}): {e}", go::quote(re))))
+        .map_err(|e| Fail::Call(format!("regexp: Compile({}): {e}", strconv::quote(re))))
 }
 
 fn bounded(out: &str) -> Result<(), Fail> {
