@@ -1,4 +1,4 @@
-//! Go's `strconv`: `Quote`, `FormatFloat(f, 'g', -1, bits)`, `ParseFloat(s, 64)`,
+//! Go's `strconv`: `Quote`, `ParseBool`, `FormatFloat(f, 'g', -1, bits)`, `ParseFloat(s, 64)`,
 //! `ParseInt`/`ParseUint` (base 0 and explicit bases), to the letter where this crate can
 //! meet the difference.
 
@@ -55,6 +55,15 @@ fn is_printable(c: char) -> bool {
         || (0xfff9..=0xfffb).contains(&u)
         || (0xd800..=0xdfff).contains(&u)
         || (0xe000..=0xf8ff).contains(&u))
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 /// The `bitSize` of `FormatFloat`: the value is first rounded to that precision.
@@ -247,6 +256,14 @@ fn underscore_ok(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_bool_matches_go() {
+        assert_eq!(parse_bool("True"), Some(true));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("yes"), None);
+        assert_eq!(parse_bool("tRUE"), None);
+    }
 
     #[test]
     fn quote_matches_strconv_quote() {

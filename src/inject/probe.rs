@@ -15,7 +15,7 @@ pub const ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 /// Whether to rewrite: the annotation when it parses as a bool, else the config default.
 pub fn should_rewrite(pod: &Value, default: bool) -> bool {
     pod::annotation(pod, REWRITE_PROBES_ANNOTATION)
-        .and_then(pod::parse_bool)
+        .and_then(crate::go::strconv::parse_bool)
         .unwrap_or(default)
 }
 

@@ -90,7 +90,7 @@ pub fn apply_merge(
         return Ok(());
     }
     let enabled = match pod::annotation(pod, MERGE) {
-        Some(v) => pod::parse_bool(v).unwrap_or(false),
+        Some(v) => crate::go::strconv::parse_bool(v).unwrap_or(false),
         None => mesh_enable.unwrap_or(true),
     };
     if !enabled {
