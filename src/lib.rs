@@ -3,7 +3,7 @@
 //! The shape is gather → decide → render → report. Only `app` (the glue per subcommand),
 //! `cluster` (the only user of kube::Client and tokio) and `report` (terminal output) touch
 //! the world. The pure modules — `model`, `facts`, `findings`, `policy`, `drift`, `plan`, `health`, `template`,
-//! `inject`, `config`, `manifest`, `yaml`, `completion` (what a partly typed command line
+//! `inject`, `config`, `manifest`, `yaml`, `go` (Go standard-library behaviours), `completion` (what a partly typed command line
 //! completes to), and `par` (an ordered parallel map) — import neither
 //! `app`, `cluster`, `report`, `std::fs`, tokio nor a kube client, so they can be tested
 //! and benchmarked without a process or a cluster.
@@ -22,6 +22,7 @@ pub mod drift;
 pub mod facts;
 pub mod findings;
 pub mod fuzzing;
+pub mod go;
 pub mod health;
 pub mod inject;
 pub mod manifest;

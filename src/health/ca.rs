@@ -113,19 +113,13 @@ pub fn verifies(bundle: &[Cert], cert: &Cert, intermediates: &[Cert]) -> bool {
     false
 }
 
-/// `2021-01-01` for Unix seconds (UTC), the civil-from-days algorithm.
+/// `2021-01-01` for Unix seconds (UTC).
 pub fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t.strftime("%Y-%m-%d").to_string(),
+        // Beyond jiff's years -9999..=9999, which an X.509 time cannot reach.
+        Err(_) => format!("{unix} seconds after 1970-01-01"),
+    }
 }
 
 #[cfg(test)]

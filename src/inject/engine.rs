@@ -286,7 +286,7 @@ impl Engine for Setup {
                 || self
                     .env
                     .get(crate::config::env::REWRITE_TCP_PROBES)
-                    .and_then(|v| pod::parse_bool(v))
+                    .and_then(|v| crate::go::strconv::parse_bool(v))
                     .unwrap_or(true),
             cluster: s("/global/multiCluster/clusterName"),
             network: s("/global/network"),

@@ -343,7 +343,7 @@ fn write_go_json(out: &mut String, value: &Value, ty: Ty) {
                     out.push(',');
                 }
                 first = false;
-                out.push_str(&super::status::go_json(&k));
+                out.push_str(&crate::go::json::marshal(&k));
                 out.push(':');
                 write_go_json(out, v, ty);
             };
@@ -369,7 +369,7 @@ fn write_go_json(out: &mut String, value: &Value, ty: Ty) {
             }
             out.push(']');
         }
-        other => out.push_str(&super::status::go_json(other)),
+        other => out.push_str(&crate::go::json::marshal(other)),
     }
 }
 

@@ -80,8 +80,25 @@ fn diff_at(ops: &mut Vec<Op>, path: String, from: &Value, to: &Value) {
     }
 }
 
+/// Why an operation does not apply; each names the operation's path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    #[error("cannot remove the whole document")]
+    RemoveDocument,
+    #[error("{0}: no such path")]
+    NoSuchPath(String),
+    #[error("{0}: no such key")]
+    NoSuchKey(String),
+    #[error("{0}: bad index")]
+    BadIndex(String),
+    #[error("{0}: index out of range")]
+    OutOfRange(String),
+    #[error("{0}: not a container")]
+    NotContainer(String),
+}
+
 /// Applies operations produced by [`diff`] (add, remove, replace).
-pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, String> {
+pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, PatchError> {
     let mut doc = doc.clone();
     for op in ops {
         let tokens: Vec<String> = if op.path.is_empty() {
@@ -96,7 +113,7 @@ pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, String> {
         let Some((last, parents)) = tokens.split_last() else {
             match op.op {
                 "replace" | "add" => doc = op.value.clone().unwrap_or(Value::Null),
-                _ => return Err("cannot remove the whole document".into()),
+                _ => return Err(PatchError::RemoveDocument),
             }
             continue;
         };
@@ -107,7 +124,7 @@ pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, String> {
                 Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
                 _ => None,
             }
-            .ok_or_else(|| format!("{}: no such path", op.path))?;
+            .ok_or_else(|| PatchError::NoSuchPath(op.path.clone()))?;
         }
         let value = op.value.clone().unwrap_or(Value::Null);
         match (target, op.op) {
@@ -116,14 +133,14 @@ pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, String> {
             }
             (Value::Object(m), "remove") => {
                 m.remove(last)
-                    .ok_or_else(|| format!("{}: no such key", op.path))?;
+                    .ok_or_else(|| PatchError::NoSuchKey(op.path.clone()))?;
             }
             (Value::Array(a), op_name) => {
                 let i: usize = if last == "-" {
                     a.len()
                 } else {
                     last.parse()
-                        .map_err(|_| format!("{}: bad index", op.path))?
+                        .map_err(|_| PatchError::BadIndex(op.path.clone()))?
                 };
                 match op_name {
                     "add" if i <= a.len() => a.insert(i, value),
@@ -131,10 +148,10 @@ pub fn apply(doc: &Value, ops: &[Op]) -> Result<Value, String> {
                     "remove" if i < a.len() => {
                         a.remove(i);
                     }
-                    _ => return Err(format!("{}: index out of range", op.path)),
+                    _ => return Err(PatchError::OutOfRange(op.path.clone())),
                 }
             }
-            _ => return Err(format!("{}: not a container", op.path)),
+            _ => return Err(PatchError::NotContainer(op.path.clone())),
         }
     }
     Ok(doc)

@@ -4,8 +4,10 @@
 
 use serde_json::Value;
 
+use super::smp::SmpError;
+
 /// Merges `patch` onto `original` with Pod strategic-merge semantics (by value: the
 /// pipeline's pods are large and each is merged into once).
-pub fn merge_pod(original: Value, patch: Value) -> Result<Value, String> {
-    super::smp::merge_pod(original, patch).map_err(|e| e.to_string())
+pub fn merge_pod(original: Value, patch: Value) -> Result<Value, SmpError> {
+    super::smp::merge_pod(original, patch)
 }

@@ -148,8 +148,26 @@ pub enum PipelineError {
     Render { name: String, error: RenderError },
     #[error("template {name:?} did not produce a partial Pod: {message}")]
     Output { name: String, message: String },
+    /// A previous injection's record or overrides that cannot be used (boxed, as the
+    /// render's error: a pipeline error travels in every document's result).
+    #[error(transparent)]
+    Status(Box<status::StatusError>),
+    #[error(transparent)]
+    Prometheus(Box<super::prometheus::PrometheusError>),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<status::StatusError> for PipelineError {
+    fn from(e: status::StatusError) -> PipelineError {
+        PipelineError::Status(Box::new(e))
+    }
+}
+
+impl From<super::prometheus::PrometheusError> for PipelineError {
+    fn from(e: super::prometheus::PrometheusError) -> PipelineError {
+        PipelineError::Prometheus(Box::new(e))
+    }
 }
 
 /// The outcome for one pod.
@@ -345,9 +363,7 @@ pub(crate) fn render_typed_pod(
 
     let proxy_envs = proxy_envs(&original, &settings, params);
     let status_port = settings.status_port.to_string();
-    let stripped = status::strip(&original, &status_port)
-        .and_then(status::reinsert_overrides)
-        .map_err(PipelineError::Other)?;
+    let stripped = status::strip(&original, &status_port).and_then(status::reinsert_overrides)?;
     let stripped_is_original = status::previous(&original).is_none()
         && pod::annotation(&original, OVERRIDES_ANNOTATION).is_none();
     let native = native_sidecars(&original, params.native_sidecars, params.release);
@@ -582,7 +598,7 @@ fn reapply_overwritten_containers(
     original: &Value,
     template_pod: &Value,
 ) -> Result<Value, PipelineError> {
-    let existing = Overrides::of(original).map_err(PipelineError::Other)?;
+    let existing = Overrides::of(original)?;
     let previous = status::previous(original);
     let already_injected = pod::annotation(original, STATUS_ANNOTATION).is_some();
     let mut applied = Overrides::default();
@@ -735,8 +751,7 @@ fn post_process(
         });
         env.extend(proxy_envs.iter().map(|(k, v)| pod::env_var(k, v)));
     }
-    prometheus::apply_merge(pod, settings.prometheus_merge, settings.status_port)
-        .map_err(PipelineError::Other)?;
+    prometheus::apply_merge(pod, settings.prometheus_merge, settings.status_port)?;
     apply_secure_prometheus_annotation(pod);
     probe::apply_rewrite(
         pod,

@@ -236,15 +236,6 @@ pub fn env_var(name: &str, value: &str) -> Value {
     serde_json::json!({"name": name, "value": value})
 }
 
-/// Go's `strconv.ParseBool`.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 /// A labels or annotations map as Go's `map[string]string` reads it here: entries that are
 /// not strings are left out; anything but an object is empty.
 pub fn string_map(v: Option<&Value>) -> StringMap {
@@ -292,13 +283,6 @@ mod tests {
         let mut pod = json!({"metadata": "junk", "spec": 3});
         set_annotation(&mut pod, "a", "b");
         assert_eq!(containers(&pod, List::InitContainers).len(), 0);
-    }
-
-    #[test]
-    fn parse_bool_is_gos() {
-        assert_eq!(parse_bool("True"), Some(true));
-        assert_eq!(parse_bool("0"), Some(false));
-        assert_eq!(parse_bool("yes"), None);
     }
 
     /// `at`/`at_mut` answer as serde_json's `pointer`/`pointer_mut` on every pointer shape:

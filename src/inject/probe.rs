@@ -15,7 +15,7 @@ pub const ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 /// Whether to rewrite: the annotation when it parses as a bool, else the config default.
 pub fn should_rewrite(pod: &Value, default: bool) -> bool {
     pod::annotation(pod, REWRITE_PROBES_ANNOTATION)
-        .and_then(pod::parse_bool)
+        .and_then(crate::go::strconv::parse_bool)
         .unwrap_or(default)
 }
 
@@ -133,7 +133,7 @@ pub fn dump_app_probers(pod: &Value, status_port: i64, tcp: bool) -> Option<Stri
     }
     let body: Vec<String> = out
         .iter()
-        .map(|(k, v)| format!("{}:{v}", super::status::go_json(k)))
+        .map(|(k, v)| format!("{}:{v}", crate::go::json::marshal(k)))
         .collect();
     Some(format!("{{{}}}", body.join(",")))
 }
@@ -231,7 +231,7 @@ fn merge_or_append(env: &mut Vec<Value>, previously_injected: bool, probers: Str
             .map(|(k, v)| {
                 format!(
                     "{}:{}",
-                    super::status::go_json(k),
+                    crate::go::json::marshal(k),
                     to_go_json(v, Ty::Prober)
                 )
             })

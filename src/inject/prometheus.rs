@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::pod;
-use super::status::go_json;
+use crate::go::json::marshal as go_json;
 use crate::model::istio::{PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE};
 
 const TARGETS: &str = "prometheus.istio.io/scrape-targets";
@@ -79,18 +79,33 @@ struct ScrapeConfig {
     targets: Vec<Target>,
 }
 
+/// An annotation the merge cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrometheusError {
+    #[error(
+        "invalid value '{value}' for annotation '{TARGETS}': port {port:?} is not a port number"
+    )]
+    NotAPort { value: String, port: String },
+    #[error("invalid value '{value}' for annotation '{key}': port {port} is reserved by Istio")]
+    Reserved {
+        key: &'static str,
+        value: String,
+        port: u16,
+    },
+}
+
 /// Applies the merge when it is on (no `prometheus.io/scrape: "false"`; the
 /// `merge-metrics` annotation, else the mesh's `enablePrometheusMerge`, default true).
 pub fn apply_merge(
     pod: &mut Value,
     mesh_enable: Option<bool>,
     status_port: i64,
-) -> Result<(), String> {
+) -> Result<(), PrometheusError> {
     if lookup(pod, PROMETHEUS_SCRAPE) == Some("false") {
         return Ok(());
     }
     let enabled = match pod::annotation(pod, MERGE) {
-        Some(v) => pod::parse_bool(v).unwrap_or(false),
+        Some(v) => crate::go::strconv::parse_bool(v).unwrap_or(false),
         None => mesh_enable.unwrap_or(true),
     };
     if !enabled {
@@ -132,7 +147,7 @@ pub fn apply_merge(
 }
 
 /// `port:path,port:path` (a missing path means `/metrics`).
-fn parse_targets(s: &str) -> Result<Vec<Target>, String> {
+fn parse_targets(s: &str) -> Result<Vec<Target>, PrometheusError> {
     let mut out = Vec::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let (port, path) = match item.split_once(':') {
@@ -140,9 +155,10 @@ fn parse_targets(s: &str) -> Result<Vec<Target>, String> {
             None => (item, "/metrics"),
         };
         if port.parse::<u16>().is_err() {
-            return Err(format!(
-                "invalid value '{s}' for annotation '{TARGETS}': port {port:?} is not a port number"
-            ));
+            return Err(PrometheusError::NotAPort {
+                value: s.to_string(),
+                port: port.to_string(),
+            });
         }
         check_reserved(TARGETS, port)?;
         out.push(Target {
@@ -153,11 +169,13 @@ fn parse_targets(s: &str) -> Result<Vec<Target>, String> {
     Ok(out)
 }
 
-fn check_reserved(key: &str, port: &str) -> Result<(), String> {
+fn check_reserved(key: &'static str, port: &str) -> Result<(), PrometheusError> {
     match port.parse::<u16>() {
-        Ok(p) if RESERVED.contains(&p) => Err(format!(
-            "invalid value '{port}' for annotation '{key}': port {p} is reserved by Istio"
-        )),
+        Ok(p) if RESERVED.contains(&p) => Err(PrometheusError::Reserved {
+            key,
+            value: port.to_string(),
+            port: p,
+        }),
         _ => Ok(()),
     }
 }
@@ -237,10 +255,9 @@ mod tests {
     #[test]
     fn reserved_target_port_is_an_error() {
         let mut p = pod(json!({"prometheus.istio.io/scrape-targets": "15090:/stats"}));
-        assert!(
-            apply_merge(&mut p, None, 15020)
-                .unwrap_err()
-                .contains("reserved")
+        assert_eq!(
+            apply_merge(&mut p, None, 15020).unwrap_err().to_string(),
+            "invalid value '15090' for annotation 'prometheus.istio.io/scrape-targets': port 15090 is reserved by Istio"
         );
     }
 

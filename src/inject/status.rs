@@ -68,17 +68,13 @@ impl InjectionStatus {
         fn opt(v: &[String]) -> Option<&[String]> {
             if v.is_empty() { None } else { Some(v) }
         }
-        // The five names were written by us; only a name that is not valid UTF-8 could fail,
-        // and a String cannot hold one.
-        let s = serde_json::to_string(&StatusOut {
+        crate::go::json::marshal(&StatusOut {
             init_containers: opt(&self.init_containers),
             containers: opt(&self.containers),
             volumes: opt(&self.volumes),
             image_pull_secrets: opt(&self.image_pull_secrets),
             revision: &self.revision,
         })
-        .unwrap_or_default();
-        go_json_escape(&s)
     }
 
     /// Parses the annotation as Istio does: any JSON object; anything else is no status.
@@ -100,22 +96,33 @@ impl InjectionStatus {
     }
 }
 
-/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; those
-/// characters only ever appear inside strings in JSON text, so a plain replace is exact.
-pub fn go_json_escape(s: &str) -> String {
-    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return s.to_string();
-    }
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
-/// Go's `json.Marshal` of a serializable value.
-pub fn go_json<T: Serialize>(v: &T) -> String {
-    go_json_escape(&serde_json::to_string(v).unwrap_or_default())
+/// Why a previous injection's record cannot be stripped, or its overrides not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusError {
+    #[error(
+        "the {STATUS_ANNOTATION} record lists {list} {name:?}, and the pod has two of that name; \
+         refusing to guess which one was injected"
+    )]
+    AmbiguousName { list: &'static str, name: String },
+    #[error(
+        "the {STATUS_ANNOTATION} record lists every container of the pod ({}); removing them \
+         would leave the app without one, so the record cannot be the injector's",
+        .names.join(", ")
+    )]
+    EveryContainer { names: Vec<String> },
+    #[error(
+        "the {STATUS_ANNOTATION} record lists container {name:?}, which \
+         kubectl.kubernetes.io/default-container names as the app's own; refusing to remove it"
+    )]
+    DefaultContainer { name: String },
+    #[error(
+        "the {STATUS_ANNOTATION} record lists volume {volume:?}, which container {container:?} \
+         (not added by the injection) still mounts; refusing to remove it"
+    )]
+    MountedVolume { volume: String, container: String },
+    /// The overrides annotation is not JSON (serde's message in the text, as Istio prints it).
+    #[error("annotation {OVERRIDES_ANNOTATION} is not valid JSON: {0}")]
+    Overrides(String),
 }
 
 /// The previous injection of a pod, if its status annotation parses.
@@ -130,7 +137,7 @@ pub fn previous(pod: &Value) -> Option<InjectionStatus> {
 /// Unlike Istio, a record that names something the app still needs is an error rather than
 /// a deletion (see [`check_owned`]): a hand-edited or copied record must not cost the user a
 /// container.
-pub fn strip(pod: &Value, status_port: &str) -> Result<Value, String> {
+pub fn strip(pod: &Value, status_port: &str) -> Result<Value, StatusError> {
     let Some(prev) = previous(pod) else {
         return Ok(pod.clone());
     };
@@ -164,7 +171,7 @@ pub fn strip(pod: &Value, status_port: &str) -> Result<Value, String> {
 ///   (the injector sets it to the first *app* container);
 /// - a name the pod has twice in one list (which one was injected?);
 /// - a volume the record names that a container staying in the pod still mounts.
-pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> {
+pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), StatusError> {
     for (list, names, what) in [
         (List::Containers, &record.containers, "containers"),
         (
@@ -176,10 +183,10 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
         let present = pod::containers(pod, list);
         for n in names {
             if present.iter().filter(|c| pod::name_of(c) == n).count() > 1 {
-                return Err(format!(
-                    "the {STATUS_ANNOTATION} record lists {what} {n:?}, and the pod has two of that name; \
-                     refusing to guess which one was injected"
-                ));
+                return Err(StatusError::AmbiguousName {
+                    list: what,
+                    name: n.clone(),
+                });
             }
         }
         // A gateway's only container is its own `istio-proxy`, which the gateway template
@@ -191,21 +198,18 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
                 .all(|c| names.iter().any(|n| n == pod::name_of(c)))
             && present.iter().any(|c| pod::name_of(c) != PROXY_CONTAINER)
         {
-            return Err(format!(
-                "the {STATUS_ANNOTATION} record lists every container of the pod ({}); removing them \
-                 would leave the app without one, so the record cannot be the injector's",
-                names.join(", ")
-            ));
+            return Err(StatusError::EveryContainer {
+                names: names.clone(),
+            });
         }
     }
     if let Some(app) = pod::annotation(pod, DEFAULT_CONTAINER_ANNOTATION)
         && record.containers.iter().any(|n| n == app)
         && app != PROXY_CONTAINER
     {
-        return Err(format!(
-            "the {STATUS_ANNOTATION} record lists container {app:?}, which \
-             kubectl.kubernetes.io/default-container names as the app's own; refusing to remove it"
-        ));
+        return Err(StatusError::DefaultContainer {
+            name: app.to_string(),
+        });
     }
     for (list, removed) in [
         (List::Containers, &record.containers),
@@ -224,10 +228,10 @@ pub fn check_owned(pod: &Value, record: &InjectionStatus) -> Result<(), String> 
             for m in mounts {
                 let v = pod::name_of(m);
                 if record.volumes.iter().any(|n| n == v) {
-                    return Err(format!(
-                        "the {STATUS_ANNOTATION} record lists volume {v:?}, which container {name:?} \
-                         (not added by the injection) still mounts; refusing to remove it"
-                    ));
+                    return Err(StatusError::MountedVolume {
+                        volume: v.to_string(),
+                        container: name.to_string(),
+                    });
                 }
             }
         }
@@ -247,18 +251,17 @@ pub struct Overrides {
 
 impl Overrides {
     /// The pod's overrides annotation; an annotation that is not JSON is an error, as in Istio.
-    pub fn of(pod: &Value) -> Result<Overrides, String> {
+    pub fn of(pod: &Value) -> Result<Overrides, StatusError> {
         match pod::annotation(pod, OVERRIDES_ANNOTATION) {
             None => Ok(Overrides::default()),
-            Some(s) => serde_json::from_str(s)
-                .map_err(|e| format!("annotation {OVERRIDES_ANNOTATION} is not valid JSON: {e}")),
+            Some(s) => serde_json::from_str(s).map_err(|e| StatusError::Overrides(e.to_string())),
         }
     }
 }
 
 /// Istio's `reinsertOverrides`: containers recorded in `proxy.istio.io/overrides` and missing
 /// from the pod are appended back.
-pub fn reinsert_overrides(mut out: Value) -> Result<Value, String> {
+pub fn reinsert_overrides(mut out: Value) -> Result<Value, StatusError> {
     let ov = Overrides::of(&out)?;
     for (list, items) in [
         (List::Containers, &ov.containers),
@@ -298,11 +301,6 @@ mod tests {
         assert!(InjectionStatus::parse("[]").is_none());
         assert!(InjectionStatus::parse(r#"["istio-proxy"]"#).is_none());
         assert!(InjectionStatus::parse("{}").unwrap().is_empty());
-    }
-
-    #[test]
-    fn go_escapes_html_characters() {
-        assert_eq!(go_json(&"a<b>&"), r#""a\u003cb\u003e\u0026""#);
     }
 
     #[test]
@@ -405,7 +403,7 @@ mod tests {
         for (case, pod, want) in cases {
             match (strip(&pod, "15020"), want) {
                 (Ok(_), None) => {}
-                (Err(e), Some(w)) => assert!(e.contains(w), "{case}: {e}"),
+                (Err(e), Some(w)) => assert!(e.to_string().contains(w), "{case}: {e}"),
                 (got, want) => panic!("{case}: got {got:?}, want {want:?}"),
             }
         }

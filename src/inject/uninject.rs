@@ -243,7 +243,7 @@ pub fn strip_pod(
              ({raw:?}); refusing to report a strip that removes nothing of the sidecar"
         ));
     }
-    let overrides = status::Overrides::of(pod)?;
+    let overrides = status::Overrides::of(pod).map_err(|e| e.to_string())?;
 
     // Read what the proxy carries before it is removed.
     let env = |var: &str| -> Option<String> {
@@ -268,7 +268,7 @@ pub fn strip_pod(
     let prometheus_rewritten = super::prometheus::port(pod) == Some(status_port.as_str());
 
     // The webhook's own stripPod: listed containers, Prometheus annotations, the record.
-    let mut out = status::strip(pod, &status_port)?;
+    let mut out = status::strip(pod, &status_port).map_err(|e| e.to_string())?;
     for n in &record.containers {
         report.changes.push(format!("removed container {n}"));
     }
@@ -276,7 +276,7 @@ pub fn strip_pod(
         report.changes.push(format!("removed init container {n}"));
     }
     // Then the user's own versions of Istio's containers come back.
-    out = status::reinsert_overrides(out)?;
+    out = status::reinsert_overrides(out).map_err(|e| e.to_string())?;
     if pod::annotation(&out, OVERRIDES_ANNOTATION).is_some() {
         pod::remove_annotation(&mut out, OVERRIDES_ANNOTATION);
         for c in overrides

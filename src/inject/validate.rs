@@ -187,7 +187,7 @@ fn type_name(v: &Value) -> String {
 
 use std::net::IpAddr;
 
-use super::pod::parse_bool;
+use crate::go::strconv::parse_bool;
 
 /// One annotation that failed its rule.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -436,27 +436,12 @@ fn json_text(value: &Value) -> Option<String> {
         Value::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
             (Some(i), _, _) => i.to_string(),
             (_, Some(u), _) => u.to_string(),
-            (_, _, Some(f)) => go_json_float(f),
+            // A JSON number is finite, which Go's json always writes.
+            (_, _, Some(f)) => crate::go::json::float(f).unwrap_or_else(|_| n.to_string()),
             _ => n.to_string(),
         }),
         _ => None,
     }
-}
-
-/// Go `encoding/json`'s float64 text: plain decimal in [1e-6, 1e21), else `1e-07` → `1e-7`.
-fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let s = format!("{f:e}");
-        // Rust writes `1e-7` / `1.5e21`; Go `1e-07` cleaned to `1e-7`, and `1.5e+21`.
-        return match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        };
-    }
-    // Shortest round-trip digits, never in exponent form.
-    let s = f.to_string();
-    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
 }
 
 /// Canonicalises one JSON value holding a quantity in place; `null` stays.

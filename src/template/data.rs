@@ -21,6 +21,7 @@ use gotmpl::{MethodHook, Value};
 use super::go::{self, Numbers};
 use crate::config::release::{Change, Release};
 use crate::config::{MeshConfig, ProxyConfig};
+use crate::go::json as go_json;
 use crate::model::istio::{
     PROXY_CPU_ANNOTATION, PROXY_CPU_LIMIT_ANNOTATION, PROXY_IMAGE_TYPE_ANNOTATION,
 };
@@ -537,7 +538,7 @@ pub fn struct_to_json(v: &Value) -> String {
                     out.push(',');
                 }
                 first = false;
-                go::json_string(&mut out, f.json);
+                go_json::write_string(&mut out, f.json);
                 out.push(':');
                 out.push_str(&go::to_json(x).unwrap_or_default());
             }
@@ -816,7 +817,7 @@ pub fn proto_to_json(v: &Value) -> String {
                 out.push(',');
             }
             first = false;
-            go::json_string(out, json);
+            go_json::write_string(out, json);
             out.push(':');
             out.push_str(&text);
         }
@@ -895,7 +896,7 @@ fn protojson_message(x: &Value) -> String {
                 out.push(',');
             }
             first = false;
-            go::json_string(&mut out, &json);
+            go_json::write_string(&mut out, &json);
             out.push(':');
             out.push_str(&text);
         }

@@ -1,12 +1,15 @@
 //! Go runtime behaviours the functions need, over `gotmpl::Value`: `fmt.Sprint` of one
-//! value, `%q` quoting, `encoding/json` marshalling (byte-exact), sprig's `empty`, Go type
-//! names for error messages, and `reflect.DeepEqual`.
+//! value, `encoding/json` marshalling (byte-exact), sprig's `empty`, Go type names for
+//! error messages, and `reflect.DeepEqual`. The Go text rules themselves (string escapes,
+//! float formats, `%q`) live in `crate::go`; this module applies them to template values.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use gotmpl::Value;
+
+use crate::go::json::{self, MarshalError};
 
 /// `fmt.Sprint(v)` for one value (nil is `<nil>`; floats use Go's `%v`).
 pub fn sprint(v: &Value) -> String {
@@ -52,68 +55,15 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Go's `strconv.Quote` (what `%q` does to a string): printable runes stay, the rest
-/// become `\a`, `\n`, `\x7f`, `\u00ad`, ….
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if !is_go_printable(c) => {
-                if (c as u32) < 0x10000 {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                } else {
-                    let _ = write!(out, "\\U{:08x}", c as u32);
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `strconv.IsPrint` for non-ASCII runes: controls, format
-/// characters and separators other than U+0020 are not printable.
-fn is_go_printable(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x80 {
-        return (0x20..0x7f).contains(&u);
-    }
-    !(c.is_control()
-        || matches!(
-            u,
-            0x00a0 | 0x00ad | 0x2028 | 0x2029 | 0xfeff | 0x3000 | 0x1680
-        )
-        || (0x2000..=0x200f).contains(&u)
-        || (0x202a..=0x202f).contains(&u)
-        || (0x205f..=0x206f).contains(&u)
-        || (0xfff9..=0xfffb).contains(&u)
-        || (0xd800..=0xdfff).contains(&u)
-        || (0xe000..=0xf8ff).contains(&u))
-}
-
 /// `encoding/json.Marshal` of a template value, byte for byte: map keys sorted, HTML
 /// characters escaped, floats formatted as Go does. Functions cannot be marshalled.
-pub fn to_json(v: &Value) -> Result<String, String> {
+pub fn to_json(v: &Value) -> Result<String, MarshalError> {
     let mut out = String::new();
     write_json(&mut out, v)?;
     Ok(out)
 }
 
-fn write_json(out: &mut String, v: &Value) -> Result<(), String> {
+fn write_json(out: &mut String, v: &Value) -> Result<(), MarshalError> {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -123,8 +73,8 @@ fn write_json(out: &mut String, v: &Value) -> Result<(), String> {
         Value::Uint(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::Float(f) => out.push_str(&json_float(*f)?),
-        Value::String(s) => json_string(out, s),
+        Value::Float(f) => out.push_str(&json::float(*f)?),
+        Value::String(s) => json::write_string(out, s),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -141,57 +91,15 @@ fn write_json(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                json_string(out, k);
+                json::write_string(out, k);
                 out.push(':');
                 write_json(out, item)?;
             }
             out.push('}');
         }
-        Value::Function(_) => return Err("json: unsupported type: func".into()),
+        Value::Function(_) => return Err(MarshalError::UnsupportedType("func")),
     }
     Ok(())
-}
-
-/// A float64 as `encoding/json` writes it: `'f'` format, or `'e'` below 1e-6 and from 1e21.
-pub fn json_float(f: f64) -> Result<String, String> {
-    if !f.is_finite() {
-        return Err(format!("json: unsupported value: {}", Value::Float(f)));
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // Rust's `{:e}` is the shortest mantissa; Go writes a signed exponent of at least
-        // one digit after json's clean-up (`1e-7`, `1e+21`).
-        let raw = format!("{f:e}");
-        let (mant, exp) = raw.split_once('e').unwrap_or((&raw, "0"));
-        let (sign, digits) = match exp.strip_prefix('-') {
-            Some(d) => ('-', d),
-            None => ('+', exp),
-        };
-        return Ok(format!("{mant}e{sign}{digits}"));
-    }
-    Ok(format!("{f}"))
-}
-
-/// A JSON string as Go writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped as `\u00XX`.
-pub fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// How JSON numbers become template values.
@@ -234,7 +142,7 @@ pub fn from_json(v: &serde_json::Value, numbers: Numbers) -> Value {
 /// A template value as the JSON `encoding/json` would produce for it, as a
 /// `serde_json::Value` (floats with an integral value below 1e21 become integers, as their
 /// Go JSON text has no fraction). Used to hand values to the YAML emitter.
-pub fn to_serde_json(v: &Value) -> Result<serde_json::Value, String> {
+pub fn to_serde_json(v: &Value) -> Result<serde_json::Value, MarshalError> {
     Ok(match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -242,7 +150,8 @@ pub fn to_serde_json(v: &Value) -> Result<serde_json::Value, String> {
         Value::Uint(n) => serde_json::Value::from(*n),
         Value::Float(f) => {
             if !f.is_finite() {
-                return Err(format!("json: unsupported value: {}", Value::Float(*f)));
+                // The same refusal as the JSON text's.
+                json::float(*f)?;
             }
             if f.fract() == 0.0 && f.abs() < 9.0e15 {
                 serde_json::Value::from(*f as i64)
@@ -259,9 +168,9 @@ pub fn to_serde_json(v: &Value) -> Result<serde_json::Value, String> {
         Value::Map(m) => serde_json::Value::Object(
             m.iter()
                 .map(|(k, x)| Ok((k.to_string(), to_serde_json(x)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, MarshalError>>()?,
         ),
-        Value::Function(_) => return Err("json: unsupported type: func".into()),
+        Value::Function(_) => return Err(MarshalError::UnsupportedType("func")),
     })
 }
 
@@ -270,36 +179,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_floats_match_go() {
-        for (f, want) in [
-            (600.0, "600"),
-            (1e6, "1000000"),
-            (1.5, "1.5"),
-            (1e21, "1e+21"),
-            (1e-7, "1e-7"),
-            (1.25e-8, "1.25e-8"),
-            (0.000001, "0.000001"),
-            (-0.0, "-0"),
-        ] {
-            assert_eq!(json_float(f).unwrap(), want, "{f}");
-        }
-    }
-
-    #[test]
-    fn json_escapes_html_like_go() {
-        let mut s = String::new();
-        json_string(&mut s, "<a&b>\u{1}\"");
-        assert_eq!(s, r#""\u003ca\u0026b\u003e\u0001\"""#);
-    }
-
-    #[test]
-    fn quote_matches_strconv_quote() {
-        for (s, want) in [
-            ("a\"b", r#""a\"b""#),
-            ("\n\t\u{7f}", r#""\n\t\x7f""#),
-            ("é\u{ad}", "\"é\\u00ad\""),
-        ] {
-            assert_eq!(quote(s), want);
-        }
+    fn marshals_like_go() {
+        let v = from_json(
+            &serde_json::json!({"b": [1.5, 1e21, "<&>"], "a": null}),
+            Numbers::Float,
+        );
+        assert_eq!(
+            to_json(&v).unwrap(),
+            r#"{"a":null,"b":[1.5,1e+21,"\u003c\u0026\u003e"]}"#
+        );
+        assert_eq!(
+            to_json(&Value::Float(f64::NAN)).unwrap_err().to_string(),
+            "json: unsupported value: NaN"
+        );
     }
 }

@@ -29,6 +29,10 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::number;
+use super::resolve::{Resolved, resolve_plain};
+use crate::go::strconv::Bits;
+
 /// Collections nested deeper than this are refused (Kubernetes objects nest a few dozen
 /// levels at most), before the rest of the text is read.
 pub const MAX_DEPTH: usize = 100;
@@ -400,7 +404,8 @@ fn key_string(key: Value, mark: &Marker) -> Result<String, ReadError> {
         Value::String(s) => Ok(s),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() => go_float32_g(f),
+            // sigs.k8s.io/yaml writes a float key with `FormatFloat(f, 'g', -1, 32)`.
+            Some(f) if !n.is_i64() && !n.is_u64() => number::go_yaml_float(f, Bits::B32),
             _ => n.to_string(),
         }),
         Value::Null => Err(err(mark, "a null mapping key cannot become a JSON key")),
@@ -408,29 +413,6 @@ fn key_string(key: Value, mark: &Marker) -> Result<String, ReadError> {
             mark,
             "a list or map as a mapping key cannot become a JSON key",
         )),
-    }
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, which sigs.k8s.io/yaml uses for float keys:
-/// the shortest decimal that reads back as the same float32, `%g` style.
-fn go_float32_g(f: f64) -> String {
-    #[allow(clippy::cast_possible_truncation)]
-    let f32v = f as f32;
-    if f32v.is_infinite() {
-        return if f32v > 0.0 { ".inf" } else { "-.inf" }.into();
-    }
-    if f32v.is_nan() {
-        return ".nan".into();
-    }
-    // Rust's Display for f32 is the shortest round-trip decimal; reshape into %g.
-    let s = format!("{f32v:e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..21).contains(&exp) {
-        format!("{f32v}")
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", exp.abs())
     }
 }
 
@@ -471,7 +453,8 @@ fn scalar(
             Resolved::Float(_) => "float",
             Resolved::Bool(_) => "bool",
             Resolved::Null => "null",
-            Resolved::Str => "str",
+            // A tag other than !!timestamp keeps go-yaml from reading a timestamp.
+            Resolved::Timestamp | Resolved::Str => "str",
         };
         let ok = want == got || (want == "float" && got == "int");
         if !ok {
@@ -489,7 +472,7 @@ fn scalar(
         Resolved::Int(i) => Value::Number(i.into()),
         Resolved::Uint(u) => Value::Number(u.into()),
         Resolved::Float(f) => float(f, text, mark)?,
-        Resolved::Str => Value::String(text.to_string()),
+        Resolved::Timestamp | Resolved::Str => Value::String(text.to_string()),
     })
 }
 
@@ -529,345 +512,6 @@ fn binary(text: &str, mark: &Marker) -> Result<Value, ReadError> {
         }
     }
     Ok(Value::String(out))
-}
-
-/// What go-yaml v2's `resolve` makes of a plain scalar.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Resolved {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Uint(u64),
-    Float(f64),
-    Str,
-}
-
-/// go-yaml v2's `resolve("", text)` for a plain scalar (resolve.go).
-fn resolve_plain(text: &str) -> Resolved {
-    let hint = match text.as_bytes().first() {
-        None => b'N',
-        Some(b'+' | b'-') => b'S',
-        Some(b'0'..=b'9') => b'D',
-        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
-        Some(b'.') => b'.',
-        Some(_) => return Resolved::Str,
-    };
-    match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Resolved::Bool(true);
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Resolved::Bool(false);
-        }
-        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
-        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Resolved::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
-        _ => {}
-    }
-    match hint {
-        b'.' => match go::parse_float(text) {
-            Some(f) => Resolved::Float(f),
-            None => Resolved::Str,
-        },
-        b'D' | b'S' => {
-            if go::is_timestamp(text) {
-                // Decoded into interface{}, v2 keeps a timestamp's text.
-                return Resolved::Str;
-            }
-            let plain: String = text.chars().filter(|c| *c != '_').collect();
-            if let Some(i) = go::parse_int(&plain) {
-                return Resolved::Int(i);
-            }
-            if let Some(u) = go::parse_uint(&plain) {
-                return Resolved::Uint(u);
-            }
-            if go::yaml_style_float(&plain)
-                && let Some(f) = go::parse_float(&plain)
-            {
-                return Resolved::Float(f);
-            }
-            if let Some(rest) = plain.strip_prefix("0b") {
-                if let Some(i) = go::digits_i64(rest, 2, false) {
-                    return Resolved::Int(i);
-                }
-                if let Some(u) = go::digits_u64(rest, 2) {
-                    return Resolved::Uint(u);
-                }
-            } else if let Some(rest) = plain.strip_prefix("-0b")
-                && let Some(i) = go::digits_i64(rest, 2, true)
-            {
-                return Resolved::Int(i);
-            }
-            Resolved::Str
-        }
-        _ => Resolved::Str,
-    }
-}
-
-/// The Go standard library functions go-yaml's resolution calls, to the letter.
-pub(super) mod go {
-    /// `strconv.ParseInt(s, 0, 64)`: optional sign, then `0x`/`0o`/`0b` prefixes, a
-    /// leading `0` for octal, underscores only between digits after a prefix or digit.
-    pub fn parse_int(s: &str) -> Option<i64> {
-        let (neg, body) = match s.as_bytes().first()? {
-            b'+' => (false, s.get(1..)?),
-            b'-' => (true, s.get(1..)?),
-            _ => (false, s),
-        };
-        let u = parse_uint_base0(body)?;
-        if neg {
-            if u > (i64::MAX as u64) + 1 {
-                return None;
-            }
-            Some((u as i64).wrapping_neg())
-        } else {
-            i64::try_from(u).ok()
-        }
-    }
-
-    /// `strconv.ParseUint(s, 0, 64)` (no sign allowed).
-    pub fn parse_uint(s: &str) -> Option<u64> {
-        parse_uint_base0(s)
-    }
-
-    fn parse_uint_base0(s: &str) -> Option<u64> {
-        if s.is_empty() {
-            return None;
-        }
-        let b = s.as_bytes();
-        let (base, digits) = if b.first() == Some(&b'0') && b.len() > 1 {
-            match b.get(1) {
-                Some(b'x' | b'X') => (16, s.get(2..)?),
-                Some(b'o' | b'O') => (8, s.get(2..)?),
-                Some(b'b' | b'B') => (2, s.get(2..)?),
-                _ => (8, s.get(1..)?),
-            }
-        } else {
-            (10, s)
-        };
-        // Base prefix present: underscores are allowed (go-yaml removed them all already,
-        // so none reach here); a prefix with no digits is an error.
-        if digits.is_empty() {
-            return None;
-        }
-        digits_u64(digits, base)
-    }
-
-    pub fn digits_u64(s: &str, base: u32) -> Option<u64> {
-        if s.is_empty() {
-            return None;
-        }
-        let mut v: u64 = 0;
-        for c in s.chars() {
-            let d = c.to_digit(base)?;
-            v = v.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-        }
-        Some(v)
-    }
-
-    pub fn digits_i64(s: &str, base: u32, neg: bool) -> Option<i64> {
-        let u = digits_u64(s, base)?;
-        if neg {
-            if u > (i64::MAX as u64) + 1 {
-                return None;
-            }
-            Some((u as i64).wrapping_neg())
-        } else {
-            i64::try_from(u).ok()
-        }
-    }
-
-    /// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-    pub fn yaml_style_float(s: &str) -> bool {
-        let b = s.as_bytes();
-        let mut i = 0;
-        if matches!(b.first(), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let digits = |i: &mut usize| {
-            let start = *i;
-            while b.get(*i).is_some_and(u8::is_ascii_digit) {
-                *i += 1;
-            }
-            *i - start
-        };
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            if digits(&mut i) == 0 {
-                return false;
-            }
-        } else {
-            if digits(&mut i) == 0 {
-                return false;
-            }
-            if b.get(i) == Some(&b'.') {
-                i += 1;
-                digits(&mut i);
-            }
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            if digits(&mut i) == 0 {
-                return false;
-            }
-        }
-        i == b.len()
-    }
-
-    /// `strconv.ParseFloat(s, 64)` for the decimal forms go-yaml can reach: optional sign,
-    /// digits with `_` between digits, a fraction, an exponent; `inf`/`nan` words; hex
-    /// floats. Out of range is an error in Go (`±Inf` with ErrRange): `None` here.
-    pub fn parse_float(s: &str) -> Option<f64> {
-        let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-        let lower = body.to_ascii_lowercase();
-        if matches!(lower.as_str(), "inf" | "infinity" | "nan") {
-            let f = if lower == "nan" {
-                f64::NAN
-            } else {
-                f64::INFINITY
-            };
-            return Some(if s.starts_with('-') { -f } else { f });
-        }
-        if lower.starts_with("0x") {
-            return None; // Hex floats: none of go-yaml's paths lets one through unguarded.
-        }
-        // Underscores only between digits.
-        let b = s.as_bytes();
-        for (i, c) in b.iter().enumerate() {
-            if *c == b'_' {
-                let before = i.checked_sub(1).and_then(|j| b.get(j));
-                let after = b.get(i + 1);
-                if !(before.is_some_and(u8::is_ascii_digit)
-                    && after.is_some_and(u8::is_ascii_digit))
-                {
-                    return None;
-                }
-            }
-        }
-        let clean: String = s.chars().filter(|c| *c != '_').collect();
-        let ok = clean
-            .bytes()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
-        if !ok {
-            return None;
-        }
-        let f: f64 = clean.parse().ok()?;
-        if f.is_infinite() {
-            return None;
-        }
-        Some(f)
-    }
-
-    /// go-yaml v2's `parseTimestamp`: the formats it tries, each requiring its whole text.
-    pub fn is_timestamp(s: &str) -> bool {
-        // "2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00",
-        // "2006-1-2 15:4:5.999999999", "2006-1-2"; go-yaml first requires the text to
-        // start with four digits and a dash.
-        let b = s.as_bytes();
-        if b.len() < 5 || !b.iter().take(4).all(u8::is_ascii_digit) || b.get(4) != Some(&b'-') {
-            return false;
-        }
-        let Some((date, time)) = split_date(s) else {
-            return false;
-        };
-        if !date_ok(date) {
-            return false;
-        }
-        match time {
-            None => true,
-            Some((sep, t)) => time_ok(t, sep),
-        }
-    }
-
-    fn split_date(s: &str) -> Option<(&str, Option<(char, &str)>)> {
-        match s.find(['T', 't', ' ']) {
-            None => Some((s, None)),
-            Some(i) => {
-                let sep = s.get(i..)?.chars().next()?;
-                Some((s.get(..i)?, Some((sep, s.get(i + 1..)?))))
-            }
-        }
-    }
-
-    fn num(s: &str, min_len: usize, max_len: usize, max: u32) -> bool {
-        (min_len..=max_len).contains(&s.len())
-            && s.bytes().all(|c| c.is_ascii_digit())
-            && s.parse::<u32>().is_ok_and(|v| v <= max)
-    }
-
-    fn date_ok(d: &str) -> bool {
-        let mut parts = d.split('-');
-        let (Some(y), Some(m), Some(day), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        if !(num(y, 4, 4, 9999) && num(m, 1, 2, 12) && num(day, 1, 2, 31)) {
-            return false;
-        }
-        let (Ok(y), Ok(m), Ok(day)) = (y.parse::<u32>(), m.parse::<u32>(), day.parse::<u32>())
-        else {
-            return false;
-        };
-        if m == 0 || day == 0 {
-            return false;
-        }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let days = match m {
-            2 if leap => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
-        day <= days
-    }
-
-    /// `15:4:5.999999999` then, after `T`/`t`, a zone: `Z` or `±07:00`.
-    fn time_ok(t: &str, sep: char) -> bool {
-        let (clock, zone) = if sep == ' ' {
-            (t, None)
-        } else {
-            match t.find(['Z', '+', '-']) {
-                Some(i) => (t.get(..i).unwrap_or(""), t.get(i..)),
-                None => return false,
-            }
-        };
-        let (hms, frac) = match clock.split_once('.') {
-            Some((a, f)) => (a, Some(f)),
-            None => (clock, None),
-        };
-        let mut parts = hms.split(':');
-        let (Some(h), Some(m), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        if !(num(h, 1, 2, 23) && num(m, 1, 2, 59) && num(s, 1, 2, 59)) {
-            return false;
-        }
-        if let Some(f) = frac
-            && (f.is_empty() || f.len() > 9 || !f.bytes().all(|c| c.is_ascii_digit()))
-        {
-            return false;
-        }
-        match zone {
-            None => true,
-            Some("Z") => true,
-            Some(z) => {
-                let body = z.get(1..).unwrap_or("");
-                match body.split_once(':') {
-                    Some((hh, mm)) => num(hh, 2, 2, 23) && num(mm, 2, 2, 59),
-                    None => false,
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 //!   (sigs.k8s.io/yaml never turns go-yaml's line wrapping off: Istio's goldens show it);
 //! - numbers print as go-yaml prints what Go's `encoding/json` wrote — [`number`].
 //!
-//! Pure: no I/O; imports nothing but serde_json.
+//! Pure: no I/O; imports nothing but serde_json and `crate::go` (Go's strconv).
 
 mod emitter;
 pub mod fast;

@@ -6,6 +6,8 @@
 
 use serde_json::Number;
 
+use crate::go::strconv::{self, Bits};
+
 /// The plain scalar for a JSON number.
 pub(super) fn format(n: &Number) -> String {
     if let Some(u) = n.as_u64() {
@@ -32,44 +34,19 @@ pub(super) fn format_f64(f: f64) -> String {
             return (f as u64).to_string();
         }
     }
-    go_format_g(f)
+    go_yaml_float(f, Bits::B64)
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` with go-yaml's names for the non-finite.
-pub(super) fn go_format_g(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".to_string();
+/// go-yaml's float text: `strconv.FormatFloat(f, 'g', -1, bits)` with YAML's names for the
+/// non-finite (`.inf`, `-.inf`, `.nan`).
+pub(super) fn go_yaml_float(f: f64, bits: Bits) -> String {
+    let s = strconv::format_float_g(f, bits);
+    match s.as_str() {
+        "+Inf" => ".inf".into(),
+        "-Inf" => "-.inf".into(),
+        "NaN" => ".nan".into(),
+        _ => s,
     }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf" } else { "-.inf" }.to_string();
-    }
-    let sign = if f.is_sign_negative() { "-" } else { "" };
-    if f == 0.0 {
-        return format!("{sign}0");
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits, as Go's -1 precision does.
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    // Shortest formatting decides with precision 6: %e below 1e-4 or from 1e6 on.
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1.min(digits.len()));
-        let dot = if rest.is_empty() { "" } else { "." };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.unsigned_abs());
-    }
-    let nd = i32::try_from(digits.len()).unwrap_or(i32::MAX);
-    let dp = exp + 1;
-    let body = if dp <= 0 {
-        format!("0.{}{digits}", "0".repeat(dp.unsigned_abs() as usize))
-    } else if dp >= nd {
-        format!("{digits}{}", "0".repeat((dp - nd).unsigned_abs() as usize))
-    } else {
-        let (int, frac) = digits.split_at(dp.unsigned_abs() as usize);
-        format!("{int}.{frac}")
-    };
-    format!("{sign}{body}")
 }
 
 #[cfg(test)]

@@ -1,54 +1,61 @@
-//! Would a plain scalar read back as a string? go-yaml v2 asks `resolve("", s)` before
-//! writing a string unquoted (`encode.go` `stringv`), and double-quotes it when the answer is
-//! another type: YAML 1.1 booleans (`y`, `yes`, `on`, `off`, …), nulls (`~`, `null`, ``),
-//! `.inf`/`.nan`, ints in Go's base-0 syntax (`0x1F`, `0o17`, `017`, `1_000`, `0b101`),
-//! floats, timestamps (`2006-1-2`, with a time), and base-60 floats (`1:20`).
+//! go-yaml v2's `resolve("", text)`: what a plain scalar reads as, in both directions. The
+//! reader (`kube`) takes the value; the emitter asks whether a string would read back as one
+//! (`encode.go` `stringv`) and double-quotes it when the answer is another type: YAML 1.1
+//! booleans (`y`, `yes`, `on`, `off`, …), nulls (`~`, `null`, ``), `.inf`/`.nan`, ints in
+//! Go's base-0 syntax (`0x1F`, `0o17`, `017`, `1_000`, `0b101`), floats, timestamps
+//! (`2006-1-2`, with a time), and base-60 floats (`1:20`). The Go parsers underneath are
+//! `crate::go::strconv`'s.
 
-/// go-yaml's `resolveMap`: the exact spellings of the YAML 1.1 non-string plain scalars.
-/// A `match` rather than a list to search: every simple key and value asks.
-fn in_resolve_map(s: &str) -> bool {
-    matches!(
-        s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "true"
-            | "True"
-            | "TRUE"
-            | "on"
-            | "On"
-            | "ON"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "false"
-            | "False"
-            | "FALSE"
-            | "off"
-            | "Off"
-            | "OFF"
-            | ""
-            | "~"
-            | "null"
-            | "Null"
-            | "NULL"
-            | ".nan"
-            | ".NaN"
-            | ".NAN"
-            | ".inf"
-            | ".Inf"
-            | ".INF"
-            | "+.inf"
-            | "+.Inf"
-            | "+.INF"
-            | "-.inf"
-            | "-.Inf"
-            | "-.INF"
-            | "<<"
-    )
+use std::borrow::Cow;
+
+use crate::go::strconv;
+
+/// What go-yaml v2's `resolve("", text)` makes of a plain scalar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    /// A timestamp: decoded into `interface{}`, v2 keeps its text; written, it is quoted.
+    Timestamp,
+    Str,
+}
+
+/// go-yaml v2's `resolve("", text)` for a plain scalar (resolve.go).
+pub(super) fn resolve_plain(text: &str) -> Resolved {
+    // The first byte is a hint of what the scalar may be; other first bytes mean a string.
+    let hint = match text.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        Some(_) => return Resolved::Str,
+    };
+    // go-yaml's `resolveMap`: the exact spellings of the YAML 1.1 non-string plain scalars.
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false);
+        }
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        _ => {}
+    }
+    // Numbers and timestamps are made of `numeric` bytes; any other byte (`100m`, `128Mi`)
+    // leaves a string without trying each parser (every simple key and value asks).
+    if !text.bytes().all(numeric) {
+        return Resolved::Str;
+    }
+    parse_number_or_time(hint, text)
 }
 
 /// True when go-yaml would write `s` as a plain scalar: `resolve` finds a string and it is
@@ -58,30 +65,7 @@ fn in_resolve_map(s: &str) -> bool {
 /// reader (go-yaml included) then takes as a merge key; it is quoted here, so an object
 /// with a `"<<"` key survives being written and read back.
 pub(super) fn plain_reads_as_string(s: &str) -> bool {
-    s != "<<" && !resolves_to_other_type(s) && !is_base60_float(s)
-}
-
-/// go-yaml v2 `resolve("", s)` returns a tag other than `!!str`.
-fn resolves_to_other_type(s: &str) -> bool {
-    // The first byte is a hint of what the scalar may be; other first bytes mean a string.
-    let hint = match s.as_bytes().first() {
-        None => 'N',
-        Some(b'+' | b'-') => 'S',
-        Some(b'0'..=b'9') => 'D',
-        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => 'M',
-        Some(b'.') => '.',
-        Some(_) => return false,
-    };
-    // The map's longest spelling has five bytes.
-    if s.len() <= 5 && in_resolve_map(s) {
-        return true;
-    }
-    // Numbers and timestamps are made of `numeric` bytes; any other byte (`100m`, `128Mi`)
-    // leaves a string without trying each parser.
-    if matches!(hint, '.' | 'D' | 'S') && !s.bytes().all(numeric) {
-        return false;
-    }
-    parses_as_other(hint, s)
+    s != "<<" && resolve_plain(s) == Resolved::Str && !is_base60_float(s)
 }
 
 /// The bytes a number, timestamp or base-60 float of go-yaml can contain.
@@ -113,149 +97,91 @@ fn numeric(b: u8) -> bool {
         )
 }
 
-/// go-yaml's parsers for a scalar with this first-byte hint.
-fn parses_as_other(hint: char, s: &str) -> bool {
+/// go-yaml's parsers for a scalar with this first-byte hint, after the map.
+fn parse_number_or_time(hint: u8, text: &str) -> Resolved {
     match hint {
-        '.' => go_parse_float(s).is_some(),
-        'D' | 'S' => {
-            if is_timestamp(s) {
-                return true;
+        b'.' => match strconv::parse_float(text) {
+            Some(f) => Resolved::Float(f),
+            None => Resolved::Str,
+        },
+        b'D' | b'S' => {
+            if is_timestamp(text) {
+                return Resolved::Timestamp;
             }
-            let plain = if s.contains('_') {
-                std::borrow::Cow::Owned(s.replace('_', ""))
+            let plain = if text.contains('_') {
+                Cow::Owned(text.replace('_', ""))
             } else {
-                std::borrow::Cow::Borrowed(s)
+                Cow::Borrowed(text)
             };
-            if go_parse_int_base0(&plain).is_some() {
-                return true;
+            if let Some(i) = strconv::parse_int(&plain, 0) {
+                return Resolved::Int(i);
             }
-            if super::kube::go::yaml_style_float(&plain) && go_parse_float(&plain).is_some() {
-                return true;
+            if let Some(u) = strconv::parse_uint(&plain, 0) {
+                return Resolved::Uint(u);
             }
-            if let Some(bits) = plain.strip_prefix("0b") {
-                return parse_radix_u64(bits, 2).is_some();
+            if yaml_style_float(&plain)
+                && let Some(f) = strconv::parse_float(&plain)
+            {
+                return Resolved::Float(f);
             }
-            if let Some(bits) = plain.strip_prefix("-0b") {
-                return parse_radix_u64(bits, 2).is_some_and(|n| n <= 1 << 63);
+            // `ParseInt(plain[2:], 2, 64)`: the digits after `0b` may carry a sign of their
+            // own (`0b-1` is -1).
+            if let Some(rest) = plain.strip_prefix("0b") {
+                if let Some(i) = strconv::parse_int(rest, 2) {
+                    return Resolved::Int(i);
+                }
+                if let Some(u) = strconv::parse_uint(rest, 2) {
+                    return Resolved::Uint(u);
+                }
+            } else if let Some(rest) = plain.strip_prefix("-0b")
+                && let Some(i) = strconv::parse_int(&format!("-{rest}"), 2)
+            {
+                return Resolved::Int(i);
             }
-            false
+            Resolved::Str
         }
-        _ => false,
+        _ => Resolved::Str,
     }
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)` succeeds, or else `strconv.ParseUint(s, 0, 64)` does.
-/// (Underscores were removed by the caller.)
-fn go_parse_int_base0(s: &str) -> Option<()> {
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let n = go_parse_uint_base0(unsigned)?;
-    match (negative, s.starts_with('+')) {
-        (true, _) if n <= 1 << 63 => Some(()),
-        (true, _) => None,
-        // ParseInt accepts `+`; when it overflows int64, ParseUint (no sign) fails too.
-        (false, true) if n < 1 << 63 => Some(()),
-        (false, true) => None,
-        (false, false) => Some(()),
-    }
-}
-
-/// `strconv.ParseUint(s, 0, 64)` without sign or underscores.
-fn go_parse_uint_base0(s: &str) -> Option<u64> {
-    let bytes = s.as_bytes();
-    if bytes.is_empty() {
-        return None;
-    }
-    let (radix, digits) = if bytes.first() == Some(&b'0') {
-        match bytes.get(1).map(u8::to_ascii_lowercase) {
-            Some(b'b') if bytes.len() >= 3 => (2, &s[2..]),
-            Some(b'o') if bytes.len() >= 3 => (8, &s[2..]),
-            Some(b'x') if bytes.len() >= 3 => (16, &s[2..]),
-            _ => (8, &s[1..]),
-        }
-    } else {
-        (10, s)
-    };
-    if digits.is_empty() {
-        // `0` alone: base 8 with nothing after the prefix is zero.
-        return (s == "0").then_some(0);
-    }
-    parse_radix_u64(digits, radix)
-}
-
-fn parse_radix_u64(digits: &str, radix: u32) -> Option<u64> {
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` succeeds on decimal text: optional sign, digits with
-/// one optional dot, optional exponent, `_` only between digits, and a finite result (an
-/// overflow is an error in Go). Hex floats and `inf`/`nan` never reach here: callers pass
-/// text starting with `.` or matching `yamlStyleFloat`.
-fn go_parse_float(s: &str) -> Option<f64> {
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_style_float(s: &str) -> bool {
     let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
-    let mut saw_digits = false;
-    let mut saw_dot = false;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'_' => {}
-            b'.' if !saw_dot => saw_dot = true,
-            b'0'..=b'9' => saw_digits = true,
-            _ => break,
-        }
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
         i += 1;
     }
-    if !saw_digits {
-        return None;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
+        if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        if !b.get(i).is_some_and(u8::is_ascii_digit) {
-            return None;
-        }
-        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
-            i += 1;
+        if digits(&mut i) == 0 {
+            return false;
         }
     }
-    if i != b.len() {
-        return None;
-    }
-    if s.contains('_') && !underscores_ok(s) {
-        return None;
-    }
-    let f: f64 = s.replace('_', "").parse().ok()?;
-    f.is_finite().then_some(f)
-}
-
-/// Go's `strconv.underscoreOK` for decimal text: every `_` between two digits.
-fn underscores_ok(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let mut saw = '^';
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            saw = '0';
-        } else if c == '_' {
-            if saw != '0' {
-                return false;
-            }
-            saw = '_';
-        } else {
-            if saw == '_' {
-                return false;
-            }
-            saw = '!';
-        }
-    }
-    saw != '_'
+    i == b.len()
 }
 
 /// go-yaml's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
@@ -444,12 +370,12 @@ mod tests {
             for t in &texts {
                 let s = format!("{stem}{t}");
                 let hint = match s.as_bytes().first() {
-                    Some(b'+' | b'-') => 'S',
-                    Some(b'0'..=b'9') => 'D',
-                    Some(b'.') => '.',
+                    Some(b'+' | b'-') => b'S',
+                    Some(b'0'..=b'9') => b'D',
+                    Some(b'.') => b'.',
                     _ => continue,
                 };
-                if parses_as_other(hint, &s) {
+                if parse_number_or_time(hint, &s) != Resolved::Str {
                     others += 1;
                     assert!(
                         s.bytes().all(numeric),

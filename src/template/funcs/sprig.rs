@@ -9,6 +9,7 @@ use gotmpl::{FuncMap, Value};
 
 use super::{Args, FResult, Fail, reg, s, str_map_value};
 
+use crate::go::strconv;
 use crate::template::go;
 
 /// Bound on strings built by `repeat` and friends, so a template cannot ask for gigabytes.
@@ -150,7 +151,7 @@ pub(super) fn register(m: &mut FuncMap) {
             .args
             .iter()
             .filter(|v| !matches!(v, Value::Nil))
-            .map(|v| go::quote(&go::sprint(v)))
+            .map(|v| strconv::quote(&go::sprint(v)))
             .collect::<Vec<_>>()
             .join(" ")))
     });
@@ -541,7 +542,7 @@ fn compile(re: &str) -> Result<regex::Regex, Fail> {
     regex::RegexBuilder::new(re)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| Fail::Call(format!("regexp: Compile({}): {e}", go::quote(re))))
+        .map_err(|e| Fail::Call(format!("regexp: Compile({}): {e}", strconv::quote(re))))
 }
 
 fn bounded(out: &str) -> Result<(), Fail> {
@@ -699,42 +700,6 @@ fn merge_into(dst: &mut BTreeMap<Arc<str>, Value>, src: &BTreeMap<Arc<str>, Valu
     }
 }
 
-/// `strconv.ParseInt(s, base, 64)`, base 0 (with `0x`, `0o`, `0b`, `0` prefixes and `_`)
-/// when `prefixes`, else base 10.
-fn parse_go_int(x: &str, prefixes: bool) -> Option<i64> {
-    let (neg, body) = match x.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, x.strip_prefix('+').unwrap_or(x)),
-    };
-    let (radix, digits) = if prefixes {
-        let lower = body.to_ascii_lowercase();
-        if let Some(d) = lower.strip_prefix("0x") {
-            (16, d.to_string())
-        } else if let Some(d) = lower.strip_prefix("0o") {
-            (8, d.to_string())
-        } else if let Some(d) = lower.strip_prefix("0b") {
-            (2, d.to_string())
-        } else if lower.len() > 1 && lower.starts_with('0') {
-            (8, lower[1..].to_string())
-        } else {
-            (10, lower)
-        }
-    } else {
-        (10, body.to_string())
-    };
-    let digits = if prefixes {
-        digits.replace('_', "")
-    } else {
-        digits
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let mag = i128::from_str_radix(&digits, radix).ok()?;
-    let v = if neg { -mag } else { mag };
-    i64::try_from(v).ok()
-}
-
 /// sprig's `atoi`: Go's `strconv.Atoi` with its error dropped — a syntax error is 0, a
 /// decimal number out of range saturates at the int64 bound it passed (Go returns the
 /// bound with `ErrRange`).
@@ -771,7 +736,7 @@ pub(crate) fn cast_int(v: &Value) -> i64 {
                 Some((int, frac)) if !frac.is_empty() && frac.chars().all(|c| c == '0') => int,
                 _ => x,
             };
-            parse_go_int(t, true).unwrap_or(0)
+            strconv::parse_int(t, 0).unwrap_or(0)
         }
         _ => 0,
     }
@@ -784,7 +749,7 @@ fn cast_float(v: &Value) -> f64 {
         Value::Uint(n) => *n as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::String(x) => x.parse().unwrap_or(0.0),
+        Value::String(x) => strconv::parse_float(x).unwrap_or(0.0),
         _ => 0.0,
     }
 }
