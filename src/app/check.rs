@@ -28,7 +28,7 @@ use crate::report::check::{
 use crate::report::decision::ObjectReport;
 use crate::report::output;
 use crate::report::table::Table;
-use crate::report::{self, Hint};
+use crate::report::{self, Hint, Output};
 
 pub fn run(args: CheckArgs) -> Result<Outcome> {
     let suppress = codes::suppressions(&args.policy.suppress)?;
@@ -179,7 +179,7 @@ impl Sink {
                 list.start(&mut out)?;
                 Sink::Json(out, list)
             }
-            OutputFormat::Yaml => Sink::Yaml(spill()?, report::YamlList::default()),
+            OutputFormat::Yaml => Sink::Yaml(spill()?, report::YamlList::items()),
             _ => whole(),
         })
     }
@@ -231,17 +231,17 @@ impl Sink {
             Sink::Table { mut table, .. } => {
                 let mut out = super::spill_threshold().map(report::Spill::new)?;
                 table.render_into(headers, &mut out)?;
-                Output::Spill(out)
+                Output::Spilled(out)
             }
-            Sink::Names(out) => Output::Spill(out),
+            Sink::Names(out) => Output::Spilled(out),
             Sink::Sarif { results, .. } => Output::Text(crate::report::sarif::render(&results)?),
             Sink::Json(mut out, list) => {
                 list.end(&mut out)?;
-                Output::Spill(out)
+                Output::Spilled(out)
             }
             Sink::Yaml(mut out, list) => {
                 list.end(&mut out)?;
-                Output::Spill(out)
+                Output::Spilled(out)
             }
             Sink::Whole {
                 mut items,
@@ -290,21 +290,6 @@ impl Sink {
                 })
             }
         })
-    }
-}
-
-/// Output made whole: text, or a spill copied out at the end.
-enum Output {
-    Text(String),
-    Spill(report::Spill),
-}
-
-impl Output {
-    fn finish(self) -> Result<()> {
-        match self {
-            Output::Text(t) => report::stdout(&t),
-            Output::Spill(s) => s.finish(),
-        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::manifest::{ResourceType, Target, UNSUPPORTED_KIND_HINT};
 use crate::policy::{Evaluated, Subject, pod_of};
 use crate::report::check::pods_text;
 use crate::report::decision::{ObjectReport, explain_text, terminal_width};
-use crate::report::{self, Hint};
+use crate::report::{self, Hint, Output};
 
 pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
     let suppress = super::codes::suppressions(&args.policy.suppress)?;
@@ -52,7 +52,7 @@ pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
         return Err(anyhow::anyhow!("nothing to explain")
             .hint("give a manifest (`kubectl inject explain -f deploy.yaml`) or an object of the cluster (`kubectl inject explain deploy/web -n shop`)"));
     }
-    let g = gather::from_files(
+    let mut g = gather::from_files(
         &args.input,
         &args.policy,
         &args.kube,
@@ -64,51 +64,26 @@ pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
     }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
-    let mut items: Vec<Evaluated> = g
-        .subjects
-        .into_vec()?
-        .into_iter()
-        .map(|s| decider.engine.evaluate(&g.facts, s))
-        .collect();
-    if !targets.is_empty() {
-        items = gather::select(items, &targets, args.kube.namespace.as_deref())?;
+    let mut selection = gather::Selection::new(&targets, args.kube.namespace.as_deref());
+    let mut out = Explained::new(&args.output)?;
+    // One object at a time: decided, explained, written out (a trace is most of a decision).
+    for subject in g.subjects.iter()? {
+        let subject = subject?;
+        if !selection.keeps(&subject) {
+            continue;
+        }
+        let mut e = decider.engine.evaluate(&g.facts, subject);
+        super::codes::suppress(std::slice::from_mut(&mut e), &suppress);
+        out.add(e, &decider, args.policy.mode)?;
     }
-    if items.is_empty() {
+    selection.finish(|| g.subjects.iter()?.collect())?;
+    if out.count == 0 {
         return Err(
             anyhow::anyhow!("the input holds no pod or workload to explain")
                 .hint(UNSUPPORTED_KIND_HINT),
         );
     }
-    super::codes::suppress(&mut items, &suppress);
-    let reports: Vec<ObjectReport<'_>> = items
-        .iter()
-        .map(|e| ObjectReport::new(e, &decider.webhooks, args.policy.mode))
-        .collect();
-    let out = match &args.output {
-        OutputFormat::Table => {
-            let width = terminal_width();
-            reports
-                .iter()
-                .map(|r| explain_text(r, width))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-        OutputFormat::Name => items
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}\n",
-                    gather::kubectl_name(e.subject.kind, &e.subject.name)
-                )
-            })
-            .collect(),
-        // json, yaml, jsonpath: one object for one, a list for several (cli rejects the rest).
-        format => match reports.as_slice() {
-            [one] => super::report_output(format, one, &reports, true)?,
-            many => super::report_output(format, many, &reports, true)?,
-        }
-        .unwrap_or_default(),
-    };
+    let out = out.finish(&decider, &args)?;
     // Notes about skipped kinds only when explaining the whole input, not one target.
     if targets.is_empty() {
         let notes: String = g
@@ -128,8 +103,131 @@ pub fn run(mut args: ExplainArgs) -> Result<Outcome> {
             .collect();
         report::stderr(&notes);
     }
-    report::stdout(&out)?;
+    out.finish()?;
     Ok(Outcome::Success)
+}
+
+/// `explain -f`'s output as the decisions are made: text and names written out one object
+/// at a time; JSON and YAML one object for one, a list for several (the first waits for a
+/// second); a query over the whole holds every decision.
+struct Explained {
+    count: usize,
+    out: report::Spill,
+    width: Option<usize>,
+    format: OutputFormat,
+    first: Option<Evaluated>,
+    list: Option<List>,
+    whole: Vec<Evaluated>,
+}
+
+enum List {
+    Json(report::JsonList),
+    Yaml(report::YamlList),
+}
+
+impl Explained {
+    fn new(format: &OutputFormat) -> Result<Explained> {
+        Ok(Explained {
+            count: 0,
+            out: report::Spill::new(super::spill_threshold()?),
+            width: terminal_width(),
+            format: format.clone(),
+            first: None,
+            list: None,
+            whole: Vec::new(),
+        })
+    }
+
+    fn add(
+        &mut self,
+        e: Evaluated,
+        decider: &gather::Decider,
+        mode: crate::policy::Mode,
+    ) -> Result<()> {
+        self.count += 1;
+        match &self.format {
+            OutputFormat::Table => {
+                if self.count > 1 {
+                    self.out.write("\n")?;
+                }
+                let r = ObjectReport::new(&e, &decider.webhooks, mode);
+                self.out.write(&explain_text(&r, self.width))?;
+            }
+            OutputFormat::Name => {
+                self.out
+                    .write(&gather::kubectl_name(e.subject.kind, &e.subject.name))?;
+                self.out.write("\n")?;
+            }
+            OutputFormat::Json | OutputFormat::Yaml => match self.first.take() {
+                None if self.list.is_none() => self.first = Some(e),
+                first => {
+                    if self.list.is_none() {
+                        let mut list = if self.format == OutputFormat::Json {
+                            let mut l = report::JsonList::array();
+                            l.start(&mut self.out)?;
+                            List::Json(l)
+                        } else {
+                            List::Yaml(report::YamlList::sequence())
+                        };
+                        if let Some(first) = first {
+                            self.item(&mut list, &first, decider, mode)?;
+                        }
+                        self.list = Some(list);
+                    }
+                    if let Some(mut list) = self.list.take() {
+                        self.item(&mut list, &e, decider, mode)?;
+                        self.list = Some(list);
+                    }
+                }
+            },
+            _ => self.whole.push(e),
+        }
+        Ok(())
+    }
+
+    fn item(
+        &mut self,
+        list: &mut List,
+        e: &Evaluated,
+        decider: &gather::Decider,
+        mode: crate::policy::Mode,
+    ) -> Result<()> {
+        let r = ObjectReport::new(e, &decider.webhooks, mode);
+        match list {
+            List::Json(l) => l.item(&mut self.out, &r),
+            List::Yaml(l) => l.item(&mut self.out, &r),
+        }
+    }
+
+    /// The output, whole (copied out by its `finish`).
+    fn finish(mut self, decider: &gather::Decider, args: &ExplainArgs) -> Result<Output> {
+        let mode = args.policy.mode;
+        if let Some(list) = self.list.take() {
+            match list {
+                List::Json(l) => l.end(&mut self.out)?,
+                List::Yaml(l) => l.end(&mut self.out)?,
+            }
+        } else if let Some(one) = self.first.take() {
+            let r = ObjectReport::new(&one, &decider.webhooks, mode);
+            let text = super::report_output(&self.format, &r, std::slice::from_ref(&r), true)?
+                .unwrap_or_default();
+            self.out.write(&text)?;
+        } else if !self.whole.is_empty() {
+            let reports: Vec<ObjectReport<'_>> = self
+                .whole
+                .iter()
+                .map(|e| ObjectReport::new(e, &decider.webhooks, mode))
+                .collect();
+            // jsonpath: one object for one, a list for several (cli rejects the rest).
+            let text = match reports.as_slice() {
+                [one] => super::report_output(&self.format, one, &reports, true)?,
+                many => super::report_output(&self.format, many, &reports, true)?,
+            }
+            .unwrap_or_default();
+            return Ok(Output::Text(text));
+        }
+        Ok(Output::Spilled(self.out))
+    }
 }
 
 /// `explain TYPE/NAME`: the object, its namespace and the injector's set-up from the cluster,

@@ -105,11 +105,6 @@ impl Subjects {
             })
         }))
     }
-
-    /// Every subject at once (for the few objects a command explains).
-    pub fn into_vec(mut self) -> Result<Vec<Subject>> {
-        self.iter()?.collect()
-    }
 }
 
 /// The engine for the gathered facts and the options the flags give, with the webhook

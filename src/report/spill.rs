@@ -96,6 +96,22 @@ impl Spill {
     }
 }
 
+/// A command's stdout once made: text, or a [`Spill`] copied out.
+pub enum Output {
+    Text(String),
+    Spilled(Spill),
+}
+
+impl Output {
+    /// Prints it.
+    pub fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Output::Text(t) => super::stdout(&t),
+            Output::Spilled(s) => s.finish(),
+        }
+    }
+}
+
 /// The lines of a [`Spill`], in order.
 pub struct Lines<'a> {
     reader: Box<dyn BufRead + 'a>,
@@ -178,26 +194,27 @@ impl<T: DeserializeOwned> Iterator for RecordIter<'_, T> {
 }
 
 /// A JSON list written item by item, byte for byte what `serde_json::to_string_pretty`
-/// prints for the whole object, and a final newline: `-o json`'s `v1/List` (keys in order:
-/// `apiVersion`, `items`, `kind`) or a report's `{"items": [...]}`.
+/// prints for the whole value, and a final newline: `-o json`'s `v1/List` (keys in order:
+/// `apiVersion`, `items`, `kind`), a report's `{"items": [...]}`, or a bare array.
 #[derive(Debug)]
 pub struct JsonList {
     items: usize,
-    /// `v1/List`'s `apiVersion` and `kind` around the items.
-    kubectl: bool,
+    shape: Shape,
 }
 
-/// The list's items are two levels in: each line of an item's own pretty text moves right
-/// by this much (JSON text has no raw newline inside a string, so every line break is
-/// structure).
-const ITEM_INDENT: &str = "\n    ";
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    V1List,
+    Items,
+    Array,
+}
 
 impl JsonList {
     /// kubectl's `{"apiVersion": "v1", "items": [...], "kind": "List"}`.
     pub fn v1_list() -> JsonList {
         JsonList {
             items: 0,
-            kubectl: true,
+            shape: Shape::V1List,
         }
     }
 
@@ -205,16 +222,34 @@ impl JsonList {
     pub fn items() -> JsonList {
         JsonList {
             items: 0,
-            kubectl: false,
+            shape: Shape::Items,
+        }
+    }
+
+    /// `[...]`.
+    pub fn array() -> JsonList {
+        JsonList {
+            items: 0,
+            shape: Shape::Array,
+        }
+    }
+
+    /// Each line of an item's own pretty text moves right by this much: items are two
+    /// levels in inside an object, one in a bare array (JSON text has no raw newline inside
+    /// a string, so every line break is structure).
+    fn indent(&self) -> &'static str {
+        match self.shape {
+            Shape::Array => "\n  ",
+            _ => "\n    ",
         }
     }
 
     /// Writes the list's head.
     pub fn start(&mut self, out: &mut Spill) -> anyhow::Result<()> {
-        out.write(if self.kubectl {
-            "{\n  \"apiVersion\": \"v1\",\n  \"items\": ["
-        } else {
-            "{\n  \"items\": ["
+        out.write(match self.shape {
+            Shape::V1List => "{\n  \"apiVersion\": \"v1\",\n  \"items\": [",
+            Shape::Items => "{\n  \"items\": [",
+            Shape::Array => "[",
         })
     }
 
@@ -222,10 +257,11 @@ impl JsonList {
     pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(item)?;
         out.write(if self.items == 0 { "" } else { "," })?;
-        out.write(ITEM_INDENT)?;
+        let indent = self.indent();
+        out.write(indent)?;
         for (n, line) in text.split('\n').enumerate() {
             if n > 0 {
-                out.write(ITEM_INDENT)?;
+                out.write(indent)?;
             }
             out.write(line)?;
         }
@@ -236,27 +272,50 @@ impl JsonList {
     /// Writes the list's tail.
     pub fn end(self, out: &mut Spill) -> anyhow::Result<()> {
         if self.items > 0 {
-            out.write("\n  ")?;
+            out.write(if self.shape == Shape::Array {
+                "\n"
+            } else {
+                "\n  "
+            })?;
         }
-        out.write(if self.kubectl {
-            "],\n  \"kind\": \"List\"\n}\n"
-        } else {
-            "]\n}\n"
+        out.write(match self.shape {
+            Shape::V1List => "],\n  \"kind\": \"List\"\n}\n",
+            Shape::Items => "]\n}\n",
+            Shape::Array => "]\n",
         })
     }
 }
 
-/// `-o yaml`'s `items:` list of a report written item by item, byte for byte what the YAML
-/// emitter prints for the whole `{"items": [...]}`: each item's own text moved under a `- `.
-#[derive(Debug, Default)]
+/// `-o yaml`'s list of a report written item by item, byte for byte what the YAML emitter
+/// prints for the whole `{"items": [...]}` (or the bare sequence): each item's own text
+/// moved under a `- `.
+#[derive(Debug)]
 pub struct YamlList {
     items: usize,
+    /// Under `items:`, else a bare sequence.
+    under_items: bool,
 }
 
 impl YamlList {
+    /// `items:` and the items.
+    pub fn items() -> YamlList {
+        YamlList {
+            items: 0,
+            under_items: true,
+        }
+    }
+
+    /// A bare sequence.
+    pub fn sequence() -> YamlList {
+        YamlList {
+            items: 0,
+            under_items: false,
+        }
+    }
+
     /// Writes one item.
     pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
-        if self.items == 0 {
+        if self.items == 0 && self.under_items {
             out.write("items:\n")?;
         }
         let text = crate::yaml::to_string(&serde_json::to_value(item)?);
@@ -274,10 +333,14 @@ impl YamlList {
         Ok(())
     }
 
-    /// Writes the list's end (`items: []` for none).
+    /// Writes the list's end (`items: []` or `[]` for none).
     pub fn end(self, out: &mut Spill) -> anyhow::Result<()> {
         if self.items == 0 {
-            out.write("items: []\n")?;
+            out.write(if self.under_items {
+                "items: []\n"
+            } else {
+                "[]\n"
+            })?;
         }
         Ok(())
     }
@@ -317,28 +380,24 @@ mod tests {
         ];
         for n in 0..=items.len() {
             for threshold in [0, 1 << 20] {
-                for kubectl in [true, false] {
+                for shape in [Shape::V1List, Shape::Items, Shape::Array] {
                     let mut out = Spill::new(threshold);
-                    let mut list = if kubectl {
-                        JsonList::v1_list()
-                    } else {
-                        JsonList::items()
-                    };
+                    let mut list = JsonList { items: 0, shape };
                     list.start(&mut out).unwrap();
                     for item in &items[..n] {
                         list.item(&mut out, item).unwrap();
                     }
                     list.end(&mut out).unwrap();
-                    let whole = if kubectl {
-                        serde_json::json!({
+                    let whole = match shape {
+                        Shape::V1List => serde_json::json!({
                             "apiVersion": "v1", "kind": "List", "items": items[..n].to_vec()
-                        })
-                    } else {
-                        serde_json::json!({"items": items[..n].to_vec()})
+                        }),
+                        Shape::Items => serde_json::json!({"items": items[..n].to_vec()}),
+                        Shape::Array => serde_json::json!(items[..n].to_vec()),
                     };
                     let mut want = serde_json::to_string_pretty(&whole).unwrap();
                     want.push('\n');
-                    assert_eq!(contents(out), want, "{n} items, kubectl {kubectl}");
+                    assert_eq!(contents(out), want, "{n} items, {shape:?}");
                 }
             }
         }
@@ -356,15 +415,24 @@ mod tests {
         ];
         for n in 0..=items.len() {
             for threshold in [0, 1 << 20] {
-                let mut out = Spill::new(threshold);
-                let mut list = YamlList::default();
-                for item in &items[..n] {
-                    list.item(&mut out, item).unwrap();
+                for under_items in [true, false] {
+                    let mut out = Spill::new(threshold);
+                    let mut list = YamlList {
+                        items: 0,
+                        under_items,
+                    };
+                    for item in &items[..n] {
+                        list.item(&mut out, item).unwrap();
+                    }
+                    list.end(&mut out).unwrap();
+                    let whole = if under_items {
+                        serde_json::json!({"items": items[..n].to_vec()})
+                    } else {
+                        serde_json::json!(items[..n].to_vec())
+                    };
+                    let want = crate::yaml::to_string(&whole);
+                    assert_eq!(contents(out), want, "{n} items, under items: {under_items}");
                 }
-                list.end(&mut out).unwrap();
-                let want =
-                    crate::yaml::to_string(&serde_json::json!({"items": items[..n].to_vec()}));
-                assert_eq!(contents(out), want, "{n} items");
             }
         }
     }

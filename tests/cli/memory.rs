@@ -314,3 +314,50 @@ fn check_with_a_bad_last_document_prints_nothing_and_leaves_no_file() {
         assert_eq!(left, 0, "{args:?}");
     }
 }
+
+#[test]
+fn explain_writes_each_object_out_and_prints_what_holding_them_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "pods.yaml", &check_input());
+    let explain = |threshold: usize, args: &[&str]| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = util::bin()
+            .args(["explain", "--offline", "-f"])
+            .arg(&file)
+            .args(args)
+            .env(SPILL_ENV, threshold.to_string())
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    for args in [
+        &[][..],
+        &["-o", "json"],
+        &["-o", "yaml"],
+        &["-o", "name"],
+        &["-o", "json", "pod/pod-0"],
+        &["-o", "yaml", "pod/pod-0"],
+        &["-o", "json", "pod/pod-0", "pod/pod-2"],
+        &["-o", "jsonpath={.name}", "pod/pod-0"],
+        &["pod/pod-0", "cronjob/report"],
+    ] {
+        let held = explain(1 << 30, args);
+        let spilled = explain(0, args);
+        assert_eq!(held, spilled, "{args:?}");
+        assert_eq!(held.0, Some(0), "{args:?}");
+        assert!(!held.1.is_empty(), "{args:?}");
+    }
+    // One object alone, several as a list; the Namespace at the end decided pod-0.
+    let (_, one, _) = explain(0, &["-o", "json", "pod/pod-0"]);
+    let one: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(one["name"], "pod-0");
+    assert_eq!(one["inject"], true);
+    let (_, all, _) = explain(0, &["-o", "json"]);
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 122);
+    let (_, yaml, _) = explain(0, &["-o", "yaml"]);
+    let yaml: serde_json::Value = serde_yaml::from_slice(&yaml).unwrap();
+    assert_eq!(yaml, all);
+}
