@@ -65,9 +65,9 @@ pub fn inject_pod(
             name: "template".into(),
             error,
         })?;
-    let spec = crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
+    let spec = crate::manifest::read_yaml(&text).map_err(|e| PipelineError::Output {
         name: "template".into(),
-        message,
+        message: e.to_string(),
     })?;
     let spec = match spec {
         Value::Null => json!({}),
