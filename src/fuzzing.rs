@@ -177,7 +177,7 @@ pub fn strip_documents(data: &[u8]) {
 /// and a patch applies to the object as sent.
 pub fn admission_review(data: &[u8]) {
     let Some(text) = text(data) else { return };
-    let Ok(review) = manifest::parse_yaml(text) else {
+    let Ok(review) = manifest::read_yaml(text) else {
         return;
     };
     crate::template::run_budget::reset();

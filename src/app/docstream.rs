@@ -259,6 +259,8 @@ mod tests {
         }
     }
 
+    // The error as text: the tests compare two readers' results, and the reader's error
+    // holds an `anyhow::Error`, which has no equality.
     fn read_all(src: &InputSource) -> Result<Vec<(usize, String)>, String> {
         let mut out = Vec::new();
         for (n, doc) in DocReader::open(src).unwrap().enumerate() {

@@ -318,7 +318,7 @@ pub(super) fn json_values<'a>(results: impl Iterator<Item = &'a DocResult>) -> R
         match &r.output {
             DocOutput::Object(v) => items.push(v.clone()),
             DocOutput::Raw(text) => {
-                let v = crate::manifest::parse_yaml(text)
+                let v = crate::manifest::read_yaml(text)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", r.at))?;
                 if !v.is_null() {
                     items.push(v);
@@ -366,7 +366,7 @@ fn admission_review(setup: &Setup, params: &crate::inject::Params, path: &Path) 
     } else {
         (path.display().to_string(), fs_err::read_to_string(path)?)
     };
-    let review: Value = crate::manifest::parse_yaml(&text)
+    let review: Value = crate::manifest::read_yaml(&text)
         .map_err(|e| anyhow::anyhow!("{name}: not JSON or YAML: {e}"))?;
     let (response, verdict) = admission::review(setup, setup.config(), params, &review)
         .with_context(|| format!("{name}: cannot answer the review"))?;

@@ -14,10 +14,11 @@ use serde_json::Value;
 
 use super::{Outcome, read_inputs};
 use crate::cli::InjectArgs;
-use crate::config::InjectorConfig;
+use crate::config::{InjectorConfig, MeshError};
 use crate::inject::Injector;
 use crate::inject::engine::Setup;
 use crate::inject::pipeline::{Engine, RenderError, RenderInput, Settings};
+use crate::inject::validate::Reason;
 use crate::manifest::{WorkloadKind, parse_documents};
 use crate::report::{self, Hint};
 use crate::template::{self, Template};
@@ -88,7 +89,7 @@ struct Capture<'a> {
 }
 
 impl Engine for Capture<'_> {
-    fn settings(&self, pod: &Value) -> Result<Settings, String> {
+    fn settings(&self, pod: &Value) -> Result<Settings, MeshError> {
         self.setup.settings(pod)
     }
 
@@ -107,7 +108,7 @@ impl Engine for Capture<'_> {
         let out = self
             .setup
             .template_data(input)
-            .map_err(RenderError::Data)
+            .map_err(RenderError::from)
             .and_then(|dot| Ok(self.template.render(&dot)?));
         if let Ok(mut slot) = self.out.lock()
             && slot.is_none()
@@ -117,7 +118,7 @@ impl Engine for Capture<'_> {
         out
     }
 
-    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), Reason>> {
         self.setup.check_annotation(key, value)
     }
 }

@@ -32,8 +32,9 @@ impl<'f> RevisionTemplates<'f> {
     }
 }
 
-/// Why a revision's injector cannot be set up. Kept per revision and given again to each of
-/// its pods, so it is `Clone` and holds the setup's message as text.
+/// Why a revision's injector cannot be set up (or a pod of it not rendered again). Kept
+/// per revision and given again to each of its pods, so it is `Clone` and holds the
+/// setup's message as text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(super) enum RevisionError {
     #[error("the injector configuration of revision {revision} was not read")]
@@ -42,6 +43,9 @@ pub(super) enum RevisionError {
     Env(#[from] crate::config::env::EnvError),
     #[error("revision {revision}'s configuration: {message}")]
     Setup { revision: String, message: String },
+    /// A pod of the revision could not be rendered again.
+    #[error(transparent)]
+    Stale(#[from] drift::Error),
 }
 
 /// A revision's injector from its ConfigMaps' texts, as the facts hold them, with istiod's
@@ -91,7 +95,9 @@ fn native(pod: &Value) -> bool {
 }
 
 impl TemplateCheck for RevisionTemplates<'_> {
-    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, String> {
+    type Error = RevisionError;
+
+    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, RevisionError> {
         let native = native(pod);
         let facts = self.facts;
         let setup = match self
@@ -100,13 +106,13 @@ impl TemplateCheck for RevisionTemplates<'_> {
             .or_insert_with(|| revision_setup(facts, revision, native))
         {
             Ok(setup) => &*setup,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.clone()),
         };
         let injector = drift::Injector::new(setup, Some(revision), native);
         match self.cache.stale(pod, &injector) {
             Ok(None) => Ok(Vec::new()),
             Ok(Some(d)) => Ok(d.differences),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// A `mesh`/`proxy.istio.io/config` text that does not parse, named by its source.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MeshError {
     #[error("{source_name}: not valid YAML: {message}")]
     Yaml {
@@ -30,6 +30,22 @@ pub enum MeshError {
         field: String,
         message: String,
     },
+    /// A duration field that `ValidateMeshConfig` refuses.
+    #[error("{source_name}: field `{field}`: {error}")]
+    Duration {
+        source_name: String,
+        field: String,
+        error: DurationError,
+    },
+}
+
+/// Why a protobuf JSON duration is refused (the value as written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("{0:?} is not a duration such as \"45s\" or \"0.5s\"")]
+    Syntax(String),
+    #[error("{0:?} is shorter than 1ms")]
+    TooShort(String),
 }
 
 /// `meshconfig.ProxyConfig`. Durations are protojson strings (`"45s"`), enums their names,
@@ -231,8 +247,8 @@ fn apply<T: Serialize + for<'de> Deserialize<'de>>(
 
 /// A protobuf JSON duration (`"45s"`, `"0.001s"`, up to nine decimals) of at least 1 ms,
 /// as Istio's `ValidateDuration` requires.
-fn check_duration(v: &str) -> Result<(), String> {
-    let bad = || format!("{v:?} is not a duration such as \"45s\" or \"0.5s\"");
+fn check_duration(v: &str) -> Result<(), DurationError> {
+    let bad = || DurationError::Syntax(v.to_string());
     let num = v.strip_suffix('s').ok_or_else(bad)?;
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
@@ -241,7 +257,7 @@ fn check_duration(v: &str) -> Result<(), String> {
     }
     let secs: f64 = num.parse().map_err(|_| bad())?;
     if secs < 0.001 {
-        return Err(format!("{v:?} is shorter than 1ms"));
+        return Err(DurationError::TooShort(v.to_string()));
     }
     Ok(())
 }
@@ -307,7 +323,11 @@ impl MeshConfig {
             ),
         ] {
             if let Some(v) = value {
-                check_duration(v).map_err(|m| field(name, m))?;
+                check_duration(v).map_err(|error| MeshError::Duration {
+                    source_name: source_name.to_string(),
+                    field: name.to_string(),
+                    error,
+                })?;
             }
         }
         if let Some(c) = d.concurrency

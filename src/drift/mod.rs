@@ -26,6 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::inject::engine::Setup;
 use crate::inject::pipeline::{self, Params, PipelineError};
+use crate::inject::status::StatusError;
 use crate::inject::{admission, uninject};
 
 pub use compare::{OWNED_ANNOTATIONS, OWNED_LABELS, is_api_access_volume};
@@ -97,7 +98,7 @@ impl Drift {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     #[error("cannot strip the previous injection: {0}")]
-    Strip(String),
+    Strip(StatusError),
     // Not `#[from]`: that would make the error also the `#[source]`, printed twice.
     #[error("cannot inject it again: {0}")]
     Inject(PipelineError),

@@ -94,18 +94,11 @@ pub struct PodState {
 /// Re-renders an injected pod with the current configuration of its revision and says what
 /// differs from the pod as it runs.
 pub trait TemplateCheck {
+    /// Why a pod could not be compared; its text is the report's `templateNotChecked`.
+    type Error: std::fmt::Display;
     /// `Ok(changes)` (empty when the pod matches); `Err(why)` when it cannot be compared
     /// (the revision's configuration was not read, the render failed).
-    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, String>;
-}
-
-/// A check for when no configuration can be rendered: says why, once per pod.
-pub struct NoTemplateCheck(pub String);
-
-impl TemplateCheck for NoTemplateCheck {
-    fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, String> {
-        Err(self.0.clone())
-    }
+    fn changes(&mut self, pod: &Value, revision: &str) -> Result<Vec<Difference>, Self::Error>;
 }
 
 fn containers<'a>(pod: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
@@ -135,7 +128,7 @@ pub fn has_proxy(pod: &Value) -> bool {
 pub fn pod_state(
     pod: &Value,
     decision: Option<&Decision>,
-    templates: &mut dyn TemplateCheck,
+    templates: &mut impl TemplateCheck,
 ) -> PodState {
     let name = pod
         .pointer("/metadata/name")
@@ -207,7 +200,7 @@ pub fn pod_state(
                         changes,
                     }),
                     Err(why) => {
-                        state.template_not_checked = Some(why);
+                        state.template_not_checked = Some(why.to_string());
                         None
                     }
                 },
@@ -353,8 +346,18 @@ mod tests {
 
     struct Fixed(Vec<Difference>);
     impl TemplateCheck for Fixed {
-        fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, String> {
+        type Error = std::convert::Infallible;
+        fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, Self::Error> {
             Ok(self.0.clone())
+        }
+    }
+
+    /// A check for when no configuration can be rendered: says why, once per pod.
+    struct NoTemplateCheck(&'static str);
+    impl TemplateCheck for NoTemplateCheck {
+        type Error = &'static str;
+        fn changes(&mut self, _: &Value, _: &str) -> Result<Vec<Difference>, Self::Error> {
+            Err(self.0)
         }
     }
 
@@ -406,7 +409,7 @@ mod tests {
             Some(DriftKind::Unexpected)
         );
         assert_eq!(kind(&pod_state(&plain, Some(&no), &mut same)), None);
-        let mut none = NoTemplateCheck("revision canary's configuration was not read".into());
+        let mut none = NoTemplateCheck("revision canary's configuration was not read");
         let s = pod_state(&injected("canary"), Some(&canary), &mut none);
         assert_eq!(s.drift, None);
         assert_eq!(

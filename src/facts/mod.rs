@@ -166,16 +166,32 @@ pub fn native_by_kubelets(nodes: &[(String, String)]) -> NativeSidecars {
 /// A context document that cannot be used, naming where and which field.
 #[derive(Debug, thiserror::Error)]
 pub enum FactError {
-    #[error("{at}: {path}: {message}")]
+    #[error("{at}: {path}: {problem}")]
     Field {
         at: String,
         path: String,
-        message: String,
+        problem: FieldProblem,
     },
     #[error(transparent)]
     Webhook(#[from] WebhookError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+}
+
+/// What is wrong with one field of a context document.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldProblem {
+    #[error("must be a string, got {0}")]
+    NotAString(Value),
+    #[error("must be a mapping of strings")]
+    NotAStringMap,
+    /// One entry of a label or annotation map.
+    #[error("{key}: values must be strings, got {value}")]
+    NotAStringValue { key: String, value: Value },
+    #[error("must be a list")]
+    NotAList,
+    #[error("missing: an injector ConfigMap keeps its configuration under data.config")]
+    NoInjectorConfig,
 }
 
 /// Everything the decision and the render are based on, with sources.
@@ -448,10 +464,10 @@ impl Facts {
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let field = |path: &str, message: String| FactError::Field {
+        let field = |path: &str, problem: FieldProblem| FactError::Field {
             at: format!("{at} ({kind} {name})"),
             path: path.to_string(),
-            message,
+            problem,
         };
         match kind {
             "Namespace" => {
@@ -496,7 +512,7 @@ impl Facts {
                         Some(Value::String(s)) => Ok(Some(s.clone())),
                         Some(other) => Err(field(
                             &format!("data.{key}"),
-                            format!("must be a string, got {other}"),
+                            FieldProblem::NotAString(other.clone()),
                         )),
                     }
                 };
@@ -510,13 +526,8 @@ impl Facts {
                     format!("configmap {ns}/{name}")
                 };
                 if let Some(rev) = injector_configmap_revision(name) {
-                    let config_text = text("config")?.ok_or_else(|| {
-                        field(
-                            "data.config",
-                            "missing: an injector ConfigMap keeps its configuration under data.config"
-                                .into(),
-                        )
-                    })?;
+                    let config_text = text("config")?
+                        .ok_or_else(|| field("data.config", FieldProblem::NoInjectorConfig))?;
                     let mut config = InjectorConfig::parse(
                         &format!("{at} ({shown}): data.config"),
                         &config_text,
@@ -553,7 +564,7 @@ impl Facts {
                 };
                 let items = items
                     .as_array()
-                    .ok_or_else(|| field("items", "must be a list".into()))?;
+                    .ok_or_else(|| field("items", FieldProblem::NotAList))?;
                 let mut all = !items.is_empty();
                 for (i, item) in items.iter().enumerate() {
                     all &=
@@ -683,17 +694,20 @@ impl Facts {
 }
 
 /// A label or annotation map, every value a string (Kubernetes refuses anything else).
-fn string_map(v: Option<&Value>) -> Result<StringMap, String> {
+fn string_map(v: Option<&Value>) -> Result<StringMap, FieldProblem> {
     match v {
         None | Some(Value::Null) => Ok(StringMap::new()),
         Some(Value::Object(m)) => m
             .iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
-                other => Err(format!("{k}: values must be strings, got {other}")),
+                other => Err(FieldProblem::NotAStringValue {
+                    key: k.clone(),
+                    value: other.clone(),
+                }),
             })
             .collect(),
-        Some(_) => Err("must be a mapping of strings".into()),
+        Some(_) => Err(FieldProblem::NotAStringMap),
     }
 }
 

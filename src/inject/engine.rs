@@ -11,8 +11,11 @@ use serde_json::Value;
 
 use super::pipeline::{Engine, Params, RenderError, RenderInput, Settings};
 use super::pod;
+use super::validate::Reason;
 use crate::config::release::{self, Change, Chosen, Clues, Version};
-use crate::config::{ConfigError, InjectorConfig, MeshConfig, ProxyConfig, embedded, parse_values};
+use crate::config::{
+    ConfigError, InjectorConfig, MeshConfig, MeshError, ProxyConfig, embedded, parse_values,
+};
 use crate::model::StringMap;
 use crate::model::istio::PROXY_CONFIG_ANNOTATION;
 use crate::template::{FuncSet, Host, Template, TemplateError, data};
@@ -214,7 +217,7 @@ impl Setup {
     /// The `SidecarTemplateData` this injector renders its templates with for `input` (the
     /// pod as the pipeline prepared it): the one place it is built, for `inject` and for
     /// `inject --render-only`.
-    pub fn template_data(&self, input: &RenderInput<'_>) -> Result<gotmpl::Value, String> {
+    pub fn template_data(&self, input: &RenderInput<'_>) -> Result<gotmpl::Value, MeshError> {
         let pc = self.proxy_config(input.pod)?;
         let owner = input.owner;
         let ti = data::TemplateInput {
@@ -244,14 +247,13 @@ impl Setup {
 
     /// The mesh `defaultConfig` with the pod's `proxy.istio.io/config` applied.
     /// Borrowed in the common case: it is asked for twice per pod.
-    fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, String> {
+    fn proxy_config(&self, pod: &Value) -> Result<Cow<'_, ProxyConfig>, MeshError> {
         match pod::annotation(pod, PROXY_CONFIG_ANNOTATION) {
             Some(text) => self
                 .mesh
                 .default_config
                 .merge_annotation(&format!("annotation {PROXY_CONFIG_ANNOTATION}"), text)
-                .map(Cow::Owned)
-                .map_err(|e| e.to_string()),
+                .map(Cow::Owned),
             None => Ok(Cow::Borrowed(&self.mesh.default_config)),
         }
     }
@@ -262,7 +264,7 @@ impl Setup {
 }
 
 impl Engine for Setup {
-    fn settings(&self, pod: &Value) -> Result<Settings, String> {
+    fn settings(&self, pod: &Value) -> Result<Settings, MeshError> {
         let pc = self.proxy_config(pod)?;
         let s = |p: &str| {
             self.value(p)
@@ -304,18 +306,18 @@ impl Engine for Setup {
             self.templates.get(name)
         }
         .ok_or_else(|| RenderError::NoTemplate(name.to_string()))?;
-        let data = self.template_data(input).map_err(RenderError::Data)?;
+        let data = self.template_data(input)?;
         Ok(template.render(&data)?)
     }
 
-    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>> {
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), Reason>> {
         match key {
             PROXY_CONFIG_ANNOTATION => Some(
                 self.mesh
                     .default_config
                     .merge_annotation("", value)
                     .map(|_| ())
-                    .map_err(|e| format!("invalid proxy config: {e}")),
+                    .map_err(Reason::ProxyConfig),
             ),
             _ => None,
         }

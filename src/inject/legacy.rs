@@ -43,7 +43,7 @@ pub fn inject_pod(
         engine.check_annotation(k, v)
     })
     .map_err(PipelineError::Annotations)?;
-    let settings = engine.settings(&original).map_err(PipelineError::Other)?;
+    let settings = engine.settings(&original)?;
     // Legacy templates do not carry the probers of a previous injection: keep them, so the
     // app's already-rewritten probes are not lost on re-injection.
     let old_probers = pod::sidecar(&original)
@@ -65,9 +65,9 @@ pub fn inject_pod(
             name: "template".into(),
             error,
         })?;
-    let spec = crate::manifest::parse_yaml(&text).map_err(|message| PipelineError::Output {
+    let spec = crate::manifest::read_yaml(&text).map_err(|e| PipelineError::Output {
         name: "template".into(),
-        message,
+        message: e.to_string(),
     })?;
     let spec = match spec {
         Value::Null => json!({}),
@@ -258,7 +258,7 @@ mod tests {
 
     struct Canned(&'static str);
     impl Engine for Canned {
-        fn settings(&self, _: &Value) -> Result<Settings, String> {
+        fn settings(&self, _: &Value) -> Result<Settings, crate::config::MeshError> {
             Ok(Settings::default())
         }
         fn template_names(&self) -> Vec<String> {
@@ -267,7 +267,11 @@ mod tests {
         fn render(&self, _: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             Ok(self.0.to_string())
         }
-        fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
+        fn check_annotation(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Option<Result<(), crate::inject::validate::Reason>> {
             None
         }
     }

@@ -14,6 +14,7 @@ use super::gotypes::{self, Ty};
 use super::pod::{self, List, Move};
 use super::status::{self, InjectionStatus, Overrides};
 use super::{merge, probe, prometheus, validate};
+use crate::config::MeshError;
 use crate::config::release::{Change, Release};
 use crate::model::istio::{
     CORE_DUMP_CONTAINER, INIT_CONTAINER, INTERCEPTION_MODE_ANNOTATION, NATIVE_SIDECAR_ANNOTATION,
@@ -89,12 +90,19 @@ pub struct RenderInput<'a> {
 pub enum RenderError {
     #[error("no template {0:?}")]
     NoTemplate(String),
-    /// The template data could not be built (a `proxy.istio.io/config` that does not parse).
-    #[error("{0}")]
-    Data(String),
+    /// The template data could not be built (a `proxy.istio.io/config` that does not parse);
+    /// boxed as the template's error.
+    #[error(transparent)]
+    Data(Box<MeshError>),
     /// Boxed: a pipeline error travels in every document's result.
     #[error(transparent)]
     Template(Box<TemplateError>),
+}
+
+impl From<MeshError> for RenderError {
+    fn from(e: MeshError) -> RenderError {
+        RenderError::Data(Box::new(e))
+    }
 }
 
 impl From<TemplateError> for RenderError {
@@ -107,14 +115,14 @@ impl From<TemplateError> for RenderError {
 /// mesh/values configuration by the caller.
 pub trait Engine: Sync {
     /// The settings for this pod (mesh ⊕ `proxy.istio.io/config`, values).
-    fn settings(&self, pod: &Value) -> Result<Settings, String>;
+    fn settings(&self, pod: &Value) -> Result<Settings, MeshError>;
     /// The names of the configured templates, sorted.
     fn template_names(&self) -> Vec<String>;
     /// Renders template `name`; the text is YAML for a partial Pod.
     fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String, RenderError>;
     /// Annotation checks that need configuration types (`proxy.istio.io/config`, quantities);
     /// `None` leaves the annotation to the built-in rules.
-    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), String>>;
+    fn check_annotation(&self, key: &str, value: &str) -> Option<Result<(), validate::Reason>>;
 }
 
 /// How to inject, beyond the engine: Istio's `InjectionParameters` knobs.
@@ -154,6 +162,9 @@ pub enum PipelineError {
     Status(Box<status::StatusError>),
     #[error(transparent)]
     Prometheus(Box<super::prometheus::PrometheusError>),
+    /// The pod's `proxy.istio.io/config` does not apply over the mesh's `defaultConfig`.
+    #[error(transparent)]
+    ProxyConfig(Box<MeshError>),
     #[error("{0}")]
     Other(String),
 }
@@ -161,6 +172,12 @@ pub enum PipelineError {
 impl From<status::StatusError> for PipelineError {
     fn from(e: status::StatusError) -> PipelineError {
         PipelineError::Status(Box::new(e))
+    }
+}
+
+impl From<MeshError> for PipelineError {
+    fn from(e: MeshError) -> PipelineError {
+        PipelineError::ProxyConfig(Box::new(e))
     }
 }
 
@@ -359,7 +376,7 @@ pub(crate) fn render_typed_pod(
         engine.check_annotation(k, v)
     })
     .map_err(PipelineError::Annotations)?;
-    let settings = engine.settings(&original).map_err(PipelineError::Other)?;
+    let settings = engine.settings(&original)?;
 
     let proxy_envs = proxy_envs(&original, &settings, params);
     let status_port = settings.status_port.to_string();
@@ -845,7 +862,7 @@ mod tests {
     /// Templates by name: `Ok` renders the text, `Err` fails rendering.
     struct Templates(Vec<(&'static str, Result<&'static str, &'static str>)>);
     impl Engine for Templates {
-        fn settings(&self, _: &Value) -> Result<Settings, String> {
+        fn settings(&self, _: &Value) -> Result<Settings, MeshError> {
             Ok(Settings::default())
         }
         fn template_names(&self) -> Vec<String> {
@@ -854,11 +871,14 @@ mod tests {
         fn render(&self, name: &str, _: &RenderInput<'_>) -> Result<String, RenderError> {
             match self.0.iter().find(|(n, _)| *n == name) {
                 Some((_, Ok(text))) => Ok(text.to_string()),
-                Some((_, Err(e))) => Err(RenderError::Data(e.to_string())),
+                Some((_, Err(e))) => Err(RenderError::from(MeshError::Yaml {
+                    source_name: name.to_string(),
+                    message: e.to_string(),
+                })),
                 None => Err(RenderError::NoTemplate(name.to_string())),
             }
         }
-        fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), String>> {
+        fn check_annotation(&self, _: &str, _: &str) -> Option<Result<(), validate::Reason>> {
             None
         }
     }

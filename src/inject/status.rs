@@ -123,6 +123,24 @@ pub enum StatusError {
     /// The overrides annotation is not JSON (serde's message in the text, as Istio prints it).
     #[error("annotation {OVERRIDES_ANNOTATION} is not valid JSON: {0}")]
     Overrides(String),
+    /// Istio's containers without a record of what put them there.
+    #[error(
+        "has container {} but no {STATUS_ANNOTATION} record; refusing to guess what was injected \
+         (remove the sidecar by hand, or inject with a recent Istio to get a record)",
+        .found.join(", ")
+    )]
+    NoRecord { found: Vec<String> },
+    /// The record as written (`raw`) is not a JSON object.
+    #[error(
+        "annotation {STATUS_ANNOTATION} is not a JSON object ({raw:?}); refusing to guess what was injected"
+    )]
+    NotAnObject { raw: String },
+    /// The record (`raw`) names nothing to remove.
+    #[error(
+        "annotation {STATUS_ANNOTATION} lists no container, init container, volume or pull secret \
+         ({raw:?}); refusing to report a strip that removes nothing of the sidecar"
+    )]
+    EmptyRecord { raw: String },
 }
 
 /// The previous injection of a pod, if its status annotation parses.

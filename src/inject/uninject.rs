@@ -33,9 +33,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::gotypes;
+use super::gotypes::{self, TypeError};
 use super::pod::{self, List};
-use super::status::{self, InjectionStatus};
+use super::status::{self, InjectionStatus, StatusError};
 use crate::manifest::{DocRef, Document, WorkloadKind};
 use crate::model::istio::{
     CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, CORE_DUMP_CONTAINER,
@@ -48,12 +48,23 @@ const DEFAULT_STATUS_PORT: &str = "15020";
 
 /// Why an object cannot be stripped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{at}: {object}: {message}")]
+#[error("{at}: {object}: {error}")]
 pub struct UninjectError {
     pub at: DocRef,
     /// `Deployment default/web`.
     pub object: String,
-    pub message: String,
+    pub error: StripError,
+}
+
+/// What is wrong with the object (in [`UninjectError`]'s message, not its source).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StripError {
+    /// Kubernetes' typed decoding would refuse it.
+    #[error(transparent)]
+    Type(TypeError),
+    /// Its injection record cannot be trusted.
+    #[error(transparent)]
+    Status(StatusError),
 }
 
 /// What happened to one workload.
@@ -86,7 +97,7 @@ pub fn strip_document(doc: &Document) -> Result<StripResult, UninjectError> {
     super::validate::document(doc).map_err(|e| UninjectError {
         at: e.at,
         object: e.object.unwrap_or_else(|| "document".into()),
-        message: e.error.to_string(),
+        error: StripError::Type(e.error),
     })?;
     let mut result = StripResult {
         at: doc.at.clone(),
@@ -181,10 +192,10 @@ fn strip_object(
         .unwrap_or_else(|| json!({}));
     let pod = json!({"metadata": metadata, "spec": spec});
     // The injector's fallback canonical name is the workload's name (a Pod's own name here).
-    let stripped = strip_pod(&pod, &name, &mut report).map_err(|message| UninjectError {
+    let stripped = strip_pod(&pod, &name, &mut report).map_err(|e| UninjectError {
         at: at.clone(),
         object: format!("{kind_name} {full_name}"),
-        message,
+        error: StripError::Status(e),
     })?;
     let Some(stripped) = stripped else {
         return Ok((object.clone(), report));
@@ -209,7 +220,7 @@ pub fn strip_pod(
     pod: &Value,
     workload_name: &str,
     report: &mut StripReport,
-) -> Result<Option<Value>, String> {
+) -> Result<Option<Value>, StatusError> {
     let Some(raw) = pod::annotation(pod, STATUS_ANNOTATION) else {
         let found: Vec<&str> = [List::InitContainers, List::Containers]
             .into_iter()
@@ -228,22 +239,19 @@ pub fn strip_pod(
         if found.is_empty() {
             return Ok(None);
         }
-        return Err(format!(
-            "has container {} but no {STATUS_ANNOTATION} record; refusing to guess what was injected \
-             (remove the sidecar by hand, or inject with a recent Istio to get a record)",
-            found.join(", ")
-        ));
+        return Err(StatusError::NoRecord {
+            found: found.into_iter().map(str::to_string).collect(),
+        });
     };
-    let record = InjectionStatus::parse(raw).ok_or_else(|| {
-        format!("annotation {STATUS_ANNOTATION} is not a JSON object ({raw:?}); refusing to guess what was injected")
+    let record = InjectionStatus::parse(raw).ok_or_else(|| StatusError::NotAnObject {
+        raw: raw.to_string(),
     })?;
     if record.is_empty() {
-        return Err(format!(
-            "annotation {STATUS_ANNOTATION} lists no container, init container, volume or pull secret \
-             ({raw:?}); refusing to report a strip that removes nothing of the sidecar"
-        ));
+        return Err(StatusError::EmptyRecord {
+            raw: raw.to_string(),
+        });
     }
-    let overrides = status::Overrides::of(pod).map_err(|e| e.to_string())?;
+    let overrides = status::Overrides::of(pod)?;
 
     // Read what the proxy carries before it is removed.
     let env = |var: &str| -> Option<String> {
@@ -268,7 +276,7 @@ pub fn strip_pod(
     let prometheus_rewritten = super::prometheus::port(pod) == Some(status_port.as_str());
 
     // The webhook's own stripPod: listed containers, Prometheus annotations, the record.
-    let mut out = status::strip(pod, &status_port).map_err(|e| e.to_string())?;
+    let mut out = status::strip(pod, &status_port)?;
     for n in &record.containers {
         report.changes.push(format!("removed container {n}"));
     }
@@ -276,7 +284,7 @@ pub fn strip_pod(
         report.changes.push(format!("removed init container {n}"));
     }
     // Then the user's own versions of Istio's containers come back.
-    out = status::reinsert_overrides(out).map_err(|e| e.to_string())?;
+    out = status::reinsert_overrides(out)?;
     if pod::annotation(&out, OVERRIDES_ANNOTATION).is_some() {
         pod::remove_annotation(&mut out, OVERRIDES_ANNOTATION);
         for c in overrides
@@ -674,7 +682,7 @@ mod tests {
             let got = strip_pod(&pod, "w", &mut report());
             match (got, want) {
                 (Ok(v), Ok(stripped)) => assert_eq!(v.is_some(), stripped, "{case}"),
-                (Err(e), Err(part)) => assert!(e.contains(part), "{case}: {e}"),
+                (Err(e), Err(part)) => assert!(e.to_string().contains(part), "{case}: {e}"),
                 (got, want) => panic!("{case}: got {got:?}, want {want:?}"),
             }
         }

@@ -187,29 +187,66 @@ fn type_name(v: &Value) -> String {
 
 use std::net::IpAddr;
 
+use crate::config::MeshError;
 use crate::go::strconv::parse_bool;
+use crate::model::quantity::QuantityError;
 
 /// One annotation that failed its rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value '{value}' for annotation '{key}': {reason}")]
 pub struct AnnotationError {
     pub key: String,
     pub value: String,
-    pub reason: String,
+    pub reason: Reason,
 }
 
-impl std::fmt::Display for AnnotationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "invalid value '{}' for annotation '{}': {}",
-            self.value, self.key, self.reason
-        )
-    }
+/// Why an annotation's value is refused, in the words of Istio's `validate.go` and of the Go
+/// functions it calls (`strconv`, `netip`), so the message reads as istiod's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    #[error("interceptionMode invalid, use REDIRECT,TPROXY,NONE: {0}")]
+    InterceptionMode(String),
+    /// A port of a port list; `label` is the name Istio's message gives the list (its
+    /// status-port check says `excludeInboundPorts`, as Istio's does).
+    #[error("{label} invalid: failed parsing port {port:?}")]
+    Port { label: &'static str, port: String },
+    /// A CIDR of an IP range list; `label` as for [`Reason::Port`].
+    #[error("{label} invalid: failed parsing cidr '{cidr}': {error}")]
+    Cidr {
+        label: &'static str,
+        cidr: String,
+        error: PrefixError,
+    },
+    #[error("strconv.ParseUint: parsing {0:?}: invalid syntax")]
+    ParseUint(String),
+    #[error("strconv.ParseBool: parsing {0:?}: invalid syntax")]
+    ParseBool(String),
+    #[error("invalid interface name {0:?}")]
+    Interface(String),
+    #[error("contains control characters")]
+    ControlCharacters,
+    #[error(transparent)]
+    Quantity(QuantityError),
+    /// A `proxy.istio.io/config` that does not apply over the mesh's `defaultConfig`
+    /// (checked by the engine, which has the mesh).
+    #[error("invalid proxy config: {0}")]
+    ProxyConfig(MeshError),
+}
+
+/// Go's `netip.ParsePrefix` errors, with the text Go gives them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrefixError {
+    #[error("netip.ParsePrefix({0:?}): no '/'")]
+    NoSlash(String),
+    #[error("netip.ParsePrefix({prefix:?}): ParseAddr({addr:?}): unable to parse IP")]
+    Addr { prefix: String, addr: String },
+    #[error("netip.ParsePrefix({prefix:?}): bad bits after slash: {bits:?}")]
+    Bits { prefix: String, bits: String },
 }
 
 /// An extra check supplied by the caller for rules that need other modules (the
 /// `proxy.istio.io/config` ProxyConfig, resource quantities).
-pub type ExtraCheck<'a> = &'a dyn Fn(&str, &str) -> Option<Result<(), String>>;
+pub type ExtraCheck<'a> = &'a dyn Fn(&str, &str) -> Option<Result<(), Reason>>;
 
 /// Validates every annotation Istio validates; errors come sorted by annotation name.
 pub fn validate_annotations<'a>(
@@ -235,46 +272,36 @@ pub fn validate_annotations<'a>(
 }
 
 /// The rule for one annotation; `None` when Istio does not validate it.
-fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
+fn rule(key: &str, value: &str) -> Option<Result<(), Reason>> {
     let r = match key {
         INTERCEPTION_MODE_ANNOTATION => match value {
             "REDIRECT" | "TPROXY" | "NONE" => Ok(()),
-            _ => Err(format!(
-                "interceptionMode invalid, use REDIRECT,TPROXY,NONE: {value}"
-            )),
+            _ => Err(Reason::InterceptionMode(value.to_string())),
         },
-        STATUS_PORT_ANNOTATION => parse_port(value)
-            .map(|_| ())
-            .map_err(|e| format!("excludeInboundPorts invalid: {e}")),
+        STATUS_PORT_ANNOTATION => parse_port(value, "excludeInboundPorts"),
         "readiness.status.sidecar.istio.io/initialDelaySeconds"
         | "readiness.status.sidecar.istio.io/periodSeconds"
         | "readiness.status.sidecar.istio.io/failureThreshold" => value
             .parse::<u32>()
             .map(|_| ())
-            .map_err(|_| format!("strconv.ParseUint: parsing {value:?}: invalid syntax")),
+            .map_err(|_| Reason::ParseUint(value.to_string())),
         "traffic.sidecar.istio.io/includeOutboundIPRanges" => {
             if value == "*" {
                 Ok(())
             } else {
-                cidr_list(value).map_err(|e| format!("includeIPRanges invalid: {e}"))
+                cidr_list(value, "includeIPRanges")
             }
         }
-        "traffic.sidecar.istio.io/excludeOutboundIPRanges" => {
-            cidr_list(value).map_err(|e| format!("excludeIPRanges invalid: {e}"))
-        }
+        "traffic.sidecar.istio.io/excludeOutboundIPRanges" => cidr_list(value, "excludeIPRanges"),
         "traffic.sidecar.istio.io/includeInboundPorts" => {
             if value == "*" {
                 Ok(())
             } else {
-                port_list(value).map_err(|e| format!("includeInboundPorts invalid: {e}"))
+                port_list(value, "includeInboundPorts")
             }
         }
-        "traffic.sidecar.istio.io/excludeInboundPorts" => {
-            port_list(value).map_err(|e| format!("excludeInboundPorts invalid: {e}"))
-        }
-        "traffic.sidecar.istio.io/excludeOutboundPorts" => {
-            port_list(value).map_err(|e| format!("excludeOutboundPorts invalid: {e}"))
-        }
+        "traffic.sidecar.istio.io/excludeInboundPorts" => port_list(value, "excludeInboundPorts"),
+        "traffic.sidecar.istio.io/excludeOutboundPorts" => port_list(value, "excludeOutboundPorts"),
         "traffic.sidecar.istio.io/excludeInterfaces"
         | "traffic.sidecar.istio.io/kubevirtInterfaces"
         | "istio.io/reroute-virtual-interfaces" => interfaces(value),
@@ -283,55 +310,63 @@ fn rule(key: &str, value: &str) -> Option<Result<(), String>> {
         | PROXY_CPU_LIMIT_ANNOTATION
         | "sidecar.istio.io/proxyMemoryLimit" => {
             if value.chars().any(char::is_control) {
-                Err("contains control characters".into())
+                Err(Reason::ControlCharacters)
             } else {
                 crate::model::quantity::Quantity::parse(value)
                     .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(Reason::Quantity)
             }
         }
         "prometheus.istio.io/merge-metrics" => parse_bool(value)
             .map(|_| ())
-            .ok_or_else(|| format!("strconv.ParseBool: parsing {value:?}: invalid syntax")),
+            .ok_or_else(|| Reason::ParseBool(value.to_string())),
         _ => return None,
     };
     Some(r)
 }
 
-fn parse_port(s: &str) -> Result<u16, String> {
+/// One port, blanks around it allowed (Istio's `parsePort`).
+fn parse_port(s: &str, label: &'static str) -> Result<(), Reason> {
     s.trim()
         .parse::<u16>()
-        .map_err(|_| format!("failed parsing port {s:?}"))
+        .map(|_| ())
+        .map_err(|_| Reason::Port {
+            label,
+            port: s.to_string(),
+        })
 }
 
-fn port_list(s: &str) -> Result<(), String> {
+/// A comma list of ports; an empty list is allowed.
+fn port_list(s: &str, label: &'static str) -> Result<(), Reason> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(());
     }
-    for p in s.split(',') {
-        parse_port(p)?;
-    }
-    Ok(())
+    s.split(',').try_for_each(|p| parse_port(p, label))
 }
 
-fn cidr_list(s: &str) -> Result<(), String> {
+fn cidr_list(s: &str, label: &'static str) -> Result<(), Reason> {
     if s.is_empty() {
         return Ok(());
     }
     for cidr in s.split(',') {
-        parse_prefix(cidr).map_err(|e| format!("failed parsing cidr '{cidr}': {e}"))?;
+        parse_prefix(cidr).map_err(|error| Reason::Cidr {
+            label,
+            cidr: cidr.to_string(),
+            error,
+        })?;
     }
     Ok(())
 }
 
 /// Go's `netip.ParsePrefix`: `addr/bits`, no spaces, bits within the address family.
-fn parse_prefix(s: &str) -> Result<(), String> {
+fn parse_prefix(s: &str) -> Result<(), PrefixError> {
     let (addr, bits) = s
         .split_once('/')
-        .ok_or_else(|| format!("netip.ParsePrefix({s:?}): no '/'"))?;
-    let ip: IpAddr = addr.parse().map_err(|_| {
-        format!("netip.ParsePrefix({s:?}): ParseAddr({addr:?}): unable to parse IP")
+        .ok_or_else(|| PrefixError::NoSlash(s.to_string()))?;
+    let ip: IpAddr = addr.parse().map_err(|_| PrefixError::Addr {
+        prefix: s.to_string(),
+        addr: addr.to_string(),
     })?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let ok = !bits.is_empty()
@@ -341,17 +376,18 @@ fn parse_prefix(s: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "netip.ParsePrefix({s:?}): bad bits after slash: {bits:?}"
-        ))
+        Err(PrefixError::Bits {
+            prefix: s.to_string(),
+            bits: bits.to_string(),
+        })
     }
 }
 
 /// Interface names as Linux accepts them: 1–15 bytes, no `/`, no whitespace.
-fn interfaces(s: &str) -> Result<(), String> {
+fn interfaces(s: &str) -> Result<(), Reason> {
     for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         if name.len() > 15 || name.contains('/') || name.chars().any(char::is_whitespace) {
-            return Err(format!("invalid interface name {name:?}"));
+            return Err(Reason::Interface(name.to_string()));
         }
     }
     Ok(())
@@ -361,13 +397,8 @@ fn interfaces(s: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn check(k: &str, v: &str) -> Result<(), String> {
-        validate_annotations([(k, v)], &|_, _| None).map_err(|e| {
-            e.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+    fn check(k: &str, v: &str) -> Result<(), Vec<AnnotationError>> {
+        validate_annotations([(k, v)], &|_, _| None)
     }
 
     #[test]
@@ -452,7 +483,7 @@ mod tests {
             ("sidecar.istio.io/proxyMemory", "lots", ""),
         ];
         for (k, v, want) in bad {
-            let e = check(k, v).expect_err(k);
+            let e = check(k, v).expect_err(k)[0].to_string();
             assert!(e.contains(want), "{k}={v}: {e}");
             assert!(
                 e.starts_with(&format!("invalid value '{v}' for annotation '{k}': ")),
@@ -463,8 +494,9 @@ mod tests {
 
     #[test]
     fn extra_checks_override_and_errors_are_sorted() {
-        let extra =
-            |k: &str, _: &str| (k == "proxy.istio.io/config").then(|| Err("bad".to_string()));
+        let extra = |k: &str, _: &str| {
+            (k == "proxy.istio.io/config").then_some(Err(Reason::ControlCharacters))
+        };
         let errs = validate_annotations(
             [
                 ("traffic.sidecar.istio.io/excludeInboundPorts", "x"),

@@ -505,7 +505,7 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "b64dec", |a| {
         str1(a, |x| match b64_decode(x) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         })
     });
 
@@ -762,17 +762,22 @@ fn b64_encode(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
+/// Go's `base64.CorruptInputError`: the input byte offset where decoding failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("illegal base64 data at input byte {0}")]
+struct CorruptInputError(usize);
+
 /// `base64.StdEncoding.DecodeString`; the error text is Go's (sprig returns it as the
 /// result), with Go's byte offsets, which the base64 crate's errors do not give: hence
 /// by hand. Go ignores `\r` and `\n` in the input.
-fn b64_decode(x: &str) -> Result<Vec<u8>, String> {
+fn b64_decode(x: &str) -> Result<Vec<u8>, CorruptInputError> {
     let mut out = Vec::new();
     let mut acc: u32 = 0;
     let mut bits = 0;
     let mut quantum = 0usize;
     let mut padding = 0usize;
     let mut pos_in = 0usize;
-    let illegal = |i: usize| format!("illegal base64 data at input byte {i}");
+    let illegal = CorruptInputError;
     for (i, c) in x.bytes().enumerate() {
         if c == b'\r' || c == b'\n' {
             continue;

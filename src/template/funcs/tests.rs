@@ -1,13 +1,10 @@
 //! Table tests of the function map through the engine (the differential suite in
 //! `testdata/template/` checks the same functions against Go).
 
-use crate::template::{Template, json_data};
+use crate::template::{Template, TemplateError, json_data};
 
-fn render(src: &str, data: serde_json::Value) -> Result<String, String> {
-    Template::parse("t", src)
-        .map_err(|e| e.to_string())?
-        .render(&json_data(&data))
-        .map_err(|e| e.to_string())
+fn render(src: &str, data: serde_json::Value) -> Result<String, TemplateError> {
+    Template::parse("t", src)?.render(&json_data(&data))
 }
 
 #[test]
@@ -131,7 +128,7 @@ fn go_argument_checks_fail_like_go() {
         ),
         (r#"{{ first "abc" }}"#, "Cannot find first on type string"),
     ] {
-        let err = render(src, serde_json::json!({})).unwrap_err();
+        let err = render(src, serde_json::json!({})).unwrap_err().to_string();
         assert!(err.contains(fragment), "{src}: {err}");
     }
 }
