@@ -764,7 +764,7 @@ fn load_config(path: &std::path::Path) -> Result<InjectorFacts> {
     let name = path.display().to_string();
     let text = fs_err::read_to_string(path)?;
     let hint = "--config takes the `config` key of the istio-sidecar-injector ConfigMap, or the whole ConfigMap";
-    let value: Value = crate::manifest::parse_yaml(&text)
+    let value: Value = crate::manifest::read_yaml(&text)
         .map_err(|e| anyhow::anyhow!("{name}: not an injector configuration: {e}").hint(hint))?;
     match value.get("kind").and_then(Value::as_str) {
         Some("ConfigMap") | None => {}

@@ -3,8 +3,9 @@
 //! container customisations, then post-process (cluster env, Prometheus, probes, metadata,
 //! container order).
 //!
-//! Rendering is behind the [`Engine`] trait so this file needs neither the template engine
-//! nor the configuration types, and can be tested with canned template output.
+//! Rendering is behind the [`Engine`] trait so this file drives no template engine and reads
+//! no configuration (it names only their error types), and can be tested with canned
+//! template output.
 
 use std::collections::BTreeMap;
 

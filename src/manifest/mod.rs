@@ -124,12 +124,6 @@ pub fn read_yaml(text: &str) -> Result<Value, ReadError> {
     crate::yaml::kube::from_str(text)
 }
 
-/// [`read_yaml`] under its former name, for `app::gather`'s one caller until it calls
-/// `read_yaml` (that file is being changed elsewhere); do not add callers.
-pub fn parse_yaml(text: &str) -> Result<Value, ReadError> {
-    read_yaml(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
