@@ -343,7 +343,6 @@ fn scaling() {
             "check".to_string(),
             "-f".into(),
             file.display().to_string(),
-            "--offline".into(),
         ];
         cases.push((format!("check -f {count} pods"), file, args));
     }
@@ -422,6 +421,14 @@ fn pods(count: usize) -> String {
     out
 }
 
+/// No cluster for the binary to read: no kubeconfig anywhere (not `--offline`, which a
+/// baseline build may not know).
+fn offline(c: &mut Command) {
+    c.env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", std::env::temp_dir().join("kubectl-inject-bench-no-home"));
+}
+
 /// The best wall time of `runs` runs of `bin args` (stdout to /dev/null), and the peak RSS
 /// of the last.
 fn measure(bin: &Path, args: &[String], runs: usize, gnu_time: bool) -> (Duration, u64) {
@@ -432,6 +439,7 @@ fn measure(bin: &Path, args: &[String], runs: usize, gnu_time: bool) -> (Duratio
         } else {
             let mut c = Command::new(bin);
             c.args(args);
+            offline(&mut c);
             run_sampled(&mut c)
         };
         best = (best.0.min(run.0), run.1);
@@ -443,7 +451,9 @@ fn measure(bin: &Path, args: &[String], runs: usize, gnu_time: bool) -> (Duratio
 fn timed(bin: &Path, args: &[String]) -> (Duration, u64) {
     let report = tempfile::NamedTempFile::new().unwrap();
     let t = Instant::now();
-    let out = Command::new("/usr/bin/time")
+    let mut time = Command::new("/usr/bin/time");
+    offline(&mut time);
+    let out = time
         .arg("-f")
         .arg("%M")
         .arg("-o")
