@@ -339,11 +339,7 @@ fn scaling() {
     for count in [10_000, 100_000] {
         let file = dir.path().join(format!("pods-{count}.yaml"));
         std::fs::write(&file, pods(count)).unwrap();
-        let args = vec![
-            "check".to_string(),
-            "-f".into(),
-            file.display().to_string(),
-        ];
+        let args = vec!["check".to_string(), "-f".into(), file.display().to_string()];
         cases.push((format!("check -f {count} pods"), file, args));
     }
 
@@ -426,7 +422,10 @@ fn pods(count: usize) -> String {
 fn offline(c: &mut Command) {
     c.env_remove("KUBECONFIG")
         .env_remove("KUBERNETES_SERVICE_HOST")
-        .env("HOME", std::env::temp_dir().join("kubectl-inject-bench-no-home"));
+        .env(
+            "HOME",
+            std::env::temp_dir().join("kubectl-inject-bench-no-home"),
+        );
 }
 
 /// The best wall time of `runs` runs of `bin args` (stdout to /dev/null), and the peak RSS

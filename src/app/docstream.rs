@@ -50,11 +50,17 @@ pub(super) struct DocReader<'a> {
 impl<'a> DocReader<'a> {
     /// Opens `src`: its file when it was left unread, else its text.
     pub fn open(src: &'a InputSource) -> Result<DocReader<'a>> {
-        let reader: Box<dyn BufRead + 'a> = match (&src.path, src.streamed) {
-            (Some(path), true) => Box::new(std::io::BufReader::with_capacity(
+        let reader: Box<dyn BufRead + 'a> = match (&src.path, src.streamed, &src.spooled) {
+            (Some(path), true, _) => Box::new(std::io::BufReader::with_capacity(
                 1 << 16,
                 fs_err::File::open(path)?,
             )),
+            (_, _, Some(file)) => {
+                let mut file: &std::fs::File = file;
+                std::io::Seek::rewind(&mut file)
+                    .with_context(|| format!("reading {} again", report::escape(&src.name)))?;
+                Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+            }
             _ => Box::new(src.text.as_bytes()),
         };
         Ok(DocReader {
@@ -252,6 +258,7 @@ mod tests {
 
     fn text_source(text: &str) -> InputSource {
         InputSource {
+            spooled: None,
             name: "in.yaml".into(),
             path: None,
             text: text.into(),
@@ -308,6 +315,7 @@ mod tests {
             let path = dir.path().join(format!("{n}.yaml"));
             std::fs::write(&path, text).unwrap();
             let src = InputSource {
+                spooled: None,
                 name: path.display().to_string(),
                 path: Some(path),
                 text: String::new(),
@@ -328,6 +336,7 @@ mod tests {
             .valid_up_to();
         std::fs::write(&path, &bytes).unwrap();
         let src = InputSource {
+            spooled: None,
             name: "bad.yaml".into(),
             path: Some(path),
             text: String::new(),

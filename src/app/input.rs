@@ -37,6 +37,9 @@ pub struct InputSource {
     /// Not read yet: `text` is empty, and the regular file at `path` is read as it is used
     /// ([`walk_streaming`]; `app/docstream.rs` reads it, holding the same limits).
     pub streamed: bool,
+    /// Stdin read by [`walk_streaming`] past the spill threshold: `text` is empty, and this
+    /// anonymous temporary file holds it (checked text), read from its start at each use.
+    pub spooled: Option<std::sync::Arc<std::fs::File>>,
 }
 
 /// What the walk found: each file once, and the names that reached a file already read.
@@ -114,12 +117,17 @@ pub fn walk_streaming(args: &InputArgs) -> Result<Vec<InputSource>> {
 fn walk_with(args: &InputArgs, mut w: Walker) -> Result<Walk> {
     for f in &args.filenames {
         if f.as_os_str() == "-" {
-            let text = w.read_limited("<stdin>", std::io::stdin().lock())?;
+            let (text, spooled) = if w.streaming {
+                w.spool_limited("<stdin>", std::io::stdin().lock())?
+            } else {
+                (w.read_limited("<stdin>", std::io::stdin().lock())?, None)
+            };
             w.out.sources.push(InputSource {
                 name: "<stdin>".into(),
                 path: None,
                 text,
                 streamed: false,
+                spooled,
             });
             continue;
         }
@@ -184,6 +192,7 @@ impl Walker {
         };
         self.files.insert(id, name.clone());
         self.out.sources.push(InputSource {
+            spooled: None,
             name,
             path: Some(path.to_path_buf()),
             text,
@@ -241,6 +250,61 @@ impl Walker {
         let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         self.account(name, len)?;
         String::from_utf8(bytes).map_err(|e| not_utf8(name, e.utf8_error().valid_up_to()))
+    }
+
+    /// [`Walker::read_limited`] for a stream that cannot be read twice, which streaming
+    /// commands read twice: kept in memory up to the spill threshold, past it in an
+    /// anonymous temporary file. Checked as it is copied (UTF-8, the size limits), so the
+    /// errors are those of reading it whole.
+    fn spool_limited(
+        &mut self,
+        name: &str,
+        mut reader: impl Read,
+    ) -> Result<(String, Option<std::sync::Arc<std::fs::File>>)> {
+        let left = MAX_TOTAL_BYTES.saturating_sub(self.total);
+        let limit = MAX_FILE_BYTES.min(left);
+        let mut out = report::Spill::new(super::spill_threshold()?);
+        let mut chunk = vec![0u8; 1 << 16];
+        // Bytes of a character cut by the chunk's end, carried to the next chunk.
+        let mut carried: Vec<u8> = Vec::new();
+        let mut len: u64 = 0;
+        // The first byte that is not UTF-8; the size limit is checked before it is said.
+        let mut bad: Option<u64> = None;
+        loop {
+            let n = reader
+                .read(&mut chunk)
+                .with_context(|| format!("reading {}", report::escape(name)))?;
+            if n == 0 {
+                break;
+            }
+            len += n as u64;
+            if len > limit {
+                break;
+            }
+            if bad.is_some() {
+                continue;
+            }
+            carried.extend_from_slice(&chunk[..n]);
+            let valid = match std::str::from_utf8(&carried) {
+                Ok(text) => text.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(e) => {
+                    bad = Some(len - carried.len() as u64 + e.valid_up_to() as u64);
+                    continue;
+                }
+            };
+            out.write(std::str::from_utf8(&carried[..valid]).unwrap_or_default())?;
+            carried.drain(..valid);
+        }
+        self.account(name, len)?;
+        if bad.is_none() && !carried.is_empty() {
+            bad = Some(len - carried.len() as u64);
+        }
+        if let Some(at) = bad {
+            return Err(not_utf8(name, usize::try_from(at).unwrap_or(usize::MAX)));
+        }
+        let (text, file) = out.into_parts()?;
+        Ok((text, file.map(std::sync::Arc::new)))
     }
 
     /// Counts `len` bytes of input `name` against the per-file limit and the total.

@@ -79,6 +79,22 @@ impl Spill {
         })
     }
 
+    /// What was written: the text when it is in memory, else the temporary file (flushed,
+    /// its text read from the start).
+    pub fn into_parts(self) -> anyhow::Result<(String, Option<std::fs::File>)> {
+        match self.file {
+            None => String::from_utf8(self.memory)
+                .map(|t| (t, None))
+                // Only `&str` goes in, so this cannot happen; said rather than panicked.
+                .map_err(|e| anyhow::anyhow!("internal error: text not UTF-8: {e}")),
+            Some(file) => {
+                let mut file = file.into_inner().map_err(|e| spill_error(e.into_error()))?;
+                file.rewind().map_err(spill_error)?;
+                Ok((String::new(), Some(file)))
+            }
+        }
+    }
+
     /// Writes everything to stdout, in one go when it is in memory.
     pub fn finish(self) -> anyhow::Result<()> {
         match self.file {

@@ -361,3 +361,64 @@ fn explain_writes_each_object_out_and_prints_what_holding_them_printed() {
     let yaml: serde_json::Value = serde_yaml::from_slice(&yaml).unwrap();
     assert_eq!(yaml, all);
 }
+
+#[test]
+fn stdin_past_the_threshold_waits_in_a_file_and_reads_as_a_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = large_input();
+    let file = write(dir.path(), "in.yaml", &text);
+    for (command, extra) in [
+        ("inject", &["--ignore-cluster"][..]),
+        ("check", &["--offline", "-o", "wide"]),
+        ("explain", &["--offline", "-o", "json"]),
+    ] {
+        let from_file = util::bin()
+            .arg(command)
+            .args(extra)
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .unwrap();
+        for threshold in ["0", "1000", "1000000000"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let piped = util::bin()
+                .arg(command)
+                .args(extra)
+                .args(["-f", "-"])
+                .write_stdin(text.clone())
+                .env(SPILL_ENV, threshold)
+                .env("TMPDIR", tmp.path())
+                .output()
+                .unwrap();
+            assert_eq!(piped.status.code(), from_file.status.code(), "{command}");
+            // The same bytes, but for the input's name.
+            let name = file.display().to_string();
+            assert_eq!(
+                String::from_utf8_lossy(&piped.stdout),
+                String::from_utf8_lossy(&from_file.stdout).replace(&name, "<stdin>"),
+                "{command}, threshold {threshold}"
+            );
+            assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        }
+    }
+    // Text that is not UTF-8 is the same error however it is kept: the byte's offset.
+    let mut bytes = text.clone().into_bytes();
+    let at = bytes.len() - 10;
+    bytes[at] = 0xff;
+    let errors: Vec<String> = ["0", "1000000000"]
+        .iter()
+        .map(|threshold| {
+            let out = util::bin()
+                .args(["check", "--offline", "-f", "-"])
+                .write_stdin(bytes.clone())
+                .env(SPILL_ENV, threshold)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            assert!(out.stdout.is_empty());
+            String::from_utf8(out.stderr).unwrap()
+        })
+        .collect();
+    assert_eq!(errors[0], errors[1]);
+    assert!(errors[0].contains(&at.to_string()), "{}", errors[0]);
+}
