@@ -100,7 +100,10 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         count += 1;
     }
     selection.finish(|| g.subjects.iter()?.collect())?;
-    let text = out.finish(&decider, &args)?;
+    let (text, sorted_warnings) = out.finish(&decider, &args)?;
+    if let Some(w) = sorted_warnings {
+        warnings = w;
+    }
 
     let mut diagnostics = String::new();
     if count == 0 && format.is_table() {
@@ -224,9 +227,12 @@ impl Sink {
     }
 
     /// The output, whole.
-    fn finish(self, decider: &Decider, args: &CheckArgs) -> Result<Output> {
+    /// The output, and for every decision held, the warning lines in the output's order
+    /// (the order of sorting); otherwise the lines gathered in input order stand.
+    fn finish(self, decider: &Decider, args: &CheckArgs) -> Result<(Output, Option<Vec<String>>)> {
         let headers = !args.table.no_headers;
-        Ok(match self {
+        let mut warnings = None;
+        let out = match self {
             Sink::Table { table, .. } if table.is_empty() => Output::Text(String::new()),
             Sink::Table { mut table, .. } => {
                 let mut out = super::spill_threshold().map(report::Spill::new)?;
@@ -255,6 +261,7 @@ impl Sink {
                     )?;
                     output::permute(&mut items, &order);
                 }
+                warnings = Some(codes::warning_lines(&items));
                 let rows_only = matches!(
                     format,
                     OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name
@@ -289,7 +296,8 @@ impl Sink {
                         .unwrap_or_default(),
                 })
             }
-        })
+        };
+        Ok((out, warnings))
     }
 }
 

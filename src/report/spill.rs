@@ -303,8 +303,8 @@ impl JsonList {
 }
 
 /// `-o yaml`'s list of a report written item by item, byte for byte what the YAML emitter
-/// prints for the whole `{"items": [...]}` (or the bare sequence): each item's own text
-/// moved under a `- `.
+/// prints for the whole `{"items": [...]}` (or the bare sequence): each item is emitted in
+/// a list of its own, at the column it has in the whole.
 #[derive(Debug)]
 pub struct YamlList {
     items: usize,
@@ -329,22 +329,20 @@ impl YamlList {
         }
     }
 
-    /// Writes one item.
+    /// Writes one item: emitted as the only item of the same list, so that it sits at the
+    /// column it has in the whole (the emitter folds long strings by column).
     pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
-        if self.items == 0 && self.under_items {
-            out.write("items:\n")?;
-        }
-        let text = crate::yaml::to_string(&serde_json::to_value(item)?);
-        for (n, line) in text.lines().enumerate() {
-            // A blank line (inside a block scalar) stays blank, as the emitter writes it.
-            out.write(match (n, line.is_empty()) {
-                (0, _) => "- ",
-                (_, true) => "",
-                _ => "  ",
-            })?;
-            out.write(line)?;
-            out.write("\n")?;
-        }
+        let one = serde_json::Value::Array(vec![serde_json::to_value(item)?]);
+        let text = if self.under_items {
+            let whole = crate::yaml::to_string(&serde_json::json!({ "items": one }));
+            match whole.strip_prefix("items:\n") {
+                Some(rest) if self.items > 0 => rest.to_string(),
+                _ => whole,
+            }
+        } else {
+            crate::yaml::to_string(&one)
+        };
+        out.write(&text)?;
         self.items += 1;
         Ok(())
     }
@@ -424,6 +422,8 @@ mod tests {
         let items = [
             serde_json::json!({"kind": "Pod", "spec": {"a": [1, 2, {}], "b": [], "c": {}}}),
             serde_json::json!({"reason": "two\nlines\n\nand a blank one\n", "n": null}),
+            serde_json::json!({"reason": "a long sentence that the emitter folds at its column: ".repeat(4),
+                "steps": [{"detail": "deeper, so folded at another column, and long enough to be folded twice over ".repeat(3)}]}),
             serde_json::json!({"list": [[1], {"k": ["v"]}], "s": "- not a list"}),
             serde_json::json!({}),
             serde_json::json!("text"),

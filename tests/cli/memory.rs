@@ -294,6 +294,12 @@ fn check_decides_every_object_on_the_complete_facts_spilled_or_not() {
     let (_, yaml, _, _) = check(&file, 0, &["-o", "yaml"]);
     let y: serde_json::Value = serde_yaml::from_slice(&yaml).unwrap();
     assert_eq!(y, v);
+    // Byte for byte what the emitter prints for the whole report (long reasons are folded
+    // by column).
+    assert_eq!(
+        String::from_utf8(yaml).unwrap(),
+        kubectl_inject::yaml::to_string(&v)
+    );
 }
 
 #[test]
@@ -358,6 +364,10 @@ fn explain_writes_each_object_out_and_prints_what_holding_them_printed() {
     let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
     assert_eq!(all.as_array().unwrap().len(), 122);
     let (_, yaml, _) = explain(0, &["-o", "yaml"]);
+    assert_eq!(
+        String::from_utf8(yaml.clone()).unwrap(),
+        kubectl_inject::yaml::to_string(&all)
+    );
     let yaml: serde_json::Value = serde_yaml::from_slice(&yaml).unwrap();
     assert_eq!(yaml, all);
 }
