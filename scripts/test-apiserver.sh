@@ -378,12 +378,14 @@ start_control_plane() {
 
     write_kubeconfig "$state/controller-manager.kubeconfig" "$server" \
         kube-controller-manager system:kube-controller-manager "$cm_token"
+    # --kube-api-qps: the default 20 QPS throttled the ReplicaSet controller (bench-cluster.sh).
     spawn kube-controller-manager "$bin/kube-controller-manager" \
         --kubeconfig="$state/controller-manager.kubeconfig" \
         --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --port=0 \
         --service-account-private-key-file="$state/pki/sa.key" \
         --root-ca-file="$state/pki/ca.crt" \
         --use-service-account-credentials=false \
+        --kube-api-qps=500 --kube-api-burst=1000 \
         --controllers='*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service' \
         --profiling=false
     # The serviceaccount controller makes `default` in every namespace: once it exists,

@@ -707,39 +707,37 @@ fn read_scope(
     }
     let want_pods = kinds.contains(&WorkloadKind::Pod);
     let pods_read = gather_live::soft(
-        cluster.list_pages(Kind::Pod, scope, None, |page| {
-            for pod in page {
-                let Ok(p) = pod_of(&pod, WorkloadKind::Pod) else {
-                    continue; // not well-formed: nothing to decide on
-                };
-                let (pns, _, pname) = key_of(&pod, "Pod");
-                let subject = Subject {
-                    at: format!("cluster pod {pns}/{pname}"),
-                    kind: WorkloadKind::Pod,
-                    name: pname.clone(),
-                    namespace: pns.clone(),
-                    pod: p,
-                };
-                let eval = decider.engine.evaluate(facts, subject);
-                let st = state::pod_state(&pod, Some(&eval.decision), templates);
-                match top_owner(&pod, &workloads.controllers) {
-                    Some((kind, name)) => {
-                        if let Some(&i) = index.get(&(pns, kind, name)) {
-                            rows[i].pods.push(st);
-                        }
+        cluster.list_each(Kind::Pod, scope, None, |pod| {
+            let Ok(p) = pod_of(&pod, WorkloadKind::Pod) else {
+                return Ok(()); // not well-formed: nothing to decide on
+            };
+            let (pns, _, pname) = key_of(&pod, "Pod");
+            let subject = Subject {
+                at: format!("cluster pod {pns}/{pname}"),
+                kind: WorkloadKind::Pod,
+                name: pname.clone(),
+                namespace: pns.clone(),
+                pod: p,
+            };
+            let eval = decider.engine.evaluate(facts, subject);
+            let st = state::pod_state(&pod, Some(&eval.decision), templates);
+            match top_owner(&pod, &workloads.controllers) {
+                Some((kind, name)) => {
+                    if let Some(&i) = index.get(&(pns, kind, name)) {
+                        rows[i].pods.push(st);
                     }
-                    None if want_pods => rows.push(Row {
-                        eval,
-                        workload: Workload {
-                            kind: WorkloadKind::Pod,
-                            namespace: pns,
-                            name: pname,
-                            manual: false,
-                        },
-                        pods: vec![st],
-                    }),
-                    None => {}
                 }
+                None if want_pods => rows.push(Row {
+                    eval,
+                    workload: Workload {
+                        kind: WorkloadKind::Pod,
+                        namespace: pns,
+                        name: pname,
+                        manual: false,
+                    },
+                    pods: vec![st],
+                }),
+                None => {}
             }
             Ok(())
         }),

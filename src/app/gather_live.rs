@@ -164,25 +164,27 @@ pub(super) fn workloads(
         controllers: BTreeMap::new(),
         readable: false,
     };
+    // Object by object, each kept only as what it adds (an owner, a subject): a cluster's
+    // ReplicaSets with injected templates are tens of MiB as JSON.
     for kind in [Kind::ReplicaSet, Kind::Job] {
         let Some(wk) = WorkloadKind::from_kind(kind.kind()) else {
             continue;
         };
-        let list = soft(
-            cluster.list(kind, scope, None),
+        let listed = soft(
+            cluster.list_each(kind, scope, None, |obj| {
+                match controller_of(&obj) {
+                    Some(owner) => {
+                        out.controllers.insert(key_of(&obj, kind.kind()), owner);
+                    }
+                    None if kinds.contains(&wk) => out.items.extend(subject(&obj, wk)),
+                    None => {}
+                }
+                Ok(())
+            }),
             warnings,
             "pods cannot be traced to their workloads through it",
         )?;
-        out.readable |= list.is_some();
-        for obj in list.unwrap_or_default() {
-            match controller_of(&obj) {
-                Some(owner) => {
-                    out.controllers.insert(key_of(&obj, kind.kind()), owner);
-                }
-                None if kinds.contains(&wk) => out.items.extend(subject(&obj, wk)),
-                None => {}
-            }
-        }
+        out.readable |= listed.is_some();
     }
     for wk in kinds {
         let Some(kind) = Kind::from_workload(*wk) else {
@@ -191,11 +193,15 @@ pub(super) fn workloads(
         if matches!(kind, Kind::ReplicaSet | Kind::Job | Kind::Pod) {
             continue; // bare ones were added above; pods come page by page
         }
-        let list = soft(cluster.list(kind, scope, None), warnings, "not checked")?;
-        out.readable |= list.is_some();
-        for obj in list.unwrap_or_default() {
-            out.items.extend(subject(&obj, *wk));
-        }
+        let listed = soft(
+            cluster.list_each(kind, scope, None, |obj| {
+                out.items.extend(subject(&obj, *wk));
+                Ok(())
+            }),
+            warnings,
+            "not checked",
+        )?;
+        out.readable |= listed.is_some();
     }
     Ok(out)
 }

@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::cli::KubeArgs;
 
+mod page;
+
 /// The `User-Agent` of every request, so audit logs and servers can tell who called.
 pub const USER_AGENT: &str = concat!("kubectl-inject/", env!("CARGO_PKG_VERSION"));
 
@@ -103,6 +105,12 @@ pub struct Cluster {
     /// LIST page size (`--chunk-size`, 500 by default: 10,000 pods cost 20 requests).
     page_size: u32,
     observer: Option<Box<dyn Observer>>,
+}
+
+/// What a LIST hands on: each object, then the end of its page.
+enum Listed {
+    Object(Value),
+    EndOfPage,
 }
 
 /// Where an operation applies: one namespace, or the whole cluster (`-A`, cluster-scoped kinds).
@@ -331,6 +339,7 @@ impl Cluster {
 
     /// Every object of a kind in a scope, handed to `each_page` one page (`--chunk-size`
     /// objects) at a time as it arrives, so a caller can keep only what it needs of each.
+    /// The objects come without `metadata.managedFields`, which nothing here reads (`page`).
     pub fn list_pages(
         &self,
         kind: Kind,
@@ -338,7 +347,48 @@ impl Cluster {
         label_selector: Option<&str>,
         mut each_page: impl FnMut(Vec<Value>) -> Result<(), ClusterError>,
     ) -> Result<(), ClusterError> {
-        let api = self.api(kind, scope);
+        let mut page = Vec::new();
+        self.list_with(kind, scope, label_selector, &mut |listed| match listed {
+            Listed::Object(obj) => {
+                page.push(obj);
+                Ok(())
+            }
+            Listed::EndOfPage => each_page(std::mem::take(&mut page)),
+        })
+    }
+
+    /// Every object of a kind in a scope, handed to `each` one at a time as its page is
+    /// read: what is held is one page's text and one object.
+    pub fn list_each(
+        &self,
+        kind: Kind,
+        scope: Scope<'_>,
+        label_selector: Option<&str>,
+        mut each: impl FnMut(Value) -> Result<(), ClusterError>,
+    ) -> Result<(), ClusterError> {
+        self.list_with(kind, scope, label_selector, &mut |listed| match listed {
+            Listed::Object(obj) => each(obj),
+            Listed::EndOfPage => Ok(()),
+        })
+    }
+
+    /// One LIST request per page of `--chunk-size`; each object, then the end of its page,
+    /// handed to `on` as the page is parsed (`page`).
+    fn list_with(
+        &self,
+        kind: Kind,
+        scope: Scope<'_>,
+        label_selector: Option<&str>,
+        on: &mut dyn FnMut(Listed) -> Result<(), ClusterError>,
+    ) -> Result<(), ClusterError> {
+        let ns = match scope {
+            Scope::Namespace(ns) if kind.namespaced() => Some(ns),
+            _ => None,
+        };
+        let request = kube::core::Request::new(<DynamicObject as kube::Resource>::url_path(
+            &api_resource(kind),
+            ns,
+        ));
         let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
             params = params.labels(sel);
@@ -349,10 +399,33 @@ impl Cluster {
         };
         let request_path = path(kind, ns, None);
         let what = format!("{}{}", kind.resource(), scope.describe(kind));
+        let (api_version, kind_name) = (kind.api_version(), kind.kind());
         let (mut pages, mut objects) = (0, 0);
         loop {
             let start = std::time::Instant::now();
-            let page = self.runtime.block_on(api.list(&params));
+            let text = self.runtime.block_on(async {
+                let req = request.list(&params).map_err(kube::Error::BuildRequest)?;
+                self.client.request_text(req).await
+            });
+            // The objects are handed on as they are parsed; a failure of the caller's stops
+            // the page and is returned as it is.
+            let page = match text {
+                Err(e) => Err(e),
+                Ok(text) => {
+                    let mut each = |mut obj: Value| {
+                        if let Value::Object(map) = &mut obj {
+                            map.insert("apiVersion".into(), Value::String(api_version.clone()));
+                            map.insert("kind".into(), Value::String(kind_name.to_string()));
+                        }
+                        on(Listed::Object(obj))
+                    };
+                    match page::parse(&text, &mut each) {
+                        Ok(page) => Ok(page),
+                        Err(page::Stopped::Json(e)) => Err(kube::Error::SerdeError(e)),
+                        Err(page::Stopped::Caller(e)) => return Err(e),
+                    }
+                }
+            };
             self.told(
                 "GET",
                 &format!("{request_path}?limit={}", self.page_size),
@@ -362,19 +435,13 @@ impl Cluster {
             let page = page.map_err(|e| {
                 self.error("list", kind, scope.describe(kind), request_path.clone(), e)
             })?;
-            let next = page.metadata.continue_.filter(|c| !c.is_empty());
             pages += 1;
-            objects += page.items.len();
+            objects += page.objects;
             if let Some(o) = &self.observer {
                 o.page(&what, pages, objects);
             }
-            each_page(
-                page.items
-                    .into_iter()
-                    .map(|item| self.to_json(kind, item))
-                    .collect(),
-            )?;
-            match next {
+            on(Listed::EndOfPage)?;
+            match page.next {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
