@@ -15,11 +15,19 @@ if [ ! -d "$base" ]; then
 fi
 benches=(inject render)
 # Each bench binary's path, as cargo reports it for `--no-run`.
-# Both build into this checkout's target directory: the dependencies are built once (the
-# two builds' own crates have different paths, so their artifacts do not collide).
-target="$PWD/target"
+# Each checkout builds in its own target directory (cargo names a path dependency's
+# artifacts relative to its workspace, so the two builds' would collide in one); the
+# baseline's starts as a copy of this one's release build, so only the changed crates build.
+if [ ! -d "$base/target/release" ] && [ -d target/release ]; then
+    mkdir -p "$base/target"
+    cp -r target/release "$base/target/"
+    rm -rf "$base/target/release/incremental"
+    # The copied artifacts of this checkout's own crates are newer than the baseline's
+    # sources: make the sources newer, so cargo rebuilds them from the baseline's code.
+    find "$base" -path "$base/target" -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' \) -exec touch {} +
+fi
 binary() {
-    (cd "$1" && cargo bench --bench "$2" --no-run --target-dir "$target" --message-format=json 2>/dev/null) |
+    (cd "$1" && cargo bench --bench "$2" --no-run --message-format=json 2>/dev/null) |
         python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
