@@ -40,8 +40,10 @@ bench:
 	$(CARGO) bench
 
 # Live check -A on 10,000 pods over 200 namespaces on the test API server.
+# PODS=50000 make bench-cluster; BASELINE=rev measures that revision's binary beside.
+PODS ?= 10000
 bench-cluster:
-	scripts/bench-cluster.sh
+	scripts/bench-cluster.sh $(PODS)
 
 # Release archives for every target this machine can build, and the krew manifest made from
 # them, in dist/ (scripts/dist.sh says which targets and why); then the same checks as the
