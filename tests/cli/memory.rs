@@ -46,12 +46,18 @@ fn large_input() -> String {
     text
 }
 
-/// `inject -f file` with the spill threshold, in a fresh TMPDIR: (exit code, stdout,
-/// stderr, what is left in TMPDIR).
-fn inject(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>, String, usize) {
+/// `COMMAND… -f file ARGS…` with the spill threshold, in a fresh TMPDIR: (exit code,
+/// stdout, stderr, what is left in TMPDIR).
+fn spilled(
+    command: &[&str],
+    file: &Path,
+    threshold: usize,
+    args: &[&str],
+) -> (Option<i32>, Vec<u8>, String, usize) {
     let tmp = tempfile::tempdir().unwrap();
     let out = util::bin()
-        .args(["inject", "--ignore-cluster", "-f"])
+        .args(command)
+        .arg("-f")
         .arg(file)
         .args(args)
         .env(SPILL_ENV, threshold.to_string())
@@ -65,6 +71,10 @@ fn inject(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>
         String::from_utf8(out.stderr).unwrap(),
         left,
     )
+}
+
+fn inject(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>, String, usize) {
+    spilled(&["inject", "--ignore-cluster"], file, threshold, args)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -223,22 +233,7 @@ fn check_input() -> String {
 }
 
 fn check(file: &Path, threshold: usize, args: &[&str]) -> (Option<i32>, Vec<u8>, String, usize) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = util::bin()
-        .args(["check", "--offline", "-f"])
-        .arg(file)
-        .args(args)
-        .env(SPILL_ENV, threshold.to_string())
-        .env("TMPDIR", tmp.path())
-        .output()
-        .unwrap();
-    let left = std::fs::read_dir(tmp.path()).unwrap().count();
-    (
-        out.status.code(),
-        out.stdout,
-        String::from_utf8(out.stderr).unwrap(),
-        left,
-    )
+    spilled(&["check", "--offline"], file, threshold, args)
 }
 
 #[test]
@@ -326,17 +321,9 @@ fn explain_writes_each_object_out_and_prints_what_holding_them_printed() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "pods.yaml", &check_input());
     let explain = |threshold: usize, args: &[&str]| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = util::bin()
-            .args(["explain", "--offline", "-f"])
-            .arg(&file)
-            .args(args)
-            .env(SPILL_ENV, threshold.to_string())
-            .env("TMPDIR", tmp.path())
-            .output()
-            .unwrap();
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
-        (out.status.code(), out.stdout, out.stderr)
+        let (code, out, err, left) = spilled(&["explain", "--offline"], &file, threshold, args);
+        assert_eq!(left, 0, "{args:?}: a temporary file was left");
+        (code, out, err)
     };
     for args in [
         &[][..],
