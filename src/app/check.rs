@@ -23,7 +23,7 @@ use crate::model::StringMap;
 use crate::policy::{Evaluated, Mode, Selector, Subject, pod_of};
 use crate::report::check::{
     CheckReport, LiveCheckReport, LiveItem, NamespaceSummary, drift_advice, live_table,
-    namespace_table, table, table_headers, table_row,
+    namespace_table, table_headers, table_row,
 };
 use crate::report::decision::ObjectReport;
 use crate::report::output;
@@ -63,7 +63,8 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     }
     report::warnings(&g.warnings);
     let decider = gather::decider(&g.facts, &args.policy)?;
-    let mut out = Sink::new(&format, &args, &g)?;
+    let documents = codes::Documents::new(std::mem::take(&mut g.documents));
+    let mut out = Sink::new(&format, &args, documents)?;
     let human = matches!(format, OutputFormat::Table | OutputFormat::Wide);
     let mut expected = args.expect.map(Expectation::new);
     let mut warnings = Vec::new();
@@ -100,7 +101,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
         count += 1;
     }
     selection.finish(|| g.subjects.iter()?.collect())?;
-    let (text, sorted_warnings) = out.finish(&decider, &args)?;
+    let (text, sorted_warnings) = out.finish(&format, &decider, &args)?;
     if let Some(w) = sorted_warnings {
         warnings = w;
     }
@@ -139,8 +140,7 @@ enum Sink {
         results: Vec<crate::report::sarif::SarifResult>,
         documents: codes::Documents,
     },
-    Json(report::Spill, report::JsonList),
-    Yaml(report::Spill, report::YamlList),
+    List(report::Spill, report::ListOut),
     Whole {
         items: Vec<Evaluated>,
         documents: codes::Documents,
@@ -148,15 +148,26 @@ enum Sink {
 }
 
 impl Sink {
-    fn new(format: &OutputFormat, args: &CheckArgs, g: &gather::Gathered) -> Result<Sink> {
-        let spill = || super::spill_threshold().map(report::Spill::new);
-        let whole = || Sink::Whole {
-            items: Vec::new(),
-            documents: codes::Documents::new(g.documents.clone()),
-        };
+    /// `--sort-by` holds every decision (to sort them); otherwise each is written out as it
+    /// comes, unless the format needs the whole list.
+    fn new(format: &OutputFormat, args: &CheckArgs, documents: codes::Documents) -> Result<Sink> {
         if args.table.sort_by.is_some() {
-            return Ok(whole());
+            return Ok(Sink::Whole {
+                items: Vec::new(),
+                documents,
+            });
         }
+        Sink::streamed(format, args, documents)
+    }
+
+    /// The sink writing decisions out one at a time in `format`; `Whole` for a query or
+    /// custom columns, which need the whole list.
+    fn streamed(
+        format: &OutputFormat,
+        args: &CheckArgs,
+        documents: codes::Documents,
+    ) -> Result<Sink> {
+        let spill = || super::spill_threshold().map(report::Spill::new);
         Ok(match format {
             OutputFormat::Table | OutputFormat::Wide => {
                 let wide = *format == OutputFormat::Wide;
@@ -174,16 +185,20 @@ impl Sink {
             OutputFormat::Name => Sink::Names(spill()?),
             OutputFormat::Sarif => Sink::Sarif {
                 results: Vec::new(),
-                documents: codes::Documents::new(g.documents.clone()),
+                documents,
             },
             OutputFormat::Json => {
                 let mut out = spill()?;
-                let mut list = report::JsonList::items();
-                list.start(&mut out)?;
-                Sink::Json(out, list)
+                let list = report::ListOut::json(report::JsonList::items(), &mut out)?;
+                Sink::List(out, list)
             }
-            OutputFormat::Yaml => Sink::Yaml(spill()?, report::YamlList::items()),
-            _ => whole(),
+            OutputFormat::Yaml => {
+                Sink::List(spill()?, report::ListOut::yaml(report::YamlList::items()))
+            }
+            _ => Sink::Whole {
+                items: Vec::new(),
+                documents,
+            },
         })
     }
 
@@ -210,10 +225,7 @@ impl Sink {
             Sink::Sarif { results, documents } => {
                 results.extend(codes::sarif_results(std::slice::from_ref(&e), documents));
             }
-            Sink::Json(out, list) => {
-                list.item(out, &ObjectReport::new(&e, &decider.webhooks, mode))?;
-            }
-            Sink::Yaml(out, list) => {
+            Sink::List(out, list) => {
                 list.item(out, &ObjectReport::new(&e, &decider.webhooks, mode))?;
             }
             Sink::Whole { items, .. } => {
@@ -226,12 +238,15 @@ impl Sink {
         Ok(())
     }
 
-    /// The output, whole.
     /// The output, and for every decision held, the warning lines in the output's order
     /// (the order of sorting); otherwise the lines gathered in input order stand.
-    fn finish(self, decider: &Decider, args: &CheckArgs) -> Result<(Output, Option<Vec<String>>)> {
+    fn finish(
+        self,
+        format: &OutputFormat,
+        decider: &Decider,
+        args: &CheckArgs,
+    ) -> Result<(Output, Option<Vec<String>>)> {
         let headers = !args.table.no_headers;
-        let mut warnings = None;
         let out = match self {
             Sink::Table { table, .. } if table.is_empty() => Output::Text(String::new()),
             Sink::Table { mut table, .. } => {
@@ -241,11 +256,7 @@ impl Sink {
             }
             Sink::Names(out) => Output::Spilled(out),
             Sink::Sarif { results, .. } => Output::Text(crate::report::sarif::render(&results)?),
-            Sink::Json(mut out, list) => {
-                list.end(&mut out)?;
-                Output::Spilled(out)
-            }
-            Sink::Yaml(mut out, list) => {
+            Sink::List(mut out, list) => {
                 list.end(&mut out)?;
                 Output::Spilled(out)
             }
@@ -253,7 +264,6 @@ impl Sink {
                 mut items,
                 documents,
             } => {
-                let format = super::resolve_output(&args.output)?;
                 if let Some(by) = &args.table.sort_by {
                     let order = output::sort_order(
                         &object_reports(&items, decider, args.policy.mode, true),
@@ -261,43 +271,30 @@ impl Sink {
                     )?;
                     output::permute(&mut items, &order);
                 }
-                warnings = Some(codes::warning_lines(&items));
-                let rows_only = matches!(
-                    format,
-                    OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name
-                );
-                let report = CheckReport {
-                    items: object_reports(&items, decider, args.policy.mode, !rows_only),
+                let warnings = codes::warning_lines(&items);
+                // Sorted, the decisions go through the sink of their format as unsorted
+                // ones do; a query or custom columns read the whole report.
+                let out = match Sink::streamed(format, args, documents)? {
+                    Sink::Whole { .. } => {
+                        let report = CheckReport {
+                            items: object_reports(&items, decider, args.policy.mode, true),
+                        };
+                        Output::Text(
+                            super::report_output(format, &report, &report.items, headers)?
+                                .unwrap_or_default(),
+                        )
+                    }
+                    mut sink => {
+                        for e in items {
+                            sink.add(e, decider, args.policy.mode)?;
+                        }
+                        sink.finish(format, decider, args)?.0
+                    }
                 };
-                Output::Text(match &format {
-                    OutputFormat::Sarif => {
-                        crate::report::sarif::render(&codes::sarif_results(&items, &documents))?
-                    }
-                    OutputFormat::Table | OutputFormat::Wide if report.items.is_empty() => {
-                        String::new()
-                    }
-                    OutputFormat::Table | OutputFormat::Wide => {
-                        let mut t = table(&report.items, format == OutputFormat::Wide);
-                        let labels: Vec<&StringMap> =
-                            items.iter().map(|e| &e.subject.pod.labels).collect();
-                        t.label_columns(&labels, &args.label_columns, args.show_labels);
-                        t.render(headers)?
-                    }
-                    OutputFormat::Name => items
-                        .iter()
-                        .map(|e| {
-                            format!(
-                                "{}\n",
-                                gather::kubectl_name(e.subject.kind, &e.subject.name)
-                            )
-                        })
-                        .collect(),
-                    other => super::report_output(other, &report, &report.items, headers)?
-                        .unwrap_or_default(),
-                })
+                return Ok((out, Some(warnings)));
             }
         };
-        Ok((out, warnings))
+        Ok((out, None))
     }
 }
 

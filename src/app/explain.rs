@@ -115,14 +115,11 @@ struct Explained {
     out: report::Spill,
     width: Option<usize>,
     format: OutputFormat,
+    /// JSON/YAML: the first object, printed alone unless a second one comes.
     first: Option<Evaluated>,
-    list: Option<List>,
+    /// JSON/YAML once a second object came: the list being written.
+    list: Option<report::ListOut>,
     whole: Vec<Evaluated>,
-}
-
-enum List {
-    Json(report::JsonList),
-    Yaml(report::YamlList),
 }
 
 impl Explained {
@@ -158,55 +155,40 @@ impl Explained {
                     .write(&gather::kubectl_name(e.subject.kind, &e.subject.name))?;
                 self.out.write("\n")?;
             }
-            OutputFormat::Json | OutputFormat::Yaml => match self.first.take() {
-                None if self.list.is_none() => self.first = Some(e),
-                first => {
-                    if self.list.is_none() {
-                        let mut list = if self.format == OutputFormat::Json {
-                            let mut l = report::JsonList::array();
-                            l.start(&mut self.out)?;
-                            List::Json(l)
-                        } else {
-                            List::Yaml(report::YamlList::sequence())
-                        };
-                        if let Some(first) = first {
-                            self.item(&mut list, &first, decider, mode)?;
-                        }
-                        self.list = Some(list);
-                    }
-                    if let Some(mut list) = self.list.take() {
-                        self.item(&mut list, &e, decider, mode)?;
-                        self.list = Some(list);
-                    }
+            OutputFormat::Json | OutputFormat::Yaml => {
+                if self.list.is_none() {
+                    let Some(first) = self.first.take() else {
+                        self.first = Some(e);
+                        return Ok(());
+                    };
+                    let mut list = if self.format == OutputFormat::Json {
+                        report::ListOut::json(report::JsonList::array(), &mut self.out)?
+                    } else {
+                        report::ListOut::yaml(report::YamlList::sequence())
+                    };
+                    list.item(
+                        &mut self.out,
+                        &ObjectReport::new(&first, &decider.webhooks, mode),
+                    )?;
+                    self.list = Some(list);
                 }
-            },
+                if let Some(list) = &mut self.list {
+                    list.item(
+                        &mut self.out,
+                        &ObjectReport::new(&e, &decider.webhooks, mode),
+                    )?;
+                }
+            }
             _ => self.whole.push(e),
         }
         Ok(())
-    }
-
-    fn item(
-        &mut self,
-        list: &mut List,
-        e: &Evaluated,
-        decider: &gather::Decider,
-        mode: crate::policy::Mode,
-    ) -> Result<()> {
-        let r = ObjectReport::new(e, &decider.webhooks, mode);
-        match list {
-            List::Json(l) => l.item(&mut self.out, &r),
-            List::Yaml(l) => l.item(&mut self.out, &r),
-        }
     }
 
     /// The output, whole (copied out by its `finish`).
     fn finish(mut self, decider: &gather::Decider, args: &ExplainArgs) -> Result<Output> {
         let mode = args.policy.mode;
         if let Some(list) = self.list.take() {
-            match list {
-                List::Json(l) => l.end(&mut self.out)?,
-                List::Yaml(l) => l.end(&mut self.out)?,
-            }
+            list.end(&mut self.out)?;
         } else if let Some(one) = self.first.take() {
             let r = ObjectReport::new(&one, &decider.webhooks, mode);
             let text = super::report_output(&self.format, &r, std::slice::from_ref(&r), true)?

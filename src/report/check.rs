@@ -56,16 +56,7 @@ fn verdict(inject: bool) -> Cell {
     }
 }
 
-/// The offline table: NAMESPACE, KIND, NAME, INJECT, RULE (REASON with `-o wide`).
-pub fn table(items: &[ObjectReport<'_>], wide: bool) -> Table {
-    let mut t = Table::new(table_headers(wide));
-    for r in items {
-        t.row(table_row(r, wide));
-    }
-    t
-}
-
-/// The offline table's headers.
+/// The offline table's headers: NAMESPACE, KIND, NAME, INJECT, RULE (REASON with `-o wide`).
 pub fn table_headers(wide: bool) -> Vec<&'static str> {
     let mut headers = vec!["NAMESPACE", "KIND", "NAME", "INJECT", "RULE"];
     if wide {
@@ -92,15 +83,8 @@ pub fn table_row(r: &ObjectReport<'_>, wide: bool) -> Vec<Cell> {
 /// The live table of workloads: …, PODS (injected/all), DRIFT (REVISION and REASON with
 /// `-o wide`).
 pub fn live_table(items: &[LiveItem<'_>], wide: bool) -> Table {
-    let mut headers = vec![
-        "NAMESPACE",
-        "KIND",
-        "NAME",
-        "INJECT",
-        "RULE",
-        "PODS",
-        "DRIFT",
-    ];
+    let mut headers = table_headers(false);
+    headers.extend(["PODS", "DRIFT"]);
     if wide {
         headers.extend(["REVISION", "REASON"]);
     }
@@ -112,15 +96,8 @@ pub fn live_table(items: &[LiveItem<'_>], wide: bool) -> Table {
             Some(d) => Cell::styled(d.clone(), Style::Warn),
             None => Cell::from("-"),
         };
-        let mut row = vec![
-            Cell::from(o.namespace),
-            Cell::from(o.kind),
-            Cell::from(o.name),
-            verdict(o.decision.inject),
-            Cell::from(o.decision.decided_by.as_str()),
-            Cell::from(format!("{injected}/{}", i.pods.len())),
-            drift,
-        ];
+        let mut row = table_row(o, false);
+        row.extend([Cell::from(format!("{injected}/{}", i.pods.len())), drift]);
         if wide {
             row.push(Cell::from(o.decision.revision.as_deref().unwrap_or("-")));
             row.push(Cell::from(o.decision.reason.as_str()));

@@ -24,7 +24,7 @@ pub use error::{Hint, Hinted, exit_for_error, render_error};
 pub use escape::{cell, escape, escape_lines, pad};
 pub use output::{Machine, machine};
 pub use printer::{BrokenPipe, stderr, stdout, stdout_copy, stdout_parts};
-pub use spill::{JsonList, Output, Records, SPILL_BYTES, Spill, YamlList};
+pub use spill::{JsonList, ListOut, Output, Records, SPILL_BYTES, Spill, YamlList};
 
 /// Warnings on stderr, one `warning:` line each.
 pub fn warnings(list: &[String]) {

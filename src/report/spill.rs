@@ -360,6 +360,41 @@ impl YamlList {
     }
 }
 
+/// A list written item by item in either machine format.
+#[derive(Debug)]
+pub enum ListOut {
+    Json(JsonList),
+    Yaml(YamlList),
+}
+
+impl ListOut {
+    /// A JSON list, its head written.
+    pub fn json(mut list: JsonList, out: &mut Spill) -> anyhow::Result<ListOut> {
+        list.start(out)?;
+        Ok(ListOut::Json(list))
+    }
+
+    pub fn yaml(list: YamlList) -> ListOut {
+        ListOut::Yaml(list)
+    }
+
+    /// Writes one item.
+    pub fn item<T: Serialize + ?Sized>(&mut self, out: &mut Spill, item: &T) -> anyhow::Result<()> {
+        match self {
+            ListOut::Json(l) => l.item(out, item),
+            ListOut::Yaml(l) => l.item(out, item),
+        }
+    }
+
+    /// Writes the list's end.
+    pub fn end(self, out: &mut Spill) -> anyhow::Result<()> {
+        match self {
+            ListOut::Json(l) => l.end(out),
+            ListOut::Yaml(l) => l.end(out),
+        }
+    }
+}
+
 fn spill_error(e: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context(format!(
         "writing the output to a temporary file in {}",
