@@ -118,7 +118,11 @@ fn walk_with(args: &InputArgs, mut w: Walker) -> Result<Walk> {
     for f in &args.filenames {
         if f.as_os_str() == "-" {
             let (text, spooled) = if w.streaming {
-                w.spool_limited("<stdin>", std::io::stdin().lock())?
+                w.spool_limited(
+                    "<stdin>",
+                    std::io::stdin().lock(),
+                    super::spill_threshold()?,
+                )?
             } else {
                 (w.read_limited("<stdin>", std::io::stdin().lock())?, None)
             };
@@ -240,30 +244,23 @@ impl Walker {
 
     /// Reads at most the per-file limit (and what is left of the total), as UTF-8 text.
     fn read_limited(&mut self, name: &str, reader: impl Read) -> Result<String> {
-        let left = MAX_TOTAL_BYTES.saturating_sub(self.total);
-        let limit = MAX_FILE_BYTES.min(left);
-        let mut bytes = Vec::new();
-        reader
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("reading {}", report::escape(name)))?;
-        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        self.account(name, len)?;
-        String::from_utf8(bytes).map_err(|e| not_utf8(name, e.utf8_error().valid_up_to()))
+        Ok(self.spool_limited(name, reader, usize::MAX)?.0)
     }
 
-    /// [`Walker::read_limited`] for a stream that cannot be read twice, which streaming
-    /// commands read twice: kept in memory up to the spill threshold, past it in an
-    /// anonymous temporary file. Checked as it is copied (UTF-8, the size limits), so the
-    /// errors are those of reading it whole.
+    /// Reads at most the per-file limit (and what is left of the total), checked as UTF-8
+    /// as it is copied: in memory up to `threshold` bytes, past it in an anonymous temporary
+    /// file (stdin, which streaming commands read twice and cannot be read again). The
+    /// errors are those of reading it whole: too large first, then the first byte that is
+    /// not UTF-8.
     fn spool_limited(
         &mut self,
         name: &str,
         mut reader: impl Read,
+        threshold: usize,
     ) -> Result<(String, Option<std::sync::Arc<std::fs::File>>)> {
         let left = MAX_TOTAL_BYTES.saturating_sub(self.total);
         let limit = MAX_FILE_BYTES.min(left);
-        let mut out = report::Spill::new(super::spill_threshold()?);
+        let mut out = report::Spill::new(threshold);
         let mut chunk = vec![0u8; 1 << 16];
         // Bytes of a character cut by the chunk's end, carried to the next chunk.
         let mut carried: Vec<u8> = Vec::new();
